@@ -1,0 +1,195 @@
+/// A streaming polyphase resampler between 8, 16, 24 and 48 kHz (any rational pair works).
+///
+/// The ratio is reduced to L/M; the lowpass prototype runs at L x the input rate and is
+/// split into L phases of `tapsPerPhase` taps, so each output sample costs one dot product
+/// of `tapsPerPhase` floats, and the samples the upsampler would zero-stuff are never touched.
+///
+/// State (input history and the integer phase) carries across calls, so cutting the input
+/// into chunks of any size gives exactly the samples one call over the whole signal gives.
+///
+/// Cost model: `init` allocates the coefficients and a history of `tapsPerPhase - 1 +
+/// blockSize` floats; ``process(_:into:)`` allocates nothing and copies each input sample
+/// into the history once.
+public struct Resampler: Sendable {
+    /// The filter's quality targets, relative to the lower of the two rates.
+    public struct Quality: Sendable, Equatable {
+        /// End of the flat band, as a fraction of the lower rate (0.45: 3.6 kHz at 8 kHz).
+        public var passbandEdge: Double
+        /// Start of the rejected band, as a fraction of the lower rate (0.55: 4.4 kHz at 8 kHz,
+        /// so nothing can alias or image into the passband).
+        public var stopbandEdge: Double
+        /// Stopband attenuation in dB; the Kaiser design keeps passband ripple at the same delta.
+        public var attenuationDB: Double
+
+        /// Telephony default: flat to 0.45 of the lower rate, at least 80 dB of rejection.
+        public static let telephony = Quality(passbandEdge: 0.45, stopbandEdge: 0.55, attenuationDB: 85)
+
+        public init(passbandEdge: Double, stopbandEdge: Double, attenuationDB: Double) {
+            self.passbandEdge = passbandEdge
+            self.stopbandEdge = stopbandEdge
+            self.attenuationDB = attenuationDB
+        }
+    }
+
+    public let inputRate: Int
+    public let outputRate: Int
+    /// Interpolation factor L of the reduced ratio L/M.
+    let upFactor: Int
+    /// Decimation factor M of the reduced ratio L/M.
+    let downFactor: Int
+    /// Taps applied per output sample, a multiple of the SIMD width (leading taps may be zero).
+    let tapsPerPhase: Int
+    /// Input samples the history accepts per internal block.
+    let blockSize: Int
+    /// The filter's group delay, in output samples (an integer by construction).
+    public let delayInOutputSamples: Int
+
+    /// Phase-major coefficients: phase p's taps, oldest input first, at `p * tapsPerPhase`.
+    private let coefficients: [Float]
+    /// The last `tapsPerPhase - 1` inputs, then the current block.
+    private var history: [Float]
+    /// Samples valid in ``history``.
+    private var filled: Int
+    /// Index in ``history`` of the oldest sample of the next output's window.
+    private var windowStart: Int
+    /// The next output's phase, 0..<upFactor.
+    private var phase: Int
+
+    /// Creates a resampler; rates must be positive and their ratio reduce to L, M <= 96.
+    public init(from inputRate: Int, to outputRate: Int, quality: Quality = .telephony, blockSize: Int = 960) {
+        precondition(inputRate > 0 && outputRate > 0, "sample rates must be positive")
+        let divisor = Self.greatestCommonDivisor(inputRate, outputRate)
+        let up = outputRate / divisor
+        let down = inputRate / divisor
+        precondition(up <= 96 && down <= 96, "unsupported rate pair \(inputRate) -> \(outputRate)")
+        self.inputRate = inputRate
+        self.outputRate = outputRate
+        self.upFactor = up
+        self.downFactor = down
+        self.blockSize = blockSize
+
+        let prototypeRate = Double(inputRate * up)
+        let lowerRate = Double(min(inputRate, outputRate))
+        let design = KaiserLowpass(
+            cutoff: (quality.passbandEdge + quality.stopbandEdge) / 2 * lowerRate / prototypeRate,
+            transitionWidth: (quality.stopbandEdge - quality.passbandEdge) * lowerRate / prototypeRate,
+            attenuationDB: quality.attenuationDB
+        )
+        // Odd length whose half-length is a multiple of M: the delay is then a whole number
+        // of output samples, which lets file conversion remove it exactly.
+        var length = max(design.minimumLength, 3)
+        while (length - 1) % (2 * down) != 0 { length += 1 }
+        self.delayInOutputSamples = (length - 1) / 2 / down
+
+        let taps = design.taps(length: length, gain: Double(up))
+        let simdWidth = 8
+        let perPhase = ((length + up - 1) / up + simdWidth - 1) / simdWidth * simdWidth
+        self.tapsPerPhase = perPhase
+        // y[n] = sum_m h[p + L*m] * x[q - m] with p = nM mod L, q = nM div L. Phase p stores
+        // h[p + L*m] reversed (m = perPhase-1 ... 0) so it lines up with x[q-perPhase+1 ... q].
+        var coefficients = [Float](repeating: 0, count: up * perPhase)
+        for p in 0..<up {
+            for m in 0..<perPhase where p + up * m < length {
+                coefficients[p * perPhase + perPhase - 1 - m] = Float(taps[p + up * m])
+            }
+        }
+        self.coefficients = coefficients
+        self.history = [Float](repeating: 0, count: perPhase - 1 + blockSize)
+        self.filled = perPhase - 1
+        self.windowStart = 0
+        self.phase = 0
+    }
+
+    /// The most samples ``process(_:into:)`` can write for `inputCount` input samples.
+    public func maximumOutputCount(forInputCount inputCount: Int) -> Int {
+        (inputCount * upFactor) / downFactor + 1
+    }
+
+    /// The group delay in seconds.
+    public var delaySeconds: Double { Double(delayInOutputSamples) / Double(outputRate) }
+
+    /// Resamples `input` and returns how many samples it wrote to `output`.
+    /// `output` must hold ``maximumOutputCount(forInputCount:)`` samples.
+    public mutating func process(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>) -> Int {
+        precondition(output.count >= maximumOutputCount(forInputCount: input.count), "resampler output buffer too small")
+        var consumed = 0
+        var written = 0
+        while consumed < input.count {
+            let count = min(blockSize, input.count - consumed)
+            written += processBlock(UnsafeBufferPointer(rebasing: input[consumed..<consumed + count]),
+                                    into: output.baseAddress! + written)
+            consumed += count
+        }
+        return written
+    }
+
+    /// Forgets all input, as if newly created (between calls, or after a discontinuity).
+    public mutating func reset() {
+        history.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        filled = tapsPerPhase - 1
+        windowStart = 0
+        phase = 0
+    }
+
+    private mutating func processBlock(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutablePointer<Float>) -> Int {
+        let taps = tapsPerPhase
+        let up = upFactor
+        let down = downFactor
+        var written = 0
+        var start = windowStart
+        var phase = self.phase
+        let previouslyFilled = self.filled
+        let filled = previouslyFilled + input.count
+        coefficients.withUnsafeBufferPointer { coefficients in
+            history.withUnsafeMutableBufferPointer { history in
+                let samples = history.baseAddress!
+                (samples + previouslyFilled).update(from: input.baseAddress!, count: input.count)
+                let filters = coefficients.baseAddress!
+                while start + taps <= filled {
+                    output[written] = Self.dotProduct(samples + start, filters + phase * taps, count: taps)
+                    written += 1
+                    phase += down
+                    while phase >= up {
+                        phase -= up
+                        start += 1
+                    }
+                }
+                // Keep the unconsumed tail (at most taps - 1 samples plus the window's lead).
+                let remaining = filled - start
+                samples.update(from: samples + start, count: remaining)
+            }
+        }
+        self.filled = filled - start
+        self.windowStart = 0
+        self.phase = phase
+        return written
+    }
+
+    /// The inner loop: eight lanes at a time, two independent accumulators to hide add latency.
+    @inline(__always)
+    private static func dotProduct(_ samples: UnsafePointer<Float>, _ taps: UnsafePointer<Float>, count: Int) -> Float {
+        let x = UnsafeRawPointer(samples)
+        let h = UnsafeRawPointer(taps)
+        var even = SIMD8<Float>()
+        var odd = SIMD8<Float>()
+        var offset = 0
+        let stride = MemoryLayout<SIMD8<Float>>.size
+        let bytes = count * MemoryLayout<Float>.size
+        while offset + 2 * stride <= bytes {
+            even += x.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                * h.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+            odd += x.loadUnaligned(fromByteOffset: offset + stride, as: SIMD8<Float>.self)
+                * h.loadUnaligned(fromByteOffset: offset + stride, as: SIMD8<Float>.self)
+            offset += 2 * stride
+        }
+        if offset < bytes {
+            even += x.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                * h.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+        }
+        return (even + odd).sum()
+    }
+
+    private static func greatestCommonDivisor(_ a: Int, _ b: Int) -> Int {
+        b == 0 ? a : greatestCommonDivisor(b, a % b)
+    }
+}
