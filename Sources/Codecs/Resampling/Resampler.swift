@@ -55,13 +55,22 @@ public struct Resampler: Sendable {
     /// The next output's phase, 0..<upFactor.
     private var phase: Int
 
-    /// Creates a resampler; rates must be positive and their ratio reduce to L, M <= 96.
+    /// The largest L or M of a reduced ratio this resampler takes (44.1 <-> 48 kHz is 160/147).
+    public static let maximumRatioTerm = 640
+
+    /// Whether ``init(from:to:quality:blockSize:)`` accepts this pair of rates.
+    public static func supports(from inputRate: Int, to outputRate: Int) -> Bool {
+        guard inputRate > 0, outputRate > 0 else { return false }
+        let divisor = greatestCommonDivisor(inputRate, outputRate)
+        return outputRate / divisor <= maximumRatioTerm && inputRate / divisor <= maximumRatioTerm
+    }
+
+    /// Creates a resampler; the pair of rates must satisfy ``supports(from:to:)``.
     public init(from inputRate: Int, to outputRate: Int, quality: Quality = .telephony, blockSize: Int = 960) {
-        precondition(inputRate > 0 && outputRate > 0, "sample rates must be positive")
+        precondition(Self.supports(from: inputRate, to: outputRate), "unsupported rate pair \(inputRate) -> \(outputRate)")
         let divisor = Self.greatestCommonDivisor(inputRate, outputRate)
         let up = outputRate / divisor
         let down = inputRate / divisor
-        precondition(up <= 96 && down <= 96, "unsupported rate pair \(inputRate) -> \(outputRate)")
         self.inputRate = inputRate
         self.outputRate = outputRate
         self.upFactor = up

@@ -1,0 +1,44 @@
+import CLibOpus
+import Foundation
+
+/// A deterministic speech-like test signal: a few harmonics of a gliding pitch with a
+/// syllable-rate envelope and a little noise, so codecs and filters see realistic spectra.
+enum TestSignal {
+    static func speechLike(sampleRate: Int, seconds: Double) -> [Int16] {
+        var generator = SplitMix64(seed: 0x5EED)
+        let count = Int(Double(sampleRate) * seconds)
+        var phase = 0.0
+        return (0..<count).map { index in
+            let t = Double(index) / Double(sampleRate)
+            let pitch = 140 + 40 * sin(2 * .pi * 1.3 * t)
+            phase += 2 * .pi * pitch / Double(sampleRate)
+            let envelope = 0.5 + 0.5 * sin(2 * .pi * 4 * t)
+            var value = 0.0
+            for harmonic in 1...8 where Double(harmonic) * pitch < Double(sampleRate) / 2 {
+                value += sin(Double(harmonic) * phase) / Double(harmonic)
+            }
+            let noise = Double(generator.next() % 2001) / 1000 - 1
+            return Int16(8000 * envelope * value + 300 * noise)
+        }
+    }
+}
+
+/// A tiny seeded generator so every run benchmarks the same samples.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Settings for the direct libopus baseline (the wrapper's defaults besides FEC/DTX off).
+enum DirectOpus {
+    static func configure(_ encoder: OpaquePointer, bitrate: Int32, complexity: Int32) {
+        direct_opus_configure(encoder, bitrate, complexity)
+    }
+}

@@ -1,0 +1,43 @@
+// swift-tools-version: 6.1
+import Foundation
+import PackageDescription
+
+// A path dependency is named after its folder, and a clone may be checked out under any name.
+let relayPackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
+
+// The benchmark suites live in their own package so the relay's build and tests never
+// need the benchmark harness or the comparison libraries (libspeexdsp).
+let package = Package(
+    name: "VoiceRelayBenchmarks",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSpeexDSP",
+            path: "Sources/CSpeexDSP",
+            pkgConfig: "speexdsp",
+            providers: [.apt(["libspeexdsp-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibOpus",
+            path: "Sources/CLibOpus",
+            pkgConfig: "opus",
+            providers: [.apt(["libopus-dev"])]
+        ),
+        .executableTarget(
+            name: "CodecsBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Codecs", package: relayPackage),
+                "CSpeexDSP",
+                "CLibOpus",
+            ],
+            path: "Benchmarks/CodecsBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

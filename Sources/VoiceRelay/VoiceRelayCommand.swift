@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `voice-relay` command line: parsing only; the work lives in the libraries.
+@main
+struct VoiceRelayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "voice-relay",
+        abstract: "A media relay between Twilio Media Streams and speech-to-speech models.",
+        subcommands: [ConvertCommand.self]
+    )
+}
