@@ -42,7 +42,7 @@ let benchmarks: @Sendable () -> Void = {
         var resampler = Resampler(from: 24000, to: 8000)
         var downsampled = [Float](repeating: 0, count: resampler.maximumOutputCount(forInputCount: 480))
         var codes = [UInt8](repeating: 0, count: downsampled.count)
-        let frame = Array(speech[0..<480])
+        let frame = speech[0..<480].map { Float($0) / 32768 }
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             let count = frame.withUnsafeBufferPointer { input in

@@ -185,17 +185,28 @@ public struct Resampler: Sendable {
         let stride = MemoryLayout<SIMD8<Float>>.size
         let bytes = count * MemoryLayout<Float>.size
         while offset + 2 * stride <= bytes {
-            even += x.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-                * h.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-            odd += x.loadUnaligned(fromByteOffset: offset + stride, as: SIMD8<Float>.self)
-                * h.loadUnaligned(fromByteOffset: offset + stride, as: SIMD8<Float>.self)
+            multiplyAdd(&even, x.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self),
+                        h.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self))
+            multiplyAdd(&odd, x.loadUnaligned(fromByteOffset: offset + stride, as: SIMD8<Float>.self),
+                        h.loadUnaligned(fromByteOffset: offset + stride, as: SIMD8<Float>.self))
             offset += 2 * stride
         }
         if offset < bytes {
-            even += x.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-                * h.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+            multiplyAdd(&even, x.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self),
+                        h.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self))
         }
         return (even + odd).sum()
+    }
+
+    /// `accumulator += a * b`, fused where the target has FMA (without it a fused multiply-add
+    /// would become a libm call per lane, so the separate multiply and add are kept).
+    @inline(__always)
+    private static func multiplyAdd(_ accumulator: inout SIMD8<Float>, _ a: SIMD8<Float>, _ b: SIMD8<Float>) {
+        #if FUSED_MULTIPLY_ADD
+        accumulator.addProduct(a, b)
+        #else
+        accumulator += a * b
+        #endif
     }
 
     private static func greatestCommonDivisor(_ a: Int, _ b: Int) -> Int {
