@@ -7,3 +7,6 @@ scripts/install-system-packages.sh pkg-config libopus-dev libssl-dev opus-tools
 
 swift build --build-tests
 swift test --skip-build
+
+# The lock-free ring buffer's stress test again under ThreadSanitizer (its own build folder).
+swift test --sanitize=thread --scratch-path .build-tsan --filter SPSCRingBufferTests

@@ -1,0 +1,87 @@
+import AudioPipeline
+import Testing
+
+@Suite struct PlayoutPacerTests {
+    static let ms: UInt64 = 1_000_000
+
+    static func enqueue(_ queue: SPSCRingBuffer<OutboundFrame>, item: UInt32, frames: Int, firstEndMs: UInt32 = 20) {
+        for index in 0..<frames {
+            let frame = OutboundFrame(item: item, endOffsetMs: firstEndMs + UInt32(index * 20),
+                                      payload: InlineArray(repeating: UInt8(truncatingIfNeeded: index)))
+            #expect(queue.push(frame))
+        }
+    }
+
+    @Test func aBurstIsReleasedInRealTimeNeverMoreThanTheLeadAhead() {
+        let queue = SPSCRingBuffer<OutboundFrame>(minimumCapacity: 256)
+        var pacer = PlayoutPacer()
+        Self.enqueue(queue, item: 1, frames: 50)  // one second of audio arrives at once
+        var releases: [(time: UInt64, offset: UInt32, mark: Bool)] = []
+        for now in stride(from: UInt64(0), through: 1200 * Self.ms, by: 5_000_000) {
+            pacer.tick(now: now, queue: queue) { releases.append((now, $0.frame.endOffsetMs, $0.wantsMark)) }
+            #expect(pacer.queuedAheadMs(now: now) <= 60)
+        }
+        #expect(releases.count == 50)
+        #expect(releases.map(\.offset) == (1...50).map { UInt32($0 * 20) })
+        // After the first three (the lead), one frame per 20 ms.
+        #expect(releases.prefix(3).allSatisfy { $0.time == 0 })
+        for (earlier, later) in zip(releases.dropFirst(3), releases.dropFirst(4)) {
+            #expect(later.time - earlier.time == 20 * Self.ms)
+        }
+        // A mark every five frames, and on the last one.
+        #expect(releases.filter(\.mark).map(\.offset) == [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000])
+    }
+
+    @Test func flushReportsWhatTheCallerHeardAndDropsTheRest() {
+        let queue = SPSCRingBuffer<OutboundFrame>(minimumCapacity: 256)
+        var pacer = PlayoutPacer()
+        Self.enqueue(queue, item: 7, frames: 100)
+        for now in stride(from: UInt64(0), through: 730 * Self.ms, by: 10_000_000) {
+            pacer.tick(now: now, queue: queue) { _ in }
+        }
+        #expect(pacer.playedMs(now: 730 * Self.ms) == 730)
+        let truncation = pacer.flush(now: 737 * Self.ms, queue: queue)
+        #expect(truncation == .init(item: 7, playedMs: 737))
+        #expect(queue.count == 0)
+        #expect(!pacer.isPlaying(now: 737 * Self.ms))
+        // The next response starts cleanly at once.
+        Self.enqueue(queue, item: 8, frames: 2)
+        var sent = 0
+        pacer.tick(now: 740 * Self.ms, queue: queue) { _ in sent += 1 }
+        #expect(sent == 2)
+        #expect(pacer.playedMs(now: 750 * Self.ms) == 10)
+    }
+
+    @Test func underrunPausesThePlayedPosition() {
+        let queue = SPSCRingBuffer<OutboundFrame>(minimumCapacity: 64)
+        var pacer = PlayoutPacer()
+        Self.enqueue(queue, item: 1, frames: 5)
+        for now in stride(from: UInt64(0), through: 300 * Self.ms, by: 10_000_000) {
+            pacer.tick(now: now, queue: queue) { _ in }
+        }
+        // 100 ms were sent; playback ran dry at 100 ms and stays there.
+        #expect(pacer.playedMs(now: 300 * Self.ms) == 100)
+        Self.enqueue(queue, item: 1, frames: 5, firstEndMs: 120)
+        pacer.tick(now: 300 * Self.ms, queue: queue) { _ in }
+        #expect(pacer.playedMs(now: 340 * Self.ms) == 140)
+        #expect(pacer.underruns == 1)
+    }
+
+    @Test func aLateMarkEchoPullsThePlaybackModelBack() {
+        let queue = SPSCRingBuffer<OutboundFrame>(minimumCapacity: 64)
+        var pacer = PlayoutPacer()
+        Self.enqueue(queue, item: 3, frames: 40)
+        for now in stride(from: UInt64(0), through: 200 * Self.ms, by: 10_000_000) {
+            pacer.tick(now: now, queue: queue) { _ in }
+        }
+        // Twilio started late: the mark after 100 ms echoes at 200 ms, when the model said 200.
+        pacer.markPlayed(item: 3, offsetMs: 100, now: 150 * Self.ms + 50 * Self.ms)
+        #expect(pacer.playedMs(now: 200 * Self.ms) == 100)
+        #expect(pacer.playedMs(now: 260 * Self.ms) == 160)
+        // The model's clock moved too, so the lead is still bounded by real playback.
+        #expect(pacer.queuedAheadMs(now: 200 * Self.ms) <= 160)
+        // An echo for another item or one that is not behind the model changes nothing.
+        pacer.markPlayed(item: 9, offsetMs: 20, now: 260 * Self.ms)
+        #expect(pacer.playedMs(now: 260 * Self.ms) == 160)
+    }
+}
