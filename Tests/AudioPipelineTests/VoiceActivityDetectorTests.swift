@@ -1,0 +1,80 @@
+import AudioPipeline
+import Foundation
+import Testing
+
+@Suite struct VoiceActivityDetectorTests {
+    /// Noise, then a voiced "syllable" (harmonics of 140 Hz) every second, 300 ms long.
+    static func signal(rate: Int, seconds: Int, noiseLevel: Float, speechLevel: Float) -> [Float] {
+        var state: UInt64 = 12345
+        func noise() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int64(bitPattern: state) >> 11) / Float(1 << 52)
+        }
+        return (0..<(rate * seconds)).map { index in
+            let t = Double(index) / Double(rate)
+            let inSyllable = t.truncatingRemainder(dividingBy: 1) >= 0.5 && t.truncatingRemainder(dividingBy: 1) < 0.8 && t >= 1
+            var value = noiseLevel * noise()
+            if inSyllable {
+                value += speechLevel * Float((1...10).reduce(0.0) { $0 + sin(2 * .pi * 140 * Double($1) * t) / Double($1) })
+            }
+            return value
+        }
+    }
+
+    @Test(arguments: [8000, 16000, 24000], [10, 20])
+    func findsEachSyllableAtEveryRateAndFrameSize(rate: Int, frameMs: Int) {
+        let samples = Self.signal(rate: rate, seconds: 6, noiseLevel: 0.01, speechLevel: 0.1)
+        let configuration = VoiceActivityDetector.Configuration(sampleRate: rate, frameDurationMs: frameMs)
+        let segments = VoiceActivityDetector.segments(of: samples, configuration: configuration)
+        // Syllables at 1.5, 2.5, 3.5, 4.5, 5.5 s, each 300 ms.
+        #expect(segments.count == 5, "\(segments)")
+        for (index, segment) in segments.enumerated() {
+            let onsetMs = 1500 + index * 1000
+            #expect(abs(segment.startMs - onsetMs) <= frameMs, "\(segment)")
+            #expect(segment.detectedMs - onsetMs <= 3 * frameMs, "\(segment)")
+            // Ends after the hangover (100 ms), plus at most 70 ms while the filters and smoothing ring down.
+            #expect(segment.endMs >= onsetMs + 300 && segment.endMs <= onsetMs + 300 + 100 + 70, "\(segment)")
+        }
+    }
+
+    @Test func steadyNoiseAloneIsNeverSpeechEvenWhenItGetsLouder() {
+        var samples = Self.signal(rate: 8000, seconds: 3, noiseLevel: 0.01, speechLevel: 0)
+        samples += Self.signal(rate: 8000, seconds: 5, noiseLevel: 0.05, speechLevel: 0)
+        let segments = VoiceActivityDetector.segments(of: samples, configuration: .init())
+        // The step up in noise may read as one short burst; the floor must then learn the new level.
+        #expect(segments.count <= 1)
+        #expect(segments.allSatisfy { $0.startMs >= 2900 && $0.endMs <= 5000 }, "\(segments)")
+    }
+
+    @Test func digitalSilenceIsNotSpeech() {
+        let segments = VoiceActivityDetector.segments(of: [Float](repeating: 0, count: 16000), configuration: .init())
+        #expect(segments.isEmpty)
+    }
+
+    @Test func strictnessTradesMissesForFalseAlarms() {
+        let samples = Self.signal(rate: 8000, seconds: 6, noiseLevel: 0.03, speechLevel: 0.012)
+        let permissive = VoiceActivityDetector.segments(of: samples, configuration: .init(aggressiveness: .permissive))
+        let strict = VoiceActivityDetector.segments(of: samples, configuration: .init(aggressiveness: .veryStrict))
+        #expect(permissive.count >= strict.count)
+    }
+
+    @Test func eventsComeInStartEndPairs() {
+        var detector = VoiceActivityDetector()
+        let samples = Self.signal(rate: 8000, seconds: 4, noiseLevel: 0.01, speechLevel: 0.1)
+        var events: [VoiceActivityDetector.Event] = []
+        samples.withUnsafeBufferPointer { samples in
+            for start in stride(from: 0, to: samples.count, by: 80) {
+                let event = detector.process(UnsafeBufferPointer(rebasing: samples[start..<start + 80]))
+                if event != .none { events.append(event) }
+            }
+        }
+        #expect(events.count == 6)
+        for (index, event) in events.enumerated() {
+            if index % 2 == 0 {
+                guard case .speechStarted = event else { Issue.record("expected a start, got \(event)"); continue }
+            } else {
+                guard case .speechEnded = event else { Issue.record("expected an end, got \(event)"); continue }
+            }
+        }
+    }
+}
