@@ -38,6 +38,11 @@ let package = Package(
             path: "Benchmarks/CodecsBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "JitterTraces",
+            dependencies: [.product(name: "AudioPipeline", package: relayPackage)],
+            path: "Sources/JitterTraces"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

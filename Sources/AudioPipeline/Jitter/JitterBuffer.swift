@@ -1,0 +1,239 @@
+/// Puts network frames back in order and on time, and says when a frame must be concealed.
+///
+/// Frames carry a sequence number (Twilio's `chunk`, an RTP-style counter for Opus) and are
+/// 20 ms each. Two modes:
+/// - ``Mode/forwardImmediately`` (Twilio over TCP: nothing is reordered or retransmitted late):
+///   a frame is released as soon as it arrives; a jump in the sequence releases concealment
+///   for the missing frames first, so the model's timeline stays aligned with wall-clock time.
+/// - ``Mode/adaptive(minimumDelay:maximumDelay:)`` (Opus over a lossy network): frames are held
+///   until their playout time, `target delay` after the earliest they could have arrived. The
+///   target follows the measured jitter in the spirit of WebRTC's NetEq: a high quantile
+///   (99.9%) of recent arrival delays relative to the fastest frame seen, plus a 5 ms margin.
+///   It starts at a cautious 60 ms (nothing is known yet), grows at once when jitter rises,
+///   and shrinks 5 ms at a time when it falls, so playout never jumps audibly.
+///
+/// A plain struct over fixed storage (`capacity` slots): no allocation per frame. Times are
+/// monotonic nanoseconds passed in.
+public struct JitterBuffer<Frame: BitwiseCopyable>: Sendable where Frame: Sendable {
+    public enum Mode: Sendable, Equatable {
+        case forwardImmediately
+        case adaptive(minimumDelay: Duration, maximumDelay: Duration)
+    }
+
+    /// What the buffer hands on, in sequence order.
+    public enum Output: Sendable {
+        case frame(Frame, sequence: UInt32)
+        /// The frame with this sequence number is lost: conceal it (PLC, FEC or fade).
+        case conceal(sequence: UInt32)
+    }
+
+    public struct Statistics: Sendable, Equatable {
+        public var received = 0
+        public var released = 0
+        public var concealed = 0
+        /// Frames that arrived after their playout time (or after a later frame was forwarded).
+        public var late = 0
+        public var duplicates = 0
+        /// Frames that arrived after a frame with a higher sequence number.
+        public var reordered = 0
+        /// Sequence jumps too large to bridge, handled by starting over.
+        public var resyncs = 0
+        /// The current target delay and the delay of the frames released most recently (ms).
+        public var targetDelayMs = 0
+        public var currentDelayMs = 0
+
+        public var lateLossRate: Double { received == 0 ? 0 : Double(late) / Double(received) }
+        public var concealmentRate: Double { released + concealed == 0 ? 0 : Double(concealed) / Double(released + concealed) }
+    }
+
+    public static var frameNs: UInt64 { 20_000_000 }
+
+    public let mode: Mode
+    public private(set) var statistics = Statistics()
+    /// Slots indexed by sequence modulo capacity.
+    private var slots: InlineArray<64, Frame?>
+    private static var capacity: Int { 64 }
+    /// Sequence of the next frame to release.
+    private var next: UInt32 = 0
+    private var started = false
+    private var highestSeen: UInt32 = 0
+    /// Playout clock: frame k plays at `fastestOffsetNs + (k - playoutBaseSequence) x 20 ms + target`,
+    /// that is `target` after the earliest it could have arrived.
+    private var playoutBaseSequence: UInt32 = 0
+    /// The earliest "arrival minus send position" seen: the fastest path through the network.
+    private var fastestOffsetNs: Int64 = 0
+    private var delayHistogram = DelayHistogram()
+    /// The current target delay in ms.
+    private var targetMs = 0
+    private var lastShrinkNs: UInt64 = 0
+    /// Where an adaptive buffer starts before it has measured anything.
+    private static var initialTargetMs: Int { 60 }
+
+    public init(mode: Mode) {
+        self.mode = mode
+        self.slots = .init(repeating: nil)
+        if case .adaptive(let minimum, let maximum) = mode {
+            targetMs = min(max(Self.initialTargetMs, Self.milliseconds(minimum)), Self.milliseconds(maximum))
+        }
+        statistics.targetDelayMs = targetMs
+    }
+
+    /// Accepts a frame from the network; in ``Mode/forwardImmediately`` mode `emit` receives
+    /// what can go on at once (in adaptive mode, ``release(now:emit:)`` does that).
+    public mutating func insert(_ frame: Frame, sequence: UInt32, arrivalNs: UInt64, emit: (Output) -> Void) {
+        statistics.received += 1
+        if !started {
+            start(at: sequence, arrivalNs: arrivalNs)
+        }
+        let distance = Int64(Int32(bitPattern: sequence &- next))
+        if distance < Int64(Self.capacity) {
+            // Late frames count most: they are the jitter the target failed to cover.
+            observeArrival(sequence: sequence, arrivalNs: arrivalNs)
+        }
+        if distance < 0 {
+            if Int32(bitPattern: sequence &- highestSeen) < 0 { statistics.reordered += 1 }
+            statistics.late += 1
+            return
+        }
+        if distance >= Int64(Self.capacity) {
+            // An absurd jump (a restarted sender, a corrupted counter): start again from here.
+            statistics.resyncs += 1
+            for index in 0..<Self.capacity { slots[index] = nil }
+            start(at: sequence, arrivalNs: arrivalNs)
+        }
+        let slot = Int(sequence % UInt32(Self.capacity))
+        if slots[slot] != nil {
+            statistics.duplicates += 1
+            return
+        }
+        if Int32(bitPattern: sequence &- highestSeen) < 0 { statistics.reordered += 1 } else { highestSeen = sequence }
+        slots[slot] = frame
+
+        if mode == .forwardImmediately {
+            // Over TCP nothing arrives out of order: a gap will never be filled, conceal it now.
+            while next != sequence {
+                statistics.concealed += 1
+                emit(.conceal(sequence: next))
+                next &+= 1
+            }
+            slots[slot] = nil
+            statistics.released += 1
+            statistics.currentDelayMs = 0
+            emit(.frame(frame, sequence: sequence))
+            next &+= 1
+        }
+    }
+
+    /// Adaptive mode: releases every frame whose playout time has come, concealing the missing.
+    public mutating func release(now: UInt64, emit: (Output) -> Void) {
+        guard started, mode != .forwardImmediately else { return }
+        adaptTarget(now: now)
+        while now >= playoutTime(of: next) {
+            let slot = Int(next % UInt32(Self.capacity))
+            if let frame = slots[slot] {
+                slots[slot] = nil
+                statistics.released += 1
+                emit(.frame(frame, sequence: next))
+            } else {
+                // Nothing has arrived for this slot yet. Before any later frame exists, the sender
+                // may simply have paused (DTX, end of stream): wait instead of concealing forever.
+                guard Int32(bitPattern: highestSeen &- next) > 0 else { break }
+                statistics.concealed += 1
+                emit(.conceal(sequence: next))
+            }
+            next &+= 1
+        }
+        let buffered = Int32(bitPattern: highestSeen &- next) + 1
+        statistics.currentDelayMs = max(0, Int(buffered)) * 20
+    }
+
+    private mutating func start(at sequence: UInt32, arrivalNs: UInt64) {
+        started = true
+        next = sequence
+        highestSeen = sequence
+        playoutBaseSequence = sequence
+        fastestOffsetNs = Int64(arrivalNs)
+    }
+
+    private func playoutTime(of sequence: UInt32) -> UInt64 {
+        let offset = Int64(Int32(bitPattern: sequence &- playoutBaseSequence)) * Int64(Self.frameNs)
+        return UInt64(max(0, fastestOffsetNs + offset + Int64(targetMs) * 1_000_000))
+    }
+
+    /// Records how much later than the fastest frame this one arrived.
+    private mutating func observeArrival(sequence: UInt32, arrivalNs: UInt64) {
+        guard case .adaptive = mode else { return }
+        let sendPositionNs = Int64(Int32(bitPattern: sequence &- playoutBaseSequence)) * Int64(Self.frameNs)
+        let offset = Int64(arrivalNs) - sendPositionNs
+        if offset < fastestOffsetNs {
+            // A faster path than any seen: earlier frames' delays were understated by the difference,
+            // and the target grows by as much, so playout times stay where they were.
+            let shiftMs = Int((fastestOffsetNs - offset) / 1_000_000)
+            delayHistogram.shift(byMs: shiftMs)
+            targetMs += shiftMs
+            fastestOffsetNs = offset
+        }
+        delayHistogram.add(delayNs: UInt64(offset - fastestOffsetNs))
+    }
+
+    private mutating func adaptTarget(now: UInt64) {
+        guard case .adaptive(let minimum, let maximum) = mode, delayHistogram.hasData else { return }
+        let wanted = min(max(delayHistogram.quantileMs(0.999) + 5, Self.milliseconds(minimum)), Self.milliseconds(maximum))
+        if wanted > targetMs {
+            // More jitter: wait longer at once (frames still to come are late otherwise).
+            targetMs = wanted
+        } else if wanted < targetMs, now >= lastShrinkNs + 500_000_000 {
+            // Less jitter: play 5 ms earlier, at most every half second, to avoid audible jumps.
+            targetMs -= min(5, targetMs - wanted)
+            lastShrinkNs = now
+        }
+        statistics.targetDelayMs = targetMs
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int {
+        let components = duration.components
+        return Int(components.seconds) * 1000 + Int(components.attoseconds / 1_000_000_000_000_000)
+    }
+}
+
+/// Arrival delays in 5 ms buckets (up to 400 ms) with exponential forgetting (a memory of
+/// about 10 s at 50 frames/s), like NetEq's delay histogram. Fixed storage.
+struct DelayHistogram: Sendable {
+    private static let bucketCount = 80
+    private static let bucketMs = 5
+    private static let forgetting: Float = 0.998
+    private var buckets: InlineArray<80, Float> = .init(repeating: 0)
+    private(set) var hasData = false
+
+    mutating func add(delayNs: UInt64) {
+        let bucket = min(Int(delayNs / UInt64(Self.bucketMs * 1_000_000)), Self.bucketCount - 1)
+        for index in 0..<Self.bucketCount { buckets[index] *= Self.forgetting }
+        buckets[bucket] += 1 - Self.forgetting
+        hasData = true
+    }
+
+    /// Moves all mass `ms` up (the reference point, the fastest arrival, moved earlier).
+    mutating func shift(byMs ms: Int) {
+        let steps = ms / Self.bucketMs
+        guard steps > 0 else { return }
+        let last = Self.bucketCount - 1
+        var tail: Float = 0
+        for from in max(0, last - steps)...last { tail += buckets[from] }
+        for index in stride(from: last - 1, through: 0, by: -1) {
+            buckets[index] = index - steps >= 0 ? buckets[index - steps] : 0
+        }
+        buckets[last] = tail
+    }
+
+    /// The smallest delay (ms, at a bucket's upper edge) that covers `quantile` of recent arrivals.
+    func quantileMs(_ quantile: Float) -> Int {
+        var total: Float = 0
+        for index in 0..<Self.bucketCount { total += buckets[index] }
+        var cumulative: Float = 0
+        for index in 0..<Self.bucketCount {
+            cumulative += buckets[index]
+            if cumulative >= quantile * total { return (index + 1) * Self.bucketMs }
+        }
+        return Self.bucketCount * Self.bucketMs
+    }
+}

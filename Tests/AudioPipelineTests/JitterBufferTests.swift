@@ -1,0 +1,112 @@
+import AudioPipeline
+import Testing
+
+@Suite struct JitterBufferTests {
+    typealias Buffer = JitterBuffer<UInt32>
+    static let frameNs: UInt64 = 20_000_000
+
+    static func describe(_ outputs: [Buffer.Output]) -> [String] {
+        outputs.map {
+            switch $0 {
+            case .frame(let value, let sequence): "f\(sequence):\(value)"
+            case .conceal(let sequence): "c\(sequence)"
+            }
+        }
+    }
+
+    @Test func forwardImmediatelyReleasesAtOnceAndConcealsGaps() {
+        var buffer = Buffer(mode: .forwardImmediately)
+        var outputs: [Buffer.Output] = []
+        for sequence: UInt32 in [10, 11, 14, 15] {
+            buffer.insert(sequence * 100, sequence: sequence, arrivalNs: UInt64(sequence) * Self.frameNs) { outputs.append($0) }
+        }
+        #expect(Self.describe(outputs) == ["f10:1000", "f11:1100", "c12", "c13", "f14:1400", "f15:1500"])
+        // A straggler for a concealed slot, and a repeat, change nothing.
+        buffer.insert(1200, sequence: 12, arrivalNs: 0) { outputs.append($0) }
+        buffer.insert(1500, sequence: 15, arrivalNs: 0) { outputs.append($0) }
+        #expect(outputs.count == 6)
+        #expect(buffer.statistics.concealed == 2)
+        #expect(buffer.statistics.late == 2)
+        #expect(buffer.statistics.released == 4)
+    }
+
+    @Test func anAbsurdJumpResynchronisesInsteadOfConcealingForever() {
+        var buffer = Buffer(mode: .forwardImmediately)
+        var outputs: [Buffer.Output] = []
+        buffer.insert(1, sequence: 1, arrivalNs: 0) { outputs.append($0) }
+        buffer.insert(2, sequence: 1_000_000, arrivalNs: 0) { outputs.append($0) }
+        buffer.insert(3, sequence: 1_000_001, arrivalNs: 0) { outputs.append($0) }
+        #expect(Self.describe(outputs) == ["f1:1", "f1000000:2", "f1000001:3"])
+        #expect(buffer.statistics.resyncs == 1)
+    }
+
+    @Test func sequenceNumbersWrapAround() {
+        var buffer = Buffer(mode: .forwardImmediately)
+        var outputs: [Buffer.Output] = []
+        for sequence in [UInt32.max - 1, UInt32.max, 0, 1] {
+            buffer.insert(sequence, sequence: sequence, arrivalNs: 0) { outputs.append($0) }
+        }
+        #expect(outputs.count == 4)
+        #expect(buffer.statistics.concealed == 0)
+    }
+
+    @Test func adaptiveModeReordersAndConcealsTheLost() {
+        var buffer = Buffer(mode: .adaptive(minimumDelay: .milliseconds(40), maximumDelay: .milliseconds(200)))
+        var outputs: [Buffer.Output] = []
+        // Sent every 20 ms; 2 and 3 swap, 5 is lost, 4 arrives twice.
+        let arrivals: [(UInt32, UInt64)] = [(0, 0), (1, 20), (3, 45), (2, 50), (4, 80), (4, 81), (6, 120), (7, 140), (8, 160)]
+        var now: UInt64 = 0
+        var index = 0
+        while now <= 300 {
+            while index < arrivals.count, arrivals[index].1 <= now {
+                buffer.insert(arrivals[index].0, sequence: arrivals[index].0, arrivalNs: arrivals[index].1 * 1_000_000) { _ in }
+                index += 1
+            }
+            buffer.release(now: now * 1_000_000) { outputs.append($0) }
+            now += 1
+        }
+        #expect(Self.describe(outputs) == ["f0:0", "f1:1", "f2:2", "f3:3", "f4:4", "c5", "f6:6", "f7:7", "f8:8"])
+        #expect(buffer.statistics.duplicates == 1)
+        #expect(buffer.statistics.reordered == 1)
+        #expect(buffer.statistics.late == 0)
+    }
+
+    @Test func adaptiveTargetGrowsWithJitterAndShrinksWhenItCalms() {
+        var buffer = Buffer(mode: .adaptive(minimumDelay: .zero, maximumDelay: .milliseconds(300)))
+        var generator = SplitMix(state: 7)
+        var now: UInt64 = 0
+        var sequence: UInt32 = 0
+        var pending: [(UInt32, UInt64)] = []
+        var targets: [Int] = []
+        // 10 s of heavy jitter (0-100 ms), then 80 s of none.
+        while now < 90_000 {
+            if now % 20 == 0 {
+                let jitter: UInt64 = now < 10_000 ? generator.next() % 100 : 0
+                pending.append((sequence, now + 30 + jitter))
+                sequence += 1
+            }
+            pending.removeAll { item in
+                guard item.1 <= now else { return false }
+                buffer.insert(item.0, sequence: item.0, arrivalNs: item.1 * 1_000_000) { _ in }
+                return true
+            }
+            buffer.release(now: now * 1_000_000) { _ in }
+            if now % 1000 == 0 { targets.append(buffer.statistics.targetDelayMs) }
+            now += 1
+        }
+        #expect(targets[9] >= 80, "\(targets)")
+        #expect(targets.last! <= 40, "\(targets)")
+        #expect(buffer.statistics.lateLossRate < 0.05)
+    }
+}
+
+struct SplitMix {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
