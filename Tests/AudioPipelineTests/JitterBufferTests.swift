@@ -18,12 +18,14 @@ import Testing
         var buffer = Buffer(mode: .forwardImmediately)
         var outputs: [Buffer.Output] = []
         for sequence: UInt32 in [10, 11, 14, 15] {
-            buffer.insert(sequence * 100, sequence: sequence, arrivalNs: UInt64(sequence) * Self.frameNs) { outputs.append($0) }
+            buffer.insert(sequence * 100, sequence: sequence, arrivalNs: UInt64(sequence) * Self.frameNs)
+            while let output = buffer.next(now: 0) { outputs.append(output) }
         }
         #expect(Self.describe(outputs) == ["f10:1000", "f11:1100", "c12", "c13", "f14:1400", "f15:1500"])
         // A straggler for a concealed slot, and a repeat, change nothing.
-        buffer.insert(1200, sequence: 12, arrivalNs: 0) { outputs.append($0) }
-        buffer.insert(1500, sequence: 15, arrivalNs: 0) { outputs.append($0) }
+        buffer.insert(1200, sequence: 12, arrivalNs: 0)
+        buffer.insert(1500, sequence: 15, arrivalNs: 0)
+        while let output = buffer.next(now: 0) { outputs.append(output) }
         #expect(outputs.count == 6)
         #expect(buffer.statistics.concealed == 2)
         #expect(buffer.statistics.late == 2)
@@ -33,9 +35,10 @@ import Testing
     @Test func anAbsurdJumpResynchronisesInsteadOfConcealingForever() {
         var buffer = Buffer(mode: .forwardImmediately)
         var outputs: [Buffer.Output] = []
-        buffer.insert(1, sequence: 1, arrivalNs: 0) { outputs.append($0) }
-        buffer.insert(2, sequence: 1_000_000, arrivalNs: 0) { outputs.append($0) }
-        buffer.insert(3, sequence: 1_000_001, arrivalNs: 0) { outputs.append($0) }
+        for (value, sequence) in [(UInt32(1), UInt32(1)), (2, 1_000_000), (3, 1_000_001)] {
+            buffer.insert(value, sequence: sequence, arrivalNs: 0)
+            while let output = buffer.next(now: 0) { outputs.append(output) }
+        }
         #expect(Self.describe(outputs) == ["f1:1", "f1000000:2", "f1000001:3"])
         #expect(buffer.statistics.resyncs == 1)
     }
@@ -44,7 +47,8 @@ import Testing
         var buffer = Buffer(mode: .forwardImmediately)
         var outputs: [Buffer.Output] = []
         for sequence in [UInt32.max - 1, UInt32.max, 0, 1] {
-            buffer.insert(sequence, sequence: sequence, arrivalNs: 0) { outputs.append($0) }
+            buffer.insert(sequence, sequence: sequence, arrivalNs: 0)
+            while let output = buffer.next(now: 0) { outputs.append(output) }
         }
         #expect(outputs.count == 4)
         #expect(buffer.statistics.concealed == 0)
@@ -59,10 +63,10 @@ import Testing
         var index = 0
         while now <= 300 {
             while index < arrivals.count, arrivals[index].1 <= now {
-                buffer.insert(arrivals[index].0, sequence: arrivals[index].0, arrivalNs: arrivals[index].1 * 1_000_000) { _ in }
+                buffer.insert(arrivals[index].0, sequence: arrivals[index].0, arrivalNs: arrivals[index].1 * 1_000_000)
                 index += 1
             }
-            buffer.release(now: now * 1_000_000) { outputs.append($0) }
+            while let output = buffer.next(now: now * 1_000_000) { outputs.append(output) }
             now += 1
         }
         #expect(Self.describe(outputs) == ["f0:0", "f1:1", "f2:2", "f3:3", "f4:4", "c5", "f6:6", "f7:7", "f8:8"])
@@ -87,10 +91,10 @@ import Testing
             }
             pending.removeAll { item in
                 guard item.1 <= now else { return false }
-                buffer.insert(item.0, sequence: item.0, arrivalNs: item.1 * 1_000_000) { _ in }
+                buffer.insert(item.0, sequence: item.0, arrivalNs: item.1 * 1_000_000)
                 return true
             }
-            buffer.release(now: now * 1_000_000) { _ in }
+            while buffer.next(now: now * 1_000_000) != nil {}
             if now % 1000 == 0 { targets.append(buffer.statistics.targetDelayMs) }
             now += 1
         }

@@ -22,12 +22,11 @@ func replay(_ trace: NetworkTrace, mode: JitterBuffer<UInt32>.Mode) -> Result {
     var nowMs = 0.0
     while nowMs < endMs {
         while next < order.count, order[next].1 <= nowMs {
-            buffer.insert(UInt32(order[next].0), sequence: UInt32(order[next].0), arrivalNs: UInt64(order[next].1 * 1e6)) { _ in }
+            buffer.insert(UInt32(order[next].0), sequence: UInt32(order[next].0), arrivalNs: UInt64(order[next].1 * 1e6))
             next += 1
         }
-        let now = nowMs
-        buffer.release(now: UInt64(nowMs * 1e6)) { output in
-            if case .frame(_, let sequence) = output { released[Int(sequence)] = now }
+        while let output = buffer.next(now: UInt64(nowMs * 1e6)) {
+            if case .frame(_, let sequence) = output { released[Int(sequence)] = nowMs }
         }
         nowMs += 1
     }

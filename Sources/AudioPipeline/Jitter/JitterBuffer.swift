@@ -12,8 +12,9 @@
 ///   It starts at a cautious 60 ms (nothing is known yet), grows at once when jitter rises,
 ///   and shrinks 5 ms at a time when it falls, so playout never jumps audibly.
 ///
-/// A plain struct over fixed storage (`capacity` slots): no allocation per frame. Times are
-/// monotonic nanoseconds passed in.
+/// Frames go in with ``insert(_:sequence:arrivalNs:)`` and come out, in order, from
+/// ``next(now:)`` (call it until it returns nil). A plain struct over fixed storage
+/// (`capacity` slots): no allocation per frame. Times are monotonic nanoseconds passed in.
 public struct JitterBuffer<Frame: BitwiseCopyable>: Sendable where Frame: Sendable {
     public enum Mode: Sendable, Equatable {
         case forwardImmediately
@@ -78,9 +79,8 @@ public struct JitterBuffer<Frame: BitwiseCopyable>: Sendable where Frame: Sendab
         statistics.targetDelayMs = targetMs
     }
 
-    /// Accepts a frame from the network; in ``Mode/forwardImmediately`` mode `emit` receives
-    /// what can go on at once (in adaptive mode, ``release(now:emit:)`` does that).
-    public mutating func insert(_ frame: Frame, sequence: UInt32, arrivalNs: UInt64, emit: (Output) -> Void) {
+    /// Accepts a frame from the network.
+    public mutating func insert(_ frame: Frame, sequence: UInt32, arrivalNs: UInt64) {
         statistics.received += 1
         if !started {
             start(at: sequence, arrivalNs: arrivalNs)
@@ -109,42 +109,33 @@ public struct JitterBuffer<Frame: BitwiseCopyable>: Sendable where Frame: Sendab
         if Int32(bitPattern: sequence &- highestSeen) < 0 { statistics.reordered += 1 } else { highestSeen = sequence }
         slots[slot] = frame
 
-        if mode == .forwardImmediately {
-            // Over TCP nothing arrives out of order: a gap will never be filled, conceal it now.
-            while next != sequence {
-                statistics.concealed += 1
-                emit(.conceal(sequence: next))
-                next &+= 1
-            }
-            slots[slot] = nil
-            statistics.released += 1
-            statistics.currentDelayMs = 0
-            emit(.frame(frame, sequence: sequence))
-            next &+= 1
-        }
     }
 
-    /// Adaptive mode: releases every frame whose playout time has come, concealing the missing.
-    public mutating func release(now: UInt64, emit: (Output) -> Void) {
-        guard started, mode != .forwardImmediately else { return }
-        adaptTarget(now: now)
-        while now >= playoutTime(of: next) {
-            let slot = Int(next % UInt32(Self.capacity))
-            if let frame = slots[slot] {
-                slots[slot] = nil
-                statistics.released += 1
-                emit(.frame(frame, sequence: next))
-            } else {
-                // Nothing has arrived for this slot yet. Before any later frame exists, the sender
-                // may simply have paused (DTX, end of stream): wait instead of concealing forever.
-                guard Int32(bitPattern: highestSeen &- next) > 0 else { break }
-                statistics.concealed += 1
-                emit(.conceal(sequence: next))
-            }
-            next &+= 1
+    /// The next frame (or concealment) due by `now`, or nil when nothing is due yet.
+    ///
+    /// ``Mode/forwardImmediately``: everything up to the newest arrival is due at once; over TCP
+    /// nothing arrives out of order, so a gap will never be filled and is concealed right away.
+    /// Adaptive: frames are due at their playout time; a missing one is concealed then, unless no
+    /// later frame has arrived either (the sender may have paused: DTX, end of stream).
+    public mutating func next(now: UInt64) -> Output? {
+        guard started else { return nil }
+        let ahead = Int32(bitPattern: highestSeen &- next)
+        guard ahead >= 0 else { return nil }
+        if mode != .forwardImmediately {
+            adaptTarget(now: now)
+            guard now >= playoutTime(of: next) else { return nil }
         }
-        let buffered = Int32(bitPattern: highestSeen &- next) + 1
-        statistics.currentDelayMs = max(0, Int(buffered)) * 20
+        let sequence = next
+        let slot = Int(sequence % UInt32(Self.capacity))
+        next &+= 1
+        statistics.currentDelayMs = Int(ahead) * 20
+        if let frame = slots[slot] {
+            slots[slot] = nil
+            statistics.released += 1
+            return .frame(frame, sequence: sequence)
+        }
+        statistics.concealed += 1
+        return .conceal(sequence: sequence)
     }
 
     private mutating func start(at sequence: UInt32, arrivalNs: UInt64) {

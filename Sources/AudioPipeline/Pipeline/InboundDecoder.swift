@@ -1,0 +1,39 @@
+import Codecs
+
+/// The first inbound stage: turns network frames into float PCM and fills in lost frames.
+public protocol InboundDecoder: ~Copyable {
+    associatedtype Frame: BitwiseCopyable & Sendable
+    /// Rate of the decoded audio.
+    var sampleRate: Int { get }
+    /// Samples in one decoded 20 ms frame.
+    var samplesPerFrame: Int { get }
+    /// Decodes `frame`; returns samples written.
+    mutating func decode(_ frame: Frame, into pcm: UnsafeMutableBufferPointer<Float>) -> Int
+    /// Produces 20 ms standing in for a lost frame; `next` is the frame after the gap if it has arrived.
+    mutating func conceal(next: Frame?, into pcm: UnsafeMutableBufferPointer<Float>) -> Int
+}
+
+/// G.711 mu-law at 8 kHz. Concealment repeats nothing: it fades the last frame's level out over
+/// 10 ms and then gives silence, which sounds less wrong than a buzz of repeated frames.
+public struct MuLawDecoder: InboundDecoder {
+    public typealias Frame = MuLawFrame
+    public var sampleRate: Int { 8000 }
+    public var samplesPerFrame: Int { 160 }
+    private var lastSample: Float = 0
+
+    public init() {}
+
+    public mutating func decode(_ frame: MuLawFrame, into pcm: UnsafeMutableBufferPointer<Float>) -> Int {
+        frame.payload.span.withUnsafeBufferPointer { codes in MuLaw.decode(codes, into: pcm) }
+        lastSample = pcm[159]
+        return 160
+    }
+
+    public mutating func conceal(next: MuLawFrame?, into pcm: UnsafeMutableBufferPointer<Float>) -> Int {
+        for index in 0..<160 {
+            pcm[index] = index < 80 ? lastSample * Float(80 - index) / 80 : 0
+        }
+        lastSample = 0
+        return 160
+    }
+}
