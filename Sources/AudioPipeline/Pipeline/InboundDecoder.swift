@@ -1,7 +1,7 @@
 import Codecs
 
 /// The first inbound stage: turns network frames into float PCM and fills in lost frames.
-public protocol InboundDecoder: ~Copyable {
+public protocol InboundDecoder: ~Copyable, SendableMetatype {
     associatedtype Frame: BitwiseCopyable & Sendable
     /// Rate of the decoded audio.
     var sampleRate: Int { get }

@@ -1,0 +1,160 @@
+import Atomics
+
+/// One call's audio runtime: an actor that owns the call's configuration and lifecycle, and two
+/// tasks that move the audio.
+///
+/// - Inbound: the network side ``deliver(_:sequence:arrivalNs:)``s frames into a lock-free ring
+///   and rings a ``Doorbell``; the inbound task wakes, drains every waiting frame in one batch
+///   through an ``InboundPath`` (jitter buffer, decode, resample, VAD) and hands the model's bytes
+///   to the ``ModelAudioSink``.
+/// - Outbound: the model side converts audio with an ``OutboundPath`` into the outbound ring
+///   (see ``makeModelAudioProducer()``); the outbound task wakes every 20 ms, lets the
+///   ``PlayoutPacer`` release what is due to the ``CallerAudioSink``, and applies mark echoes and
+///   flush requests.
+///
+/// No frame crosses the actor: the tasks own their paths, so the per-frame path has no actor hop,
+/// lock or allocation. Only ``PipelineEvent``s (speech start and end, flushes) reach the owner,
+/// through ``events``. Every buffer is bounded: a full inbound ring sheds the oldest frames
+/// (counted in ``Counters/inboundDropped``); a full outbound ring refuses new frames (counted,
+/// and ``outboundBacklogMs`` tells the model reader to stop reading until the pacer catches up).
+public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
+    public struct Configuration: Sendable {
+        public var modelFormat: ModelAudioFormat
+        public var jitterMode: JitterBuffer<Decoder.Frame>.Mode
+        public var vadAggressiveness: VoiceActivityDetector.Configuration.Aggressiveness
+        public var pacer: PlayoutPacer.Configuration
+        /// Frames the inbound ring holds before the oldest are shed (64 = 1.3 s).
+        public var inboundCapacity: Int
+        /// Frames of model audio buffered ahead of the pacer (256 = 5.1 s).
+        public var outboundCapacity: Int
+
+        public init(modelFormat: ModelAudioFormat = .pcm16(sampleRate: 24000),
+                    jitterMode: JitterBuffer<Decoder.Frame>.Mode = .forwardImmediately,
+                    vadAggressiveness: VoiceActivityDetector.Configuration.Aggressiveness = .normal,
+                    pacer: PlayoutPacer.Configuration = .init(), inboundCapacity: Int = 64, outboundCapacity: Int = 256) {
+            self.modelFormat = modelFormat
+            self.jitterMode = jitterMode
+            self.vadAggressiveness = vadAggressiveness
+            self.pacer = pacer
+            self.inboundCapacity = inboundCapacity
+            self.outboundCapacity = outboundCapacity
+        }
+    }
+
+    /// Running totals, readable at any time from any thread.
+    public final class Counters: Sendable {
+        public let framesIn = ManagedAtomic<Int>(0)
+        public let framesToModel = ManagedAtomic<Int>(0)
+        public let concealed = ManagedAtomic<Int>(0)
+        public let inboundDropped = ManagedAtomic<Int>(0)
+        public let framesToCaller = ManagedAtomic<Int>(0)
+        init() {}
+    }
+
+    public nonisolated let configuration: Configuration
+    public nonisolated let counters = Counters()
+    /// Control events, in order; finishes when the pipeline stops.
+    public nonisolated let events: AsyncStream<PipelineEvent>
+    private nonisolated let eventSink: AsyncStream<PipelineEvent>.Continuation
+
+    private nonisolated let inboundRing: SPSCRingBuffer<TimedFrame<Decoder.Frame>>
+    private nonisolated let inboundBell = Doorbell()
+    private nonisolated let outboundRing: SPSCRingBuffer<OutboundFrame>
+    private nonisolated let markEchoes = SPSCRingBuffer<MarkEcho>(minimumCapacity: 64)
+    private nonisolated let flushRequested = ManagedAtomic<Bool>(false)
+    private nonisolated let running = ManagedAtomic<Bool>(false)
+    private let makeDecoder: @Sendable () -> Decoder
+    private var inboundTask: Task<Void, Never>?
+    private var outboundTask: Task<Void, Never>?
+
+    public init(configuration: Configuration, decoder makeDecoder: @escaping @Sendable () -> Decoder) {
+        self.configuration = configuration
+        self.makeDecoder = makeDecoder
+        self.inboundRing = SPSCRingBuffer(minimumCapacity: configuration.inboundCapacity)
+        self.outboundRing = SPSCRingBuffer(minimumCapacity: configuration.outboundCapacity)
+        (events, eventSink) = AsyncStream.makeStream(of: PipelineEvent.self, bufferingPolicy: .bufferingNewest(64))
+    }
+
+    // MARK: Lifecycle
+
+    /// Starts the two tasks; audio delivered before this waits in the rings.
+    public func start(modelSink: some ModelAudioSink, callerSink: some CallerAudioSink) {
+        guard inboundTask == nil else { return }
+        running.store(true, ordering: .releasing)
+        let (configuration, counters, events) = (self.configuration, self.counters, self.eventSink)
+        let (inboundRing, inboundBell, makeDecoder) = (self.inboundRing, self.inboundBell, self.makeDecoder)
+        inboundTask = Task.detached {
+            await Self.runInbound(decoder: makeDecoder(), configuration: configuration, ring: inboundRing, bell: inboundBell,
+                                  counters: counters, events: events, sink: modelSink)
+        }
+        let (outboundRing, markEchoes, flushRequested, running) = (self.outboundRing, self.markEchoes, self.flushRequested, self.running)
+        outboundTask = Task.detached {
+            await Self.runOutbound(configuration: configuration, ring: outboundRing, markEchoes: markEchoes,
+                                   flushRequested: flushRequested, running: running, counters: counters, events: events,
+                                   sink: callerSink)
+        }
+    }
+
+    /// Stops both tasks and waits for them; frames still in the rings are discarded.
+    public func stop() async {
+        running.store(false, ordering: .releasing)
+        inboundBell.close()
+        outboundTask?.cancel()
+        await inboundTask?.value
+        await outboundTask?.value
+        inboundTask = nil
+        outboundTask = nil
+        eventSink.finish()
+    }
+
+    // MARK: Inbound (network side: one producer)
+
+    /// Hands a frame from the network to the pipeline (the inbound ring's single producer).
+    public nonisolated func deliver(_ frame: Decoder.Frame, sequence: UInt32, arrivalNs: UInt64) {
+        counters.framesIn.wrappingIncrement(ordering: .relaxed)
+        if !inboundRing.push(TimedFrame(frame: frame, sequence: sequence, arrivalNs: arrivalNs)) {
+            // The consumer stalled for over a second: the inbound task sheds the stale backlog
+            // when it resumes; this newest frame is lost too (the producer cannot drop old ones).
+            counters.inboundDropped.wrappingIncrement(ordering: .relaxed)
+        }
+        inboundBell.ring()
+    }
+
+    // MARK: Outbound (model side: one producer; Twilio side: mark echoes)
+
+    /// The converter the model reader feeds (it becomes the outbound ring's single producer).
+    public nonisolated func makeModelAudioProducer() -> ModelAudioProducer {
+        ModelAudioProducer(path: OutboundPath(format: configuration.modelFormat), ring: outboundRing)
+    }
+
+    /// Milliseconds of model audio waiting for the pacer: a model reader should pause above a few seconds.
+    public nonisolated var outboundBacklogMs: Int { outboundRing.count * OutboundFrame.durationMs }
+
+    /// Twilio echoed a mark (the mark echoes' single producer).
+    public nonisolated func markEchoed(item: UInt32, offsetMs: UInt32) {
+        _ = markEchoes.push(MarkEcho(item: item, offsetMs: offsetMs))
+    }
+
+    /// Barge-in: the outbound task drops queued audio at its next tick (within 20 ms) and reports
+    /// what the caller heard as ``PipelineEvent/flushed(item:playedMs:atNs:)``.
+    public nonisolated func requestFlush() {
+        flushRequested.store(true, ordering: .releasing)
+    }
+}
+
+/// What the model reader holds: converts model audio into the call's outbound ring.
+/// Single producer: use it from one thread (the model socket's reader) only.
+public final class ModelAudioProducer {
+    private var path: OutboundPath
+    private let ring: SPSCRingBuffer<OutboundFrame>
+
+    init(path: OutboundPath, ring: SPSCRingBuffer<OutboundFrame>) {
+        self.path = path
+        self.ring = ring
+    }
+
+    public func append(_ audio: UnsafeRawBufferPointer, item: UInt32) { path.append(audio, item: item, into: ring) }
+    public func finishItem() { path.finishItem(into: ring) }
+    public func discardPartial() { path.discardPartial() }
+    public var droppedFrames: Int { path.droppedFrames }
+}

@@ -1,0 +1,99 @@
+/// The caller-to-model direction of one call, as plain stages: jitter buffer, decoder,
+/// model-format encoder (with resampling) and voice activity detection.
+///
+/// Owned and driven by one task (``CallPipeline``'s inbound drain), so it needs no locks; every
+/// buffer is allocated in `init` and reused, so a frame costs no allocation.
+public struct InboundPath<Decoder: InboundDecoder & ~Copyable>: ~Copyable {
+    /// What the path saw, for the call's record and metrics.
+    public struct Counters: Sendable, Equatable {
+        public var framesIn = 0
+        public var framesToModel = 0
+        public var concealed = 0
+        public var late = 0
+    }
+
+    private var jitter: JitterBuffer<Decoder.Frame>
+    private var decoder: Decoder
+    private var encoder: ModelBoundEncoder
+    private var speechDetector: FramingDetector
+    private var decoded: [Float]
+    public private(set) var counters = Counters()
+
+    public init(decoder: consuming Decoder, jitterMode: JitterBuffer<Decoder.Frame>.Mode, modelFormat: ModelAudioFormat,
+                vad: VoiceActivityDetector.Configuration.Aggressiveness = .normal) {
+        let decodedCount = decoder.samplesPerFrame
+        self.encoder = ModelBoundEncoder(format: modelFormat, inputRate: decoder.sampleRate)
+        self.decoder = decoder
+        self.jitter = JitterBuffer(mode: jitterMode)
+        let vadConfiguration = VoiceActivityDetector.Configuration(sampleRate: modelFormat.sampleRate, frameDurationMs: 10,
+                                                                   aggressiveness: vad)
+        self.speechDetector = FramingDetector(detector: VoiceActivityDetector(configuration: vadConfiguration))
+        self.decoded = [Float](repeating: 0, count: decodedCount)
+    }
+
+    /// Takes one frame from the network.
+    public mutating func receive(_ frame: Decoder.Frame, sequence: UInt32, arrivalNs: UInt64) {
+        counters.framesIn += 1
+        jitter.insert(frame, sequence: sequence, arrivalNs: arrivalNs)
+    }
+
+    /// Runs every frame that is due through the stages; `model` gets each frame's bytes for the
+    /// model, `speech` each VAD start or end (with the time, in ns, the event's frame ended).
+    public mutating func process(now: UInt64, model: (UnsafeRawBufferPointer) -> Void,
+                                 speech: (VoiceActivityDetector.Event) -> Void) {
+        while let output = jitter.next(now: now) {
+            decoded.withUnsafeMutableBufferPointer { pcm in
+                switch output {
+                case .frame(let frame, _):
+                    _ = decoder.decode(frame, into: pcm)
+                case .conceal:
+                    _ = decoder.conceal(next: nil, into: pcm)
+                    counters.concealed += 1
+                }
+            }
+            counters.framesToModel += 1
+            decoded.withUnsafeBufferPointer { pcm in
+                encoder.encode(pcm) { bytes, floats in
+                    model(bytes)
+                    speechDetector.feed(floats, speech)
+                }
+            }
+        }
+        counters.late = jitter.statistics.late
+    }
+
+    public var jitterStatistics: JitterBuffer<Decoder.Frame>.Statistics { jitter.statistics }
+
+}
+
+/// Feeds a ``VoiceActivityDetector`` in its own frame size (10 ms), whatever size the audio comes in.
+struct FramingDetector {
+    private var detector: VoiceActivityDetector
+    private var pending: [Float]
+    private var pendingCount = 0
+
+    init(detector: VoiceActivityDetector) {
+        self.detector = detector
+        self.pending = [Float](repeating: 0, count: detector.configuration.samplesPerFrame)
+    }
+
+    mutating func feed(_ floats: UnsafeBufferPointer<Float>, _ speech: (VoiceActivityDetector.Event) -> Void) {
+        let frameSize = pending.count
+        var offset = 0
+        var filled = pendingCount
+        pending.withUnsafeMutableBufferPointer { pending in
+            while offset < floats.count {
+                let take = min(frameSize - filled, floats.count - offset)
+                (pending.baseAddress! + filled).update(from: floats.baseAddress! + offset, count: take)
+                filled += take
+                offset += take
+                if filled == frameSize {
+                    filled = 0
+                    let event = detector.process(UnsafeBufferPointer(pending))
+                    if event != .none { speech(event) }
+                }
+            }
+        }
+        pendingCount = filled
+    }
+}

@@ -1,0 +1,134 @@
+import Codecs
+
+/// The model-to-caller conversion: model audio (pcm16 at the model's rate, or mu-law) to
+/// 20 ms mu-law ``OutboundFrame``s tagged with their response item and position, pushed into
+/// the ring the ``PlayoutPacer`` drains.
+///
+/// Runs where model audio arrives (the model socket's reader), the ring's single producer.
+/// Model chunks come in any size; audio is converted in 20 ms blocks through reused buffers,
+/// and a partial frame waits for the next chunk. No allocation after `init`.
+public struct OutboundPath: Sendable {
+    public let format: ModelAudioFormat
+    private var resampler: Resampler?
+    private var floats: [Float]
+    private var resampled: [Float]
+    private var codes: [UInt8]
+    private var frame: InlineArray<160, UInt8> = .init(repeating: 0xFF)
+    private var frameFill = 0
+    /// A byte of a 16-bit sample split across two chunks.
+    private var danglingByte: UInt8?
+    private var item: UInt32?
+    private var itemEndMs: UInt32 = 0
+    /// Frames the ring refused (it was full: the pacer's consumer stalled or the producer ignored back-pressure).
+    public private(set) var droppedFrames = 0
+    public private(set) var producedFrames = 0
+
+    public init(format: ModelAudioFormat) {
+        self.format = format
+        let block = format.sampleRate / 50
+        if format.sampleRate != 8000 {
+            let resampler = Resampler(from: format.sampleRate, to: 8000, blockSize: block)
+            self.resampled = [Float](repeating: 0, count: resampler.maximumOutputCount(forInputCount: block))
+            self.resampler = resampler
+        } else {
+            self.resampled = [Float](repeating: 0, count: block)
+        }
+        self.floats = [Float](repeating: 0, count: block)
+        self.codes = [UInt8](repeating: 0, count: resampled.count)
+    }
+
+    /// Appends model audio for `item`. A new item first completes the previous one's last frame.
+    public mutating func append(_ audio: UnsafeRawBufferPointer, item newItem: UInt32, into ring: SPSCRingBuffer<OutboundFrame>) {
+        if item != newItem {
+            finishItem(into: ring)
+            item = newItem
+            itemEndMs = 0
+        }
+        switch format {
+        case .muLaw:
+            appendCodes(UnsafeBufferPointer(start: audio.baseAddress?.assumingMemoryBound(to: UInt8.self), count: audio.count), ring)
+        case .pcm16:
+            appendPCM16(audio, ring)
+        }
+    }
+
+    /// Pads and sends the current item's last partial frame (the model finished the response).
+    public mutating func finishItem(into ring: SPSCRingBuffer<OutboundFrame>) {
+        danglingByte = nil
+        guard frameFill > 0 else { return }
+        for index in frameFill..<OutboundFrame.payloadBytes { frame[index] = 0xFF }  // mu-law silence
+        frameFill = OutboundFrame.payloadBytes
+        emitFrame(ring)
+    }
+
+    /// Forgets buffered partial audio (barge-in: the rest of the response will not be played).
+    public mutating func discardPartial() {
+        frameFill = 0
+        danglingByte = nil
+        resampler?.reset()
+    }
+
+    private mutating func appendPCM16(_ audio: UnsafeRawBufferPointer, _ ring: SPSCRingBuffer<OutboundFrame>) {
+        let block = floats.count
+        var offset = 0
+        while offset < audio.count {
+            var count = 0
+            floats.withUnsafeMutableBufferPointer { floats in
+                if let first = danglingByte, offset < audio.count {
+                    floats[0] = Float(Int16(bitPattern: UInt16(first) | UInt16(audio[offset]) << 8)) / 32768
+                    danglingByte = nil
+                    offset += 1
+                    count = 1
+                }
+                while count < block, offset + 1 < audio.count {
+                    floats[count] = Float(Int16(bitPattern: UInt16(audio[offset]) | UInt16(audio[offset + 1]) << 8)) / 32768
+                    count += 1
+                    offset += 2
+                }
+                if offset + 1 == audio.count, count < block {
+                    danglingByte = audio[offset]
+                    offset += 1
+                }
+            }
+            convertAndFrame(count, ring)
+        }
+    }
+
+    private mutating func convertAndFrame(_ count: Int, _ ring: SPSCRingBuffer<OutboundFrame>) {
+        guard count > 0 else { return }
+        var produced = 0
+        floats.withUnsafeBufferPointer { floats in
+            resampled.withUnsafeMutableBufferPointer { resampled in
+                let input = UnsafeBufferPointer(rebasing: floats[0..<count])
+                if resampler != nil {
+                    produced = resampler!.process(input, into: resampled)
+                } else {
+                    resampled.baseAddress!.update(from: input.baseAddress!, count: count)
+                    produced = count
+                }
+                codes.withUnsafeMutableBufferPointer { codes in
+                    MuLaw.encode(UnsafeBufferPointer(rebasing: resampled[0..<produced]), into: codes)
+                }
+            }
+        }
+        codes.withUnsafeBufferPointer { codes in appendCodes(UnsafeBufferPointer(rebasing: codes[0..<produced]), ring) }
+    }
+
+    private mutating func appendCodes(_ codes: UnsafeBufferPointer<UInt8>, _ ring: SPSCRingBuffer<OutboundFrame>) {
+        for code in codes {
+            frame[frameFill] = code
+            frameFill += 1
+            if frameFill == OutboundFrame.payloadBytes { emitFrame(ring) }
+        }
+    }
+
+    private mutating func emitFrame(_ ring: SPSCRingBuffer<OutboundFrame>) {
+        itemEndMs += UInt32(OutboundFrame.durationMs)
+        if ring.push(OutboundFrame(item: item ?? 0, endOffsetMs: itemEndMs, payload: frame)) {
+            producedFrames += 1
+        } else {
+            droppedFrames += 1
+        }
+        frameFill = 0
+    }
+}

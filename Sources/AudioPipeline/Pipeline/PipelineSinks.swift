@@ -1,0 +1,11 @@
+/// Where caller audio goes once converted: the model session appends it to its socket.
+/// Called from the pipeline's inbound task, one frame at a time, never concurrently.
+public protocol ModelAudioSink: Sendable {
+    func sendToModel(_ audio: UnsafeRawBufferPointer)
+}
+
+/// Where paced model audio goes: the Twilio session writes it as `media` (and a `mark` when asked).
+/// Called from the pipeline's outbound task, never concurrently.
+public protocol CallerAudioSink: Sendable {
+    func sendToCaller(_ frame: OutboundFrame, mark: Bool)
+}

@@ -1,0 +1,93 @@
+import AudioPipeline
+import Foundation
+import Testing
+
+@Suite struct CallPipelineTests {
+    typealias Pipeline = CallPipeline<MuLawDecoder>
+
+    @Test func framesFlowBothWaysAndBargeInReportsWhatWasHeard() async throws {
+        let pipeline = Pipeline(configuration: .init()) { MuLawDecoder() }
+        let model = RecordingModelSink(), caller = RecordingCallerSink()
+        await pipeline.start(modelSink: model, callerSink: caller)
+        var events = pipeline.events.makeAsyncIterator()
+
+        // Inbound: 1 s of caller audio delivered in real time (50 frames, 20 ms apart).
+        let audio = [Float](repeating: 0, count: 2400) + TestAudio.sine(440, rate: 8000, count: 5600)
+        for frame in TestAudio.muLawFrames(audio) {
+            pipeline.deliver(frame, sequence: frame.sequence, arrivalNs: MonotonicClock.nowNs())
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(model.frames == 50)
+        #expect(model.bytes.count == 50 * 960)
+        let first = await events.next()
+        guard case .speechStarted? = first else {
+            Issue.record("expected the caller's speech to be detected first, got \(String(describing: first))")
+            return
+        }
+
+        // Outbound: 2 s of model audio at once; the pacer plays it in real time.
+        let producer = pipeline.makeModelAudioProducer()
+        let reply = TestAudio.pcm16Bytes(TestAudio.sine(300, rate: 24000, count: 48000))
+        let start = MonotonicClock.nowNs()
+        reply.withUnsafeBytes { producer.append($0, item: 7) }
+        producer.finishItem()
+        try await Task.sleep(for: .milliseconds(500))
+        let sentBefore = caller.sent
+        // Lead is 60 ms: after 500 ms about 25 + 3 frames have gone, not all 100.
+        #expect(sentBefore.count >= 24 && sentBefore.count <= 32, "\(sentBefore.count) frames after 500 ms")
+        #expect(sentBefore.contains { $0.mark })
+        pipeline.requestFlush()
+        var flushed: PipelineEvent?
+        while let event = await events.next() {
+            if case .flushed = event { flushed = event; break }
+        }
+        guard case .flushed(let item, let playedMs, let atNs)? = flushed else {
+            Issue.record("no flush event")
+            return
+        }
+        #expect(item == 7)
+        let elapsedMs = Int((atNs - start) / 1_000_000)
+        // What the caller heard is what had played by the flush, within a frame.
+        #expect(abs(Int(playedMs) - elapsedMs) <= 25, "played \(playedMs) ms at \(elapsedMs) ms")
+        try await Task.sleep(for: .milliseconds(100))
+        let sentAfter = caller.sent.count
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(caller.sent.count == sentAfter)
+        await pipeline.stop()
+    }
+
+    @Test func aStalledConsumerShedsTheOldestFramesAndStaysBounded() async throws {
+        let pipeline = Pipeline(configuration: .init(inboundCapacity: 16)) { MuLawDecoder() }
+        // Not started: nothing drains, as if the consumer stalled.
+        for frame in TestAudio.muLawFrames([Float](repeating: 0.1, count: 160 * 40)) {
+            pipeline.deliver(frame, sequence: frame.sequence, arrivalNs: 0)
+        }
+        #expect(pipeline.counters.inboundDropped.load(ordering: .relaxed) == 24)
+        let model = RecordingModelSink()
+        await pipeline.start(modelSink: model, callerSink: RecordingCallerSink())
+        pipeline.deliver(TestAudio.muLawFrames([Float](repeating: 0, count: 160), firstSequence: 41)[0], sequence: 41, arrivalNs: 0)
+        try await Task.sleep(for: .milliseconds(100))
+        // Half the ring (8 frames) of backlog was kept; what is older was shed; the gap is concealed.
+        #expect(pipeline.counters.inboundDropped.load(ordering: .relaxed) == 24 + 9)
+        await pipeline.stop()
+    }
+
+    @Test func creatingAndClosingTenThousandPipelinesLeavesMemoryFlat() async {
+        func cycle(_ count: Int) async {
+            for _ in 0..<count {
+                let pipeline = Pipeline(configuration: .init()) { MuLawDecoder() }
+                await pipeline.start(modelSink: RecordingModelSink(), callerSink: RecordingCallerSink())
+                let frame = TestAudio.muLawFrames([Float](repeating: 0.1, count: 160))[0]
+                pipeline.deliver(frame, sequence: 1, arrivalNs: 0)
+                await pipeline.stop()
+            }
+        }
+        await cycle(1000)
+        let before = TestAudio.residentBytes()
+        await cycle(10_000)
+        let growth = TestAudio.residentBytes() - before
+        // One pipeline holds ~60 KB; 10,000 leaked ones would be ~600 MB. Allow allocator noise.
+        #expect(growth < 8 * 1024 * 1024, "resident memory grew \(growth / 1024) KB over 10,000 pipelines")
+    }
+}

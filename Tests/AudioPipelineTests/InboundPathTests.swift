@@ -1,0 +1,84 @@
+@testable import AudioPipeline
+import Codecs
+import Foundation
+import Testing
+
+@Suite struct InboundPathTests {
+    @Test func muLawCallerToPCM16ModelAtTwentyFourKilohertz() {
+        var path = InboundPath(decoder: MuLawDecoder(), jitterMode: .forwardImmediately, modelFormat: .pcm16(sampleRate: 24000))
+        // 0.5 s of silence, then 1 s of a 440 Hz tone (speech-like enough for the VAD), then silence.
+        let audio = [Float](repeating: 0, count: 4000) + TestAudio.sine(440, rate: 8000, count: 8000) + [Float](repeating: 0, count: 4000)
+        var modelBytes: [UInt8] = []
+        var sizes = Set<Int>()
+        var events: [VoiceActivityDetector.Event] = []
+        for (index, frame) in TestAudio.muLawFrames(audio).enumerated() {
+            path.receive(frame, sequence: frame.sequence, arrivalNs: UInt64(index) * 20_000_000)
+            path.process(now: UInt64(index) * 20_000_000, model: { modelBytes += $0; sizes.insert($0.count) }, speech: { events.append($0) })
+        }
+        #expect(sizes == [960])
+        #expect(modelBytes.count == 100 * 960)
+        #expect(path.counters.framesToModel == 100)
+        // The tone comes out at 24 kHz: its zero crossings are 440 per second.
+        let samples = stride(from: 0, to: modelBytes.count, by: 2).map { Int16(bitPattern: UInt16(modelBytes[$0]) | UInt16(modelBytes[$0 + 1]) << 8) }
+        let toneSection = samples[(24000 * 6 / 10)..<(24000 * 14 / 10)]
+        let crossings = zip(toneSection, toneSection.dropFirst()).filter { ($0 < 0) != ($1 < 0) }.count
+        #expect(abs(crossings - 2 * 352) <= 4)
+        #expect(events.count == 2)
+        if case .speechStarted(let onset) = events.first {
+            #expect(abs(onset * 10 - 500) <= 30, "onset at \(onset * 10) ms")
+        } else {
+            Issue.record("expected speech to start: \(events)")
+        }
+    }
+
+    @Test func muLawModelFormatGivesBackTheCallersBytes() {
+        var path = InboundPath(decoder: MuLawDecoder(), jitterMode: .forwardImmediately, modelFormat: .muLaw)
+        let frames = TestAudio.muLawFrames(TestAudio.sine(300, rate: 8000, count: 1600))
+        var sent: [UInt8] = []
+        for frame in frames {
+            path.receive(frame, sequence: frame.sequence, arrivalNs: 0)
+            path.process(now: 0, model: { sent += $0 }, speech: { _ in })
+        }
+        let original = frames.flatMap { frame in (0..<160).map { frame.payload[$0] == 0x7F ? 0xFF : frame.payload[$0] } }
+        #expect(sent == original)
+    }
+
+    @Test func aGapInTwilioChunksIsFilledSoTheModelTimelineStaysAligned() {
+        var path = InboundPath(decoder: MuLawDecoder(), jitterMode: .forwardImmediately, modelFormat: .pcm16(sampleRate: 24000))
+        var frames = TestAudio.muLawFrames(TestAudio.sine(300, rate: 8000, count: 1600))
+        frames.remove(at: 4)
+        frames.remove(at: 4)
+        var count = 0
+        for frame in frames {
+            path.receive(frame, sequence: frame.sequence, arrivalNs: 0)
+            path.process(now: 0, model: { _ in count += 1 }, speech: { _ in })
+        }
+        #expect(count == 10)
+        #expect(path.counters.concealed == 2)
+    }
+
+    @Test func opusCallerWithALostPacketIsRecoveredAndStillTwentyFourKilohertz() throws {
+        let configuration = OpusEncoder.Configuration(sampleRate: 48000, bitrate: 32000, inbandFEC: true, expectedPacketLossPercent: 10)
+        var encoder = try OpusEncoder(configuration: configuration)
+        let signal = TestAudio.sine(500, rate: 48000, count: 48000)
+        var packets: [OpusPacketFrame] = []
+        var buffer = [UInt8](repeating: 0, count: 1500)
+        for (index, start) in stride(from: 0, to: signal.count, by: 960).enumerated() {
+            let length = try signal[start..<start + 960].withUnsafeBufferPointer { pcm in
+                try buffer.withUnsafeMutableBytes { try encoder.encode(pcm, into: $0) }
+            }
+            var bytes = InlineArray<320, UInt8>(repeating: 0)
+            for offset in 0..<length { bytes[offset] = buffer[offset] }
+            packets.append(OpusPacketFrame(sequence: UInt32(index), length: UInt16(length), bytes: bytes))
+        }
+        packets.remove(at: 20)
+        var path = InboundPath(decoder: try OpusInboundDecoder(), jitterMode: .forwardImmediately, modelFormat: .pcm16(sampleRate: 24000))
+        var total = 0
+        for packet in packets {
+            path.receive(packet, sequence: packet.sequence, arrivalNs: 0)
+            path.process(now: 0, model: { total += $0.count }, speech: { _ in })
+        }
+        #expect(total == 50 * 960)
+        #expect(path.counters.concealed == 1)
+    }
+}

@@ -1,0 +1,42 @@
+import AudioPipeline
+import Testing
+
+@Suite struct OutboundPathTests {
+    @Test func modelChunksOfAnySizeBecomeWholeTaggedFrames() {
+        let ring = SPSCRingBuffer<OutboundFrame>(minimumCapacity: 256)
+        var path = OutboundPath(format: .pcm16(sampleRate: 24000))
+        // 1 s of model audio in awkward chunk sizes (odd ones split samples across chunks).
+        let bytes = TestAudio.pcm16Bytes(TestAudio.sine(440, rate: 24000, count: 24000))
+        var offset = 0
+        for size in [1, 1001, 7, 4800, 333, 12000] + Array(repeating: 2000, count: 20) where offset < bytes.count {
+            let end = min(offset + size, bytes.count)
+            bytes[offset..<end].withUnsafeBytes { path.append($0, item: 1, into: ring) }
+            offset = end
+        }
+        path.finishItem(into: ring)
+        var frames: [OutboundFrame] = []
+        while let frame = ring.pop() { frames.append(frame) }
+        #expect(frames.count == 50)
+        #expect(frames.map(\.endOffsetMs) == (1...50).map { UInt32($0 * 20) })
+        #expect(frames.allSatisfy { $0.item == 1 })
+
+        // The next item starts over at 20 ms, after the previous one's partial frame is padded out.
+        let half = TestAudio.pcm16Bytes(TestAudio.sine(440, rate: 24000, count: 360))
+        half.withUnsafeBytes { path.append($0, item: 2, into: ring) }
+        half.withUnsafeBytes { path.append($0, item: 3, into: ring) }
+        path.finishItem(into: ring)
+        let next = [ring.pop(), ring.pop()]
+        #expect(next.map { $0?.item } == [2, 3])
+        #expect(next.map { $0?.endOffsetMs } == [20, 20])
+        #expect(ring.pop() == nil)
+    }
+
+    @Test func aFullRingCountsWhatItRefuses() {
+        let ring = SPSCRingBuffer<OutboundFrame>(minimumCapacity: 8)
+        var path = OutboundPath(format: .muLaw)
+        let bytes = [UInt8](repeating: 0xFF, count: 160 * 20)
+        bytes.withUnsafeBytes { path.append($0, item: 1, into: ring) }
+        #expect(ring.count == 8)
+        #expect(path.droppedFrames == 12)
+    }
+}
