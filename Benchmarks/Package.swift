@@ -51,6 +51,14 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "PipelineLoad",
+            dependencies: [
+                .product(name: "AudioPipeline", package: relayPackage),
+                .product(name: "Codecs", package: relayPackage),
+            ],
+            path: "Sources/PipelineLoad"
+        ),
+        .executableTarget(
             name: "JitterTraces",
             dependencies: [.product(name: "AudioPipeline", package: relayPackage)],
             path: "Sources/JitterTraces"

@@ -1,16 +1,17 @@
 import Atomics
 
-/// One call's audio runtime: an actor that owns the call's configuration and lifecycle, and two
-/// tasks that move the audio.
+/// One call's audio runtime: an actor that owns the call's configuration and lifecycle, a task
+/// that moves the caller's audio, and a member of a shared ``PacingClock`` that plays the model's.
 ///
 /// - Inbound: the network side ``deliver(_:sequence:arrivalNs:)``s frames into a lock-free ring
 ///   and rings a ``Doorbell``; the inbound task wakes, drains every waiting frame in one batch
 ///   through an ``InboundPath`` (jitter buffer, decode, resample, VAD) and hands the model's bytes
 ///   to the ``ModelAudioSink``.
 /// - Outbound: the model side converts audio with an ``OutboundPath`` into the outbound ring
-///   (see ``makeModelAudioProducer()``); the outbound task wakes every 20 ms, lets the
-///   ``PlayoutPacer`` release what is due to the ``CallerAudioSink``, and applies mark echoes and
-///   flush requests.
+///   (see ``makeModelAudioProducer()``); every 20 ms the pacing clock lets this call's
+///   ``PlayoutPacer`` release what is due to the ``CallerAudioSink``, after applying mark echoes
+///   and flush requests. (One clock for all calls: a timer task per call cost more CPU than the
+///   DSP; see ``PacingClock``.)
 ///
 /// No frame crosses the actor: the tasks own their paths, so the per-frame path has no actor hop,
 /// lock or allocation. Only ``PipelineEvent``s (speech start and end, flushes) reach the owner,
@@ -62,13 +63,15 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
     private nonisolated let outboundRing: SPSCRingBuffer<OutboundFrame>
     private nonisolated let markEchoes = SPSCRingBuffer<MarkEcho>(minimumCapacity: 64)
     private nonisolated let flushRequested = ManagedAtomic<Bool>(false)
-    private nonisolated let running = ManagedAtomic<Bool>(false)
     private let makeDecoder: @Sendable () -> Decoder
+    private let pacingClock: PacingClock
     private var inboundTask: Task<Void, Never>?
-    private var outboundTask: Task<Void, Never>?
+    private var playout: (any PacedOutput)?
 
-    public init(configuration: Configuration, decoder makeDecoder: @escaping @Sendable () -> Decoder) {
+    public init(configuration: Configuration, pacingClock: PacingClock = .shared,
+                decoder makeDecoder: @escaping @Sendable () -> Decoder) {
         self.configuration = configuration
+        self.pacingClock = pacingClock
         self.makeDecoder = makeDecoder
         self.inboundRing = SPSCRingBuffer(minimumCapacity: configuration.inboundCapacity)
         self.outboundRing = SPSCRingBuffer(minimumCapacity: configuration.outboundCapacity)
@@ -77,33 +80,29 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
 
     // MARK: Lifecycle
 
-    /// Starts the two tasks; audio delivered before this waits in the rings.
+    /// Starts the inbound task and joins the pacing clock; audio delivered before this waits in the rings.
     public func start(modelSink: some ModelAudioSink, callerSink: some CallerAudioSink) {
         guard inboundTask == nil else { return }
-        running.store(true, ordering: .releasing)
         let (configuration, counters, events) = (self.configuration, self.counters, self.eventSink)
         let (inboundRing, inboundBell, makeDecoder) = (self.inboundRing, self.inboundBell, self.makeDecoder)
         inboundTask = Task.detached {
             await Self.runInbound(decoder: makeDecoder(), configuration: configuration, ring: inboundRing, bell: inboundBell,
                                   counters: counters, events: events, sink: modelSink)
         }
-        let (outboundRing, markEchoes, flushRequested, running) = (self.outboundRing, self.markEchoes, self.flushRequested, self.running)
-        outboundTask = Task.detached {
-            await Self.runOutbound(configuration: configuration, ring: outboundRing, markEchoes: markEchoes,
-                                   flushRequested: flushRequested, running: running, counters: counters, events: events,
-                                   sink: callerSink)
-        }
+        let playout = OutboundPlayout(pacer: PlayoutPacer(configuration: configuration.pacer), ring: outboundRing,
+                                      markEchoes: markEchoes, flushRequested: flushRequested,
+                                      framesToCaller: counters.framesToCaller, events: events, sink: callerSink)
+        pacingClock.register(playout)
+        self.playout = playout
     }
 
-    /// Stops both tasks and waits for them; frames still in the rings are discarded.
+    /// Stops the inbound task and leaves the pacing clock; frames still in the rings are discarded.
     public func stop() async {
-        running.store(false, ordering: .releasing)
+        if let playout { pacingClock.unregister(playout) }
+        playout = nil
         inboundBell.close()
-        outboundTask?.cancel()
         await inboundTask?.value
-        await outboundTask?.value
         inboundTask = nil
-        outboundTask = nil
         eventSink.finish()
     }
 
@@ -135,7 +134,7 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
         _ = markEchoes.push(MarkEcho(item: item, offsetMs: offsetMs))
     }
 
-    /// Barge-in: the outbound task drops queued audio at its next tick (within 20 ms) and reports
+    /// Barge-in: the playout drops queued audio at its next tick (within 20 ms) and reports
     /// what the caller heard as ``PipelineEvent/flushed(item:playedMs:atNs:)``.
     public nonisolated func requestFlush() {
         flushRequested.store(true, ordering: .releasing)

@@ -1,0 +1,99 @@
+import AudioPipeline
+import Atomics
+import Codecs
+import Foundation
+
+/// Runs N call pipelines at once, with no network, in real time: every 20 ms each call gets one
+/// 20 ms caller frame and 20 ms of model audio, exactly as a relayed call would. Reports whether
+/// all of it kept up, and the CPU the process spent per call-second (getrusage), which with the
+/// machine's cores gives the headroom over real time.
+/// Run: swift run -c release --package-path Benchmarks PipelineLoad [calls] [seconds] [pcm16|mulaw]
+let arguments = CommandLine.arguments
+let calls = arguments.count > 1 ? Int(arguments[1])! : 1000
+let seconds = arguments.count > 2 ? Int(arguments[2])! : 10
+let format: ModelAudioFormat = arguments.count > 3 && arguments[3] == "mulaw" ? .muLaw : .pcm16(sampleRate: 24000)
+
+final class CountingModelSink: ModelAudioSink {
+    let bytes = ManagedAtomic<Int>(0)
+    func sendToModel(_ audio: UnsafeRawBufferPointer) { bytes.wrappingIncrement(by: audio.count, ordering: .relaxed) }
+}
+
+final class CountingCallerSink: CallerAudioSink {
+    let frames = ManagedAtomic<Int>(0)
+    func sendToCaller(_ frame: OutboundFrame, mark: Bool) { frames.wrappingIncrement(ordering: .relaxed) }
+}
+
+/// CPU seconds of the whole process, or of the calling thread only.
+func cpuSeconds(thread: Bool = false) -> Double {
+    var usage = rusage()
+    getrusage(thread ? 1 /* RUSAGE_THREAD */ : RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
+func residentKB() -> Int {
+    let statm = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8)) ?? "0 0"
+    return (Int(statm.split(separator: " ")[1]) ?? 0) * 4
+}
+
+// 20 ms of caller speech-ish audio as mu-law, and 20 ms of model audio in the model's format.
+let callerFrame: MuLawFrame = {
+    var payload = InlineArray<160, UInt8>(repeating: 0xFF)
+    for index in 0..<160 {
+        let sample = Int16(6000 * sin(Double(index) * 2 * .pi * 440 / 8000))
+        var code: UInt8 = 0
+        withUnsafePointer(to: sample) { input in
+            withUnsafeMutablePointer(to: &code) { MuLaw.encode(UnsafeBufferPointer(start: input, count: 1), into: UnsafeMutableBufferPointer(start: $0, count: 1)) }
+        }
+        payload[index] = code
+    }
+    return MuLawFrame(sequence: 0, payload: payload)
+}()
+let modelChunk: [UInt8] = (0..<format.bytesPerFrame).map { UInt8(truncatingIfNeeded: $0 &* 37) }
+
+let residentBefore = residentKB()
+let modelSink = CountingModelSink(), callerSink = CountingCallerSink()
+var pipelines: [CallPipeline<MuLawDecoder>] = []
+var producers: [ModelAudioProducer] = []
+for _ in 0..<calls {
+    let pipeline = CallPipeline<MuLawDecoder>(configuration: .init(modelFormat: format)) { MuLawDecoder() }
+    await pipeline.start(modelSink: modelSink, callerSink: callerSink)
+    pipelines.append(pipeline)
+    producers.append(pipeline.makeModelAudioProducer())
+}
+let residentPerCall = Double(residentKB() - residentBefore) / Double(calls)
+
+let clock = ContinuousClock()
+let start = clock.now
+let cpuStart = cpuSeconds()
+var driverCPU = 0.0
+var deadline = start
+let feedIn = ProcessInfo.processInfo.environment["NO_IN"] == nil
+let feedOut = ProcessInfo.processInfo.environment["NO_OUT"] == nil
+for tick in 0..<(seconds * 50) {
+    let driverStart = cpuSeconds(thread: true)
+    let now = MonotonicClock.nowNs()
+    for index in 0..<calls {
+        if feedIn { pipelines[index].deliver(callerFrame, sequence: UInt32(tick), arrivalNs: now) }
+        if feedOut { modelChunk.withUnsafeBytes { producers[index].append($0, item: 1) } }
+    }
+    driverCPU += cpuSeconds(thread: true) - driverStart
+    deadline = deadline.advanced(by: .milliseconds(20))
+    try await Task.sleep(until: deadline, clock: clock)
+}
+try await Task.sleep(for: .milliseconds(200))
+let wall = (clock.now - start) / .seconds(1)
+let cpu = cpuSeconds() - cpuStart
+for pipeline in pipelines { await pipeline.stop() }
+
+let expectedFrames = calls * seconds * 50
+let framesToModel = modelSink.bytes.load(ordering: .relaxed) / format.bytesPerFrame
+let framesToCaller = callerSink.frames.load(ordering: .relaxed)
+let dropped = pipelines.reduce(0) { $0 + $1.counters.inboundDropped.load(ordering: .relaxed) }
+let pipelineCPU = cpu - driverCPU
+let callSeconds = Double(calls * seconds)
+let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
+print("calls: \(calls), seconds: \(seconds), model format: \(format), cores: \(Int(cores))")
+print("frames to model: \(framesToModel) of \(expectedFrames); frames to caller: \(framesToCaller) (pacer, ~\(expectedFrames) minus lead); inbound dropped: \(dropped)")
+print(String(format: "CPU: %.3f s total over %.2f s wall (driver %.3f s); pipelines %.1f us per call-second", cpu, wall, driverCPU, pipelineCPU / callSeconds * 1e6))
+print(String(format: "headroom over real time: %.1fx (%.0f cores / %.3f cores used by the pipelines)", cores / (pipelineCPU / wall), cores, pipelineCPU / wall))
+print(String(format: "resident memory per pipeline: %.1f KB", residentPerCall))
