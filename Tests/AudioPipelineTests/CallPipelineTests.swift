@@ -5,8 +5,9 @@ import Testing
 @Suite struct CallPipelineTests {
     typealias Pipeline = CallPipeline<MuLawDecoder>
 
-    @Test func framesFlowBothWaysAndBargeInReportsWhatWasHeard() async throws {
-        let pipeline = Pipeline(configuration: .init()) { MuLawDecoder() }
+    @Test(arguments: [Pipeline.InboundDrive.task, .inline])
+    func framesFlowBothWaysAndBargeInReportsWhatWasHeard(drive: Pipeline.InboundDrive) async throws {
+        let pipeline = Pipeline(configuration: .init(inboundDrive: drive)) { MuLawDecoder() }
         let model = RecordingModelSink(), caller = RecordingCallerSink()
         await pipeline.start(modelSink: model, callerSink: caller)
         var events = pipeline.events.makeAsyncIterator()
@@ -58,7 +59,7 @@ import Testing
     }
 
     @Test func aStalledConsumerShedsTheOldestFramesAndStaysBounded() async throws {
-        let pipeline = Pipeline(configuration: .init(inboundCapacity: 16)) { MuLawDecoder() }
+        let pipeline = Pipeline(configuration: .init(inboundDrive: .task, inboundCapacity: 16)) { MuLawDecoder() }
         // Not started: nothing drains, as if the consumer stalled.
         for frame in TestAudio.muLawFrames([Float](repeating: 0.1, count: 160 * 40)) {
             pipeline.deliver(frame, sequence: frame.sequence, arrivalNs: 0)
@@ -73,10 +74,11 @@ import Testing
         await pipeline.stop()
     }
 
-    @Test func creatingAndClosingTenThousandPipelinesLeavesMemoryFlat() async {
+    @Test(arguments: [Pipeline.InboundDrive.task, .inline])
+    func creatingAndClosingTenThousandPipelinesLeavesMemoryFlat(drive: Pipeline.InboundDrive) async {
         func cycle(_ count: Int) async {
             for _ in 0..<count {
-                let pipeline = Pipeline(configuration: .init()) { MuLawDecoder() }
+                let pipeline = Pipeline(configuration: .init(inboundDrive: drive)) { MuLawDecoder() }
                 await pipeline.start(modelSink: RecordingModelSink(), callerSink: RecordingCallerSink())
                 let frame = TestAudio.muLawFrames([Float](repeating: 0.1, count: 160))[0]
                 pipeline.deliver(frame, sequence: 1, arrivalNs: 0)

@@ -19,8 +19,18 @@ import Atomics
 /// (counted in ``Counters/inboundDropped``); a full outbound ring refuses new frames (counted,
 /// and ``outboundBacklogMs`` tells the model reader to stop reading until the pacer catches up).
 public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
+    /// Where the inbound stages run.
+    public enum InboundDrive: Sendable {
+        /// In the pipeline's own task, woken by a doorbell and draining the ring in batches.
+        case task
+        /// Inline in ``deliver(_:sequence:arrivalNs:)``, on the network thread that received the
+        /// frame: no wake-up at all. Only for adaptive-free jitter modes (forward immediately).
+        case inline
+    }
+
     public struct Configuration: Sendable {
         public var modelFormat: ModelAudioFormat
+        public var inboundDrive: InboundDrive
         public var jitterMode: JitterBuffer<Decoder.Frame>.Mode
         public var vadAggressiveness: VoiceActivityDetector.Configuration.Aggressiveness
         public var pacer: PlayoutPacer.Configuration
@@ -29,11 +39,12 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
         /// Frames of model audio buffered ahead of the pacer (256 = 5.1 s).
         public var outboundCapacity: Int
 
-        public init(modelFormat: ModelAudioFormat = .pcm16(sampleRate: 24000),
+        public init(modelFormat: ModelAudioFormat = .pcm16(sampleRate: 24000), inboundDrive: InboundDrive = .inline,
                     jitterMode: JitterBuffer<Decoder.Frame>.Mode = .forwardImmediately,
                     vadAggressiveness: VoiceActivityDetector.Configuration.Aggressiveness = .normal,
                     pacer: PlayoutPacer.Configuration = .init(), inboundCapacity: Int = 64, outboundCapacity: Int = 256) {
             self.modelFormat = modelFormat
+            self.inboundDrive = jitterMode == .forwardImmediately ? inboundDrive : .task
             self.jitterMode = jitterMode
             self.vadAggressiveness = vadAggressiveness
             self.pacer = pacer
@@ -65,6 +76,7 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
     private nonisolated let flushRequested = ManagedAtomic<Bool>(false)
     private let makeDecoder: @Sendable () -> Decoder
     private let pacingClock: PacingClock
+    private nonisolated let inline: InlineInbound<Decoder>?
     private var inboundTask: Task<Void, Never>?
     private var playout: (any PacedOutput)?
 
@@ -76,18 +88,29 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
         self.inboundRing = SPSCRingBuffer(minimumCapacity: configuration.inboundCapacity)
         self.outboundRing = SPSCRingBuffer(minimumCapacity: configuration.outboundCapacity)
         (events, eventSink) = AsyncStream.makeStream(of: PipelineEvent.self, bufferingPolicy: .bufferingNewest(64))
+        if configuration.inboundDrive == .inline {
+            let path = InboundPath(decoder: makeDecoder(), jitterMode: configuration.jitterMode,
+                                   modelFormat: configuration.modelFormat, vad: configuration.vadAggressiveness)
+            inline = InlineInbound(path: path, early: inboundRing, counters: counters, events: eventSink)
+        } else {
+            inline = nil
+        }
     }
 
     // MARK: Lifecycle
 
     /// Starts the inbound task and joins the pacing clock; audio delivered before this waits in the rings.
     public func start(modelSink: some ModelAudioSink, callerSink: some CallerAudioSink) {
-        guard inboundTask == nil else { return }
+        guard playout == nil else { return }
         let (configuration, counters, events) = (self.configuration, self.counters, self.eventSink)
-        let (inboundRing, inboundBell, makeDecoder) = (self.inboundRing, self.inboundBell, self.makeDecoder)
-        inboundTask = Task.detached {
-            await Self.runInbound(decoder: makeDecoder(), configuration: configuration, ring: inboundRing, bell: inboundBell,
-                                  counters: counters, events: events, sink: modelSink)
+        if let inline {
+            inline.start(sink: modelSink)
+        } else {
+            let (inboundRing, inboundBell, makeDecoder) = (self.inboundRing, self.inboundBell, self.makeDecoder)
+            inboundTask = Task.detached {
+                await Self.runInbound(decoder: makeDecoder(), configuration: configuration, ring: inboundRing, bell: inboundBell,
+                                      counters: counters, events: events, sink: modelSink)
+            }
         }
         let playout = OutboundPlayout(pacer: PlayoutPacer(configuration: configuration.pacer), ring: outboundRing,
                                       markEchoes: markEchoes, flushRequested: flushRequested,
@@ -111,6 +134,10 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
     /// Hands a frame from the network to the pipeline (the inbound ring's single producer).
     public nonisolated func deliver(_ frame: Decoder.Frame, sequence: UInt32, arrivalNs: UInt64) {
         counters.framesIn.wrappingIncrement(ordering: .relaxed)
+        if let inline {
+            inline.deliver(frame, sequence: sequence, arrivalNs: arrivalNs)
+            return
+        }
         if !inboundRing.push(TimedFrame(frame: frame, sequence: sequence, arrivalNs: arrivalNs)) {
             // The consumer stalled for over a second: the inbound task sheds the stale backlog
             // when it resumes; this newest frame is lost too (the producer cannot drop old ones).

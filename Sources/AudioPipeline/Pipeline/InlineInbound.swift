@@ -1,0 +1,54 @@
+import Atomics
+
+/// The inbound path run where frames arrive, on the network thread, instead of in a task.
+///
+/// `@unchecked Sendable`: `path` and `sink` are touched only by ``deliver(_:sequence:arrivalNs:)``,
+/// which the single producer (one event loop) calls, never concurrently; `sink` is written once
+/// before `started` is set with release ordering, and read only after loading it with acquire.
+final class InlineInbound<Decoder: InboundDecoder & ~Copyable>: @unchecked Sendable {
+    private var path: InboundPath<Decoder>
+    private var sink: (any ModelAudioSink)?
+    private let started = ManagedAtomic<Bool>(false)
+    /// Frames that came before ``start(sink:)`` wait here.
+    private let early: SPSCRingBuffer<TimedFrame<Decoder.Frame>>
+    private let counters: CallPipeline<Decoder>.Counters
+    private let events: AsyncStream<PipelineEvent>.Continuation
+
+    init(path: consuming InboundPath<Decoder>, early: SPSCRingBuffer<TimedFrame<Decoder.Frame>>,
+         counters: CallPipeline<Decoder>.Counters, events: AsyncStream<PipelineEvent>.Continuation) {
+        self.path = path
+        self.early = early
+        self.counters = counters
+        self.events = events
+    }
+
+    func start(sink: some ModelAudioSink) {
+        self.sink = sink
+        started.store(true, ordering: .releasing)
+    }
+
+    func deliver(_ frame: Decoder.Frame, sequence: UInt32, arrivalNs: UInt64) {
+        guard started.load(ordering: .acquiring), let sink else {
+            if !early.push(TimedFrame(frame: frame, sequence: sequence, arrivalNs: arrivalNs)) {
+                counters.inboundDropped.wrappingIncrement(ordering: .relaxed)
+            }
+            return
+        }
+        while let waiting = early.pop() {
+            path.receive(waiting.frame, sequence: waiting.sequence, arrivalNs: waiting.arrivalNs)
+        }
+        path.receive(frame, sequence: sequence, arrivalNs: arrivalNs)
+        let before = path.counters
+        let events = self.events
+        path.process(now: arrivalNs, model: { sink.sendToModel($0) }, speech: { event in
+            switch event {
+            case .speechStarted: events.yield(.speechStarted(atNs: arrivalNs))
+            case .speechEnded: events.yield(.speechEnded(atNs: arrivalNs))
+            case .none: break
+            }
+        })
+        let after = path.counters
+        counters.framesToModel.wrappingIncrement(by: after.framesToModel - before.framesToModel, ordering: .relaxed)
+        counters.concealed.wrappingIncrement(by: after.concealed - before.concealed, ordering: .relaxed)
+    }
+}
