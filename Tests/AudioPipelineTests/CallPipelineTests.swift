@@ -7,7 +7,7 @@ import Testing
 
     @Test(arguments: [Pipeline.InboundDrive.task, .inline])
     func framesFlowBothWaysAndBargeInReportsWhatWasHeard(drive: Pipeline.InboundDrive) async throws {
-        let pipeline = Pipeline(configuration: .init(inboundDrive: drive)) { MuLawDecoder() }
+        let pipeline = Pipeline(configuration: .init(inboundDrive: drive), pacingClock: PacingClock()) { MuLawDecoder() }
         let model = RecordingModelSink(), caller = RecordingCallerSink()
         await pipeline.start(modelSink: model, callerSink: caller)
         var events = pipeline.events.makeAsyncIterator()
@@ -35,8 +35,8 @@ import Testing
         producer.finishItem()
         try await Task.sleep(for: .milliseconds(500))
         let sentBefore = caller.sent
-        // Lead is 60 ms: after 500 ms about 25 + 3 frames have gone, not all 100.
-        #expect(sentBefore.count >= 24 && sentBefore.count <= 32, "\(sentBefore.count) frames after 500 ms")
+        // Lead is 60 ms: after 500 ms about 25 + 3 frames have gone (fewer if this machine is busy), not all 100.
+        #expect(sentBefore.count >= 15 && sentBefore.count <= 32, "\(sentBefore.count) frames after 500 ms")
         #expect(sentBefore.contains { $0.mark })
         pipeline.requestFlush()
         var flushed: PipelineEvent?
@@ -48,9 +48,11 @@ import Testing
             return
         }
         #expect(item == 7)
-        let elapsedMs = Int((atNs - start) / 1_000_000)
-        // What the caller heard is what had played by the flush, within a frame.
+        // Playback began with the first frame sent to the caller; what the caller heard is what
+        // had played from then until the flush.
+        let elapsedMs = Int((atNs - sentBefore[0].atNs) / 1_000_000)
         #expect(abs(Int(playedMs) - elapsedMs) <= 25, "played \(playedMs) ms at \(elapsedMs) ms")
+        #expect(sentBefore[0].atNs - start < 200_000_000)
         try await Task.sleep(for: .milliseconds(100))
         let sentAfter = caller.sent.count
         try await Task.sleep(for: .milliseconds(100))
@@ -76,9 +78,10 @@ import Testing
 
     @Test(arguments: [Pipeline.InboundDrive.task, .inline])
     func creatingAndClosingTenThousandPipelinesLeavesMemoryFlat(drive: Pipeline.InboundDrive) async {
+        let clock = PacingClock()
         func cycle(_ count: Int) async {
             for _ in 0..<count {
-                let pipeline = Pipeline(configuration: .init(inboundDrive: drive)) { MuLawDecoder() }
+                let pipeline = Pipeline(configuration: .init(inboundDrive: drive), pacingClock: clock) { MuLawDecoder() }
                 await pipeline.start(modelSink: RecordingModelSink(), callerSink: RecordingCallerSink())
                 let frame = TestAudio.muLawFrames([Float](repeating: 0.1, count: 160))[0]
                 pipeline.deliver(frame, sequence: 1, arrivalNs: 0)

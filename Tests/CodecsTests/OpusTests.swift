@@ -99,10 +99,13 @@ import Testing
     }
 
     @Test func dtxShrinksSilentPackets() throws {
-        let configuration = OpusEncoder.Configuration(sampleRate: 16000, bitrate: 32000, dtx: true)
-        let silence = [Float](repeating: 0, count: 16000)
-        let packets = try Self.encodeFrames(silence, configuration: configuration)
-        #expect(packets.suffix(20).allSatisfy { $0.count <= 3 })
+        let silence = [Float](repeating: 0, count: 32000)
+        let withDTX = try Self.encodeFrames(silence, configuration: .init(sampleRate: 16000, bitrate: 32000, dtx: true))
+        let without = try Self.encodeFrames(silence, configuration: .init(sampleRate: 16000, bitrate: 32000, dtx: false))
+        // Once DTX engages, most silent packets are the 1-2 byte kind (a refresh every 400 ms is larger).
+        let settled = withDTX.suffix(50)
+        #expect(settled.filter { $0.count <= 3 }.count >= 40, "\(settled.map(\.count))")
+        #expect(settled.reduce(0) { $0 + $1.count } * 2 < without.suffix(50).reduce(0) { $0 + $1.count })
     }
 
     @Test func errorsAreTypedWithClearMessages() throws {
