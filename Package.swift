@@ -67,6 +67,10 @@ let package = Package(
             dependencies: ["Codecs"]
         ),
         .testTarget(
+            name: "ServerTests",
+            dependencies: ["Server"]
+        ),
+        .testTarget(
             name: "VoiceRelayTests",
             dependencies: ["VoiceRelay", "Codecs"]
         ),
