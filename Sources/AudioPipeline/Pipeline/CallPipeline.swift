@@ -169,8 +169,11 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
 }
 
 /// What the model reader holds: converts model audio into the call's outbound ring.
-/// Single producer: use it from one thread (the model socket's reader) only.
-public final class ModelAudioProducer {
+///
+/// `@unchecked Sendable` like the ring it feeds: it may be handed between threads, but its calls
+/// must never overlap (it is the ring's single producer); owners serialize them, e.g. by using it
+/// from the model socket's reader only, or under their own lock.
+public final class ModelAudioProducer: @unchecked Sendable {
     private var path: OutboundPath
     private let ring: SPSCRingBuffer<OutboundFrame>
 

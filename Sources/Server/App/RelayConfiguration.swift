@@ -1,0 +1,23 @@
+/// Everything `voice-relay serve` can be told, from flags or the environment Fly sets.
+public struct RelayConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// The host Twilio reaches us at (`PUBLIC_HOST`); else the webhook request's Host header.
+    public var publicHost: String?
+    /// When set, every webhook and media-stream upgrade must carry a valid `X-Twilio-Signature`.
+    public var twilioAuthToken: String?
+    /// This instance's region (`FLY_REGION`), passed to the stream as a parameter.
+    public var region: String
+    /// Larger WebSocket messages are refused (a media message is ~300 bytes).
+    public var maximumMessageBytes: Int
+
+    public init(host: String = "0.0.0.0", port: Int = 8080, publicHost: String? = nil, twilioAuthToken: String? = nil,
+                region: String = "local", maximumMessageBytes: Int = 64 * 1024) {
+        self.host = host
+        self.port = port
+        self.publicHost = publicHost
+        self.twilioAuthToken = twilioAuthToken
+        self.region = region
+        self.maximumMessageBytes = maximumMessageBytes
+    }
+}

@@ -1,0 +1,44 @@
+import AudioPipeline
+
+/// A speech-to-speech model the relay can talk to (OpenAI Realtime, Azure Voice Live, the
+/// embedded local agent): the seam between the call and the provider's wire protocol.
+public protocol RealtimeModel: Sendable {
+    /// A short name for logs and metrics, e.g. "local", "openai".
+    var name: String { get }
+    /// The audio format this provider is asked to speak and hear.
+    var audioFormat: ModelAudioFormat { get }
+    /// Opens a session; `delegate` receives the model's audio and events from then on.
+    func connect(delegate: some RealtimeModelDelegate) async throws -> any RealtimeModelSession
+}
+
+/// One open conversation with a model.
+public protocol RealtimeModelSession: AnyObject, Sendable {
+    /// Caller audio in the model's format (20 ms at a time). The hot path: must not block.
+    func appendAudio(_ audio: UnsafeRawBufferPointer)
+    /// The caller heard only `audioEndMs` of `item` (barge-in): the model forgets the rest.
+    func truncate(item: String, audioEndMs: Int)
+    /// Stops the response being generated, if any.
+    func cancelResponse()
+    func close()
+}
+
+/// What a model session reports back.
+public protocol RealtimeModelDelegate: AnyObject, Sendable {
+    /// Model audio for response item `item`, in the model's format. Always from one thread at a time.
+    func modelAudio(item: String, _ audio: UnsafeRawBufferPointer)
+    func modelEvent(_ event: ModelEvent)
+}
+
+/// The rare things a model says besides audio.
+public enum ModelEvent: Sendable, Equatable {
+    /// The model's own voice activity detection heard the caller start speaking.
+    case speechStarted
+    /// The model finished sending the audio of `item`.
+    case responseDone(item: String)
+    case transcript(speaker: Speaker, text: String)
+    case error(String)
+    /// The model side closed, with the reason.
+    case closed(reason: String)
+
+    public enum Speaker: String, Sendable { case caller, agent }
+}

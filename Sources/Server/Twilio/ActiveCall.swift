@@ -1,0 +1,127 @@
+import AudioPipeline
+import Foundation
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOWebSocket
+import Synchronization
+
+/// A call in progress on one media stream: its pipeline, its model session, the task that writes
+/// paced audio to Twilio, and the task that turns pipeline and model events into decisions
+/// (barge-in: `clear`, flush, truncate, cancel).
+final class ActiveCall: Sendable {
+    let streamSid: [UInt8]
+    let pipeline: CallPipeline<MuLawDecoder>
+    private let modelSession: any RealtimeModelSession
+    private let modelBridge: ModelBridge
+    private let callerBridge: CallerBridge
+    private let writerTask: Task<Void, Never>
+    private let controlTask: Task<Void, Never>
+    private let logger: Logger
+
+    private init(streamSid: [UInt8], pipeline: CallPipeline<MuLawDecoder>, modelSession: any RealtimeModelSession,
+                 modelBridge: ModelBridge, callerBridge: CallerBridge, writerTask: Task<Void, Never>,
+                 controlTask: Task<Void, Never>, logger: Logger) {
+        self.streamSid = streamSid
+        self.pipeline = pipeline
+        self.modelSession = modelSession
+        self.modelBridge = modelBridge
+        self.callerBridge = callerBridge
+        self.writerTask = writerTask
+        self.controlTask = controlTask
+        self.logger = logger
+    }
+
+    static func begin(start: MediaStreamStart, model: any RealtimeModel, outbound: WebSocketOutboundWriter,
+                      logger: Logger) async throws -> ActiveCall {
+        guard let writer = try? MediaStreamWriter(streamSid: start.streamSid) else {
+            throw MediaStreamSession.Closure(code: .policyViolation, reason: "streamSid is not alphanumeric")
+        }
+        let pipeline = CallPipeline<MuLawDecoder>(configuration: .init(modelFormat: model.audioFormat)) { MuLawDecoder() }
+        let modelBridge = ModelBridge(producer: pipeline.makeModelAudioProducer(), pipeline: pipeline)
+        let modelSession = try await model.connect(delegate: modelBridge)
+        let callerBridge = CallerBridge()
+        await pipeline.start(modelSink: ModelSink(session: modelSession), callerSink: callerBridge)
+
+        let writerTask = Task {
+            var writer = writer
+            await callerBridge.drain { media in
+                do {
+                    let message = withUnsafeBytes(of: media.frame.payload) { payload in writer.media(payload) { ByteBuffer(bytes: $0) } }
+                    try await Self.write(message, to: outbound)
+                    if media.mark {
+                        let mark = writer.mark(item: media.frame.item, offsetMs: media.frame.endOffsetMs) { ByteBuffer(bytes: $0) }
+                        try await Self.write(mark, to: outbound)
+                    }
+                    return true
+                } catch {
+                    return false
+                }
+            }
+        }
+        let controlWriter = writer
+        let controlTask = Task {
+            var writer = controlWriter
+            for await event in pipeline.events {
+                switch event {
+                case .speechStarted:
+                    // The caller talks: stop playback if any is going (the flush reports what was heard).
+                    pipeline.requestFlush()
+                case .flushed(let item, let playedMs, _):
+                    try? await Self.write(writer.clear { ByteBuffer(bytes: $0) }, to: outbound)
+                    modelBridge.discardResponse()
+                    modelSession.cancelResponse()
+                    if let name = modelBridge.itemName(for: item) {
+                        modelSession.truncate(item: name, audioEndMs: Int(playedMs))
+                    }
+                    logger.info("barge-in", metadata: ["item": .stringConvertible(item), "playedMs": .stringConvertible(playedMs)])
+                case .speechEnded:
+                    break
+                }
+            }
+        }
+        return ActiveCall(streamSid: Array(start.streamSid.utf8), pipeline: pipeline, modelSession: modelSession,
+                          modelBridge: modelBridge, callerBridge: callerBridge, writerTask: writerTask,
+                          controlTask: controlTask, logger: logger)
+    }
+
+    func end(reason: String) async {
+        await pipeline.stop()
+        modelSession.close()
+        callerBridge.close()
+        await writerTask.value
+        await controlTask.value
+        logger.info("call ended", metadata: ["reason": .string(reason)])
+    }
+
+    private static func write(_ buffer: ByteBuffer, to outbound: WebSocketOutboundWriter) async throws {
+        try await outbound.write(.custom(.init(fin: true, opcode: .text, data: buffer)))
+    }
+}
+
+/// Paced frames from the pipeline's clock to the stream's writer task: a lock-free ring and a doorbell.
+final class CallerBridge: CallerAudioSink {
+    struct Media: BitwiseCopyable {
+        var frame: OutboundFrame
+        var mark: Bool
+    }
+
+    private let ring = SPSCRingBuffer<Media>(minimumCapacity: 64)
+    private let bell = Doorbell()
+
+    func sendToCaller(_ frame: OutboundFrame, mark: Bool) {
+        _ = ring.push(Media(frame: frame, mark: mark))
+        bell.ring()
+    }
+
+    /// Runs until closed or until `write` returns false (the socket is gone).
+    func drain(_ write: (Media) async -> Bool) async {
+        while await bell.wait() {
+            while let media = ring.pop() {
+                guard await write(media) else { return }
+            }
+        }
+    }
+
+    func close() { bell.close() }
+}

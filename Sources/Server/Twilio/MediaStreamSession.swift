@@ -1,0 +1,99 @@
+import AudioPipeline
+import Atomics
+import Foundation
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOWebSocket
+import Synchronization
+
+/// One Twilio media stream: speaks the Media Streams protocol on its WebSocket and bridges the
+/// call to a model through a ``CallPipeline``.
+///
+/// Caller audio is parsed from the frame's bytes straight into a ``MuLawFrame`` and delivered to
+/// the pipeline, which runs the inbound stages inline and hands the model its audio. Model audio
+/// goes through the pipeline's outbound path and pacer; paced frames reach this session through a
+/// ring and are written as `media` (plus a `mark` every few frames) by a writer task. A protocol
+/// error ends this stream only, with a close code and reason.
+final class MediaStreamSession: Sendable {
+    struct Closure: Error {
+        let code: WebSocketErrorCode
+        let reason: String
+    }
+
+    private let model: any RealtimeModel
+    private let logger: Logger
+    private let parser: MediaStreamParser
+
+    init(model: any RealtimeModel, logger: Logger, maximumMessageBytes: Int) {
+        self.model = model
+        self.logger = logger
+        self.parser = MediaStreamParser(maximumMessageBytes: maximumMessageBytes)
+    }
+
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        var logger = self.logger
+        var call: ActiveCall?
+        do {
+            var payload = [UInt8](repeating: 0, count: 512)
+            for try await frame in inbound {
+                guard frame.fin else { throw Closure(code: .unacceptableData, reason: "fragmented messages are not supported") }
+                guard frame.opcode == .text else { throw Closure(code: .unacceptableData, reason: "binary frames are not part of Media Streams") }
+                let message: MediaStreamMessage
+                do {
+                    message = try frame.data.readableBytesView.withUnsafeBytes { bytes in
+                        try payload.withUnsafeMutableBytes { payloadBuffer in
+                            if let sid = call?.streamSid {
+                                return try sid.withUnsafeBytes { try parser.parse(bytes, payload: payloadBuffer, streamSid: $0) }
+                            }
+                            return try parser.parse(bytes, payload: payloadBuffer)
+                        }
+                    }
+                } catch let error as MediaStreamProtocolError {
+                    throw Closure(code: .policyViolation, reason: error.description)
+                }
+                switch message {
+                case .connected:
+                    break
+                case .start(let start):
+                    guard call == nil else { throw Closure(code: .policyViolation, reason: "second start on one stream") }
+                    guard start.mediaFormat.encoding == "audio/x-mulaw", start.mediaFormat.sampleRate == 8000 else {
+                        throw Closure(code: .policyViolation, reason: "unsupported media format \(start.mediaFormat.encoding)")
+                    }
+                    logger[metadataKey: "call"] = .string(start.callSid)
+                    logger[metadataKey: "stream"] = .string(start.streamSid)
+                    call = try await ActiveCall.begin(start: start, model: model, outbound: outbound, logger: logger)
+                    logger.info("call started", metadata: ["tenant": .string(start.customParameters["tenant"] ?? "")])
+                case .media(let packet):
+                    guard let call else { throw Closure(code: .policyViolation, reason: "media before start") }
+                    guard packet.isInbound else { continue }
+                    guard packet.payloadCount == MuLawFrame.payloadBytes else {
+                        throw Closure(code: .policyViolation, reason: "media payload is \(packet.payloadCount) bytes, expected 160")
+                    }
+                    var audio = InlineArray<160, UInt8>(repeating: 0xFF)
+                    for index in 0..<160 { audio[index] = payload[index] }
+                    call.pipeline.deliver(MuLawFrame(sequence: packet.chunk, payload: audio), sequence: packet.chunk,
+                                          arrivalNs: MonotonicClock.nowNs())
+                case .mark(let name):
+                    if let mark = MarkName.parse(name) { call?.pipeline.markEchoed(item: mark.item, offsetMs: mark.offsetMs) }
+                case .dtmf(let digit):
+                    logger.info("dtmf", metadata: ["digit": .string(digit)])
+                case .stop:
+                    logger.info("call stopped by Twilio")
+                    await call?.end(reason: "twilio stop")
+                    return
+                case .unknown(let event):
+                    logger.notice("ignoring unknown Media Streams event", metadata: ["event": .string(event)])
+                }
+            }
+            await call?.end(reason: "websocket closed")
+        } catch let closure as Closure {
+            logger.warning("closing media stream", metadata: ["reason": .string(closure.reason)])
+            await call?.end(reason: closure.reason)
+            try? await outbound.close(closure.code, reason: closure.reason)
+        } catch {
+            logger.warning("media stream failed", metadata: ["error": .string("\(error)")])
+            await call?.end(reason: "\(error)")
+        }
+    }
+}

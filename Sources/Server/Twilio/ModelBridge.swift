@@ -1,0 +1,70 @@
+import AudioPipeline
+import Synchronization
+
+/// The model's side of a call: its audio goes into the call's outbound path (tagged with a small
+/// number per response item), its events into decisions.
+///
+/// Everything sits behind one mutex: model audio arrives from one thread at a time, barge-in
+/// decisions from the call's control task; the two meet only on a barge-in.
+final class ModelBridge: RealtimeModelDelegate {
+    private struct State: ~Copyable {
+        var producer: ModelAudioProducer
+        var currentName: String?
+        var currentID: UInt32 = 0
+        /// Recent item names by number, for `conversation.item.truncate` (a handful is plenty).
+        var names: [UInt32: String] = [:]
+        /// The item cut off by a barge-in: its late audio is dropped.
+        var discarding: String?
+    }
+
+    private let state: Mutex<State>
+    private let pipeline: CallPipeline<MuLawDecoder>
+
+    init(producer: sending ModelAudioProducer, pipeline: CallPipeline<MuLawDecoder>) {
+        self.state = Mutex(State(producer: producer))
+        self.pipeline = pipeline
+    }
+
+    func modelAudio(item: String, _ audio: UnsafeRawBufferPointer) {
+        state.withLock { state in
+            guard item != state.discarding else { return }
+            if item != state.currentName {
+                state.currentID &+= 1
+                state.currentName = item
+                state.names[state.currentID] = item
+                state.names[state.currentID &- 8] = nil
+            }
+            state.producer.append(audio, item: state.currentID)
+        }
+    }
+
+    func modelEvent(_ event: ModelEvent) {
+        switch event {
+        case .responseDone:
+            state.withLock { $0.producer.finishItem() }
+        case .speechStarted:
+            // The model's own VAD heard the caller: same reaction as ours.
+            pipeline.requestFlush()
+        case .transcript, .error, .closed:
+            break
+        }
+    }
+
+    /// Barge-in: forget the partial frame and any audio still coming for the current item.
+    func discardResponse() {
+        state.withLock { state in
+            state.discarding = state.currentName
+            state.producer.discardPartial()
+        }
+    }
+
+    func itemName(for id: UInt32) -> String? {
+        state.withLock { $0.names[id] }
+    }
+}
+
+/// Caller audio from the pipeline to the model session.
+struct ModelSink: ModelAudioSink {
+    let session: any RealtimeModelSession
+    func sendToModel(_ audio: UnsafeRawBufferPointer) { session.appendAudio(audio) }
+}

@@ -1,0 +1,31 @@
+/// TwiML documents the relay returns to Twilio's webhooks.
+public enum TwiML {
+    /// `<Connect><Stream>`: a bidirectional media stream to `streamURL` (`wss://...`, no query
+    /// string: per-call values travel as `<Parameter>`s and come back in `start.customParameters`).
+    public static func connectStream(url streamURL: String, parameters: [(name: String, value: String)]) -> String {
+        var xml = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n<Response>\n  <Connect>\n"
+        xml += #"    <Stream url="\#(escape(streamURL))">"# + "\n"
+        for parameter in parameters {
+            xml += #"      <Parameter name="\#(escape(parameter.name))" value="\#(escape(parameter.value))"/>"# + "\n"
+        }
+        xml += "    </Stream>\n  </Connect>\n</Response>\n"
+        return xml
+    }
+
+    /// XML attribute escaping.
+    static func escape(_ text: String) -> String {
+        var escaped = ""
+        escaped.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&apos;"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Hummingbird
+import HummingbirdTesting
+import Server
+import Testing
+
+@Suite struct TwilioWebhookTests {
+    static func server(token: String? = nil) -> RelayServer {
+        RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.example.com", twilioAuthToken: token,
+                                         region: "fra"),
+                    model: LocalAgent())
+    }
+
+    static let form = "CallSid=CA0123456789abcdef0123456789abcdef&AccountSid=AC1&From=%2B14155550100&To=%2B4930555&CallStatus=ringing"
+
+    @Test func webhookAnswersWithAConnectStreamToThePublicHost() async throws {
+        try await Self.server().makeApplication().test(.live) { client in
+            for path in ["/twiml", "/incoming-call"] {
+                let response = try await client.execute(uri: path, method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                        body: ByteBuffer(string: Self.form))
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType]?.hasPrefix("text/xml") == true)
+                let xml = String(buffer: response.body)
+                #expect(xml.contains(#"<Stream url="wss://relay.example.com/media-stream">"#))
+                #expect(xml.contains(#"<Parameter name="callSid" value="CA0123456789abcdef0123456789abcdef"/>"#))
+                #expect(xml.contains(#"<Parameter name="tenant" value="+4930555"/>"#))
+                #expect(xml.contains(#"<Parameter name="region" value="fra"/>"#))
+                // Well-formed XML.
+                #expect(try XMLDocument(xmlString: xml).rootElement()?.name == "Response")
+            }
+            let health = try await client.execute(uri: "/healthz", method: .get)
+            #expect(health.status == .ok)
+        }
+    }
+
+    @Test func twiMLEscapesWhatItEmbeds() throws {
+        let xml = TwiML.connectStream(url: "wss://a.example/media-stream", parameters: [("tenant", #"<&"'>"#)])
+        #expect(xml.contains(#"value="&lt;&amp;&quot;&apos;&gt;""#))
+        #expect(try XMLDocument(xmlString: xml).rootElement() != nil)
+    }
+
+    /// Reference signatures from Twilio's own Python library (`twilio` on PyPI).
+    static func twilioLibrarySignature(token: String, url: String, parameters: [(String, String)]) throws -> String {
+        let script = """
+            import json, sys
+            from twilio.request_validator import RequestValidator
+            data = json.load(sys.stdin)
+            print(RequestValidator(data["token"]).compute_signature(data["url"], dict(data["params"])))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        let payload = try JSONSerialization.data(withJSONObject: ["token": token, "url": url, "params": parameters.map { [$0.0, $0.1] }])
+        input.fileHandleForWriting.write(payload)
+        try input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw CocoaError(.executableLoad) }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func signaturesMatchTwilioReferenceImplementation() throws {
+        let token = "12345678901234567890123456789012"
+        let cases: [(String, [(String, String)])] = [
+            ("https://relay.example.com/twiml", [("CallSid", "CA1"), ("From", "+14155550100"), ("To", "+4930555"), ("AccountSid", "AC9")]),
+            ("https://relay.example.com/incoming-call?tenant=acme", [("Digits", "1234"), ("Body", "héllo & goodbye")]),
+            ("wss://relay.example.com/media-stream", []),
+        ]
+        let signer = TwilioSignature(authToken: token)
+        for (url, parameters) in cases {
+            let reference = try Self.twilioLibrarySignature(token: token, url: url, parameters: parameters)
+            let ours = signer.compute(url: url, parameters: parameters.map { (name: $0.0, value: $0.1) })
+            #expect(ours == reference, "\(url)")
+            #expect(signer.isValid(reference, url: url, parameters: parameters.map { (name: $0.0, value: $0.1) }))
+            #expect(!signer.isValid(reference, url: url + "x", parameters: parameters.map { (name: $0.0, value: $0.1) }))
+        }
+    }
+
+    @Test func withAnAuthTokenUnsignedRequestsAreRefused() async throws {
+        let token = "secret-token"
+        let signer = TwilioSignature(authToken: token)
+        try await Self.server(token: token).makeApplication().test(.live) { client in
+            let unsigned = try await client.execute(uri: "/twiml", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                    body: ByteBuffer(string: Self.form))
+            #expect(unsigned.status == .forbidden)
+            #expect(!String(buffer: unsigned.body).contains("<Response>"))
+
+            let parameters = FormPairs.parse(Self.form)
+            let good = signer.compute(url: "https://relay.example.com/twiml", parameters: parameters)
+            let signed = try await client.execute(uri: "/twiml", method: .post,
+                                                  headers: [.contentType: "application/x-www-form-urlencoded", .init("X-Twilio-Signature")!: good],
+                                                  body: ByteBuffer(string: Self.form))
+            #expect(signed.status == .ok)
+
+            let wrong = try await client.execute(uri: "/twiml", method: .post,
+                                                 headers: [.contentType: "application/x-www-form-urlencoded", .init("X-Twilio-Signature")!: good],
+                                                 body: ByteBuffer(string: Self.form + "&Extra=1"))
+            #expect(wrong.status == .forbidden)
+
+            let upgradeWithoutSignature = try await client.execute(uri: "/media-stream", method: .get)
+            #expect(upgradeWithoutSignature.status == .forbidden)
+        }
+    }
+}
+
+enum FormPairs {
+    static func parse(_ body: String) -> [(name: String, value: String)] {
+        body.split(separator: "&").map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0) }
+            return (parts[0], parts.count > 1 ? parts[1] : "")
+        }
+    }
+}
