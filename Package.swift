@@ -88,6 +88,8 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "Server",
+                "AudioPipeline",
+                "Codecs",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import AudioPipeline
 import Server
 
 /// `voice-relay serve`: runs the relay. Every option also reads the environment Fly sets.
@@ -15,22 +16,43 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (env PORT).") var port: Int = Int(ProcessInfo.processInfo.environment["PORT"] ?? "") ?? 8080
     @Option(name: .customLong("public-host"), help: "Host Twilio reaches this relay at (env PUBLIC_HOST).")
     var publicHost: String? = ProcessInfo.processInfo.environment["PUBLIC_HOST"]
-    @Option(help: "Model provider: local (the embedded demo agent).") var provider: String = ProcessInfo.processInfo.environment["MODEL_PROVIDER"] ?? "local"
+    @Option(help: "Model provider: local (the embedded demo agent) or openai (env MODEL_PROVIDER; default: openai when OPENAI_API_KEY or OPENAI_REALTIME_URL is set).")
+    var provider: String = Self.defaultProvider
+    @Option(name: .customLong("model-url"), help: "The model's WebSocket URL (env OPENAI_REALTIME_URL).")
+    var modelURL: String? = ProcessInfo.processInfo.environment["OPENAI_REALTIME_URL"]
+    @Option(name: .customLong("model-audio"), help: "Audio toward the model: pcm16 (24 kHz, through the pipeline) or pcmu (mu-law passed through).")
+    var modelAudio: String = ProcessInfo.processInfo.environment["MODEL_AUDIO_FORMAT"] ?? "pcm16"
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (env LOG_LEVEL).")
     var logLevel: String = ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info"
 
+    static var defaultProvider: String {
+        let environment = ProcessInfo.processInfo.environment
+        if let provider = environment["MODEL_PROVIDER"] { return provider }
+        return environment["OPENAI_API_KEY"] != nil || environment["OPENAI_REALTIME_URL"] != nil ? "openai" : "local"
+    }
+
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else { throw CommandFailure("unknown log level '\(logLevel)'") }
-        guard provider == "local" else {
-            throw CommandFailure("model provider '\(provider)' is not available yet; use 'local' (the embedded demo agent)")
-        }
+        guard modelAudio == "pcm16" || modelAudio == "pcmu" else { throw CommandFailure("--model-audio must be pcm16 or pcmu") }
+        let format: ModelAudioFormat = modelAudio == "pcmu" ? .muLaw : .pcm16(sampleRate: 24000)
         var logger = Logger(label: "voice-relay")
         logger.logLevel = level
         let environment = ProcessInfo.processInfo.environment
         let configuration = RelayConfiguration(
             host: host, port: port, publicHost: publicHost, twilioAuthToken: environment["TWILIO_AUTH_TOKEN"],
             region: environment["FLY_REGION"] ?? environment["AI_REGION_HINT"] ?? "local")
-        let server = RelayServer(configuration: configuration, model: LocalAgent(), logger: logger)
+        let model: any RealtimeModel
+        switch provider {
+        case "local":
+            model = LocalAgent(audioFormat: format)
+        case "openai":
+            var openAI = OpenAIRealtimeModel(apiKey: environment["OPENAI_API_KEY"], audioFormat: format, logger: logger)
+            if let modelURL { openAI.url = modelURL }
+            model = openAI
+        default:
+            throw CommandFailure("unknown model provider '\(provider)' (local or openai; Azure Voice Live is not available yet)")
+        }
+        let server = RelayServer(configuration: configuration, model: model, logger: logger)
         try await server.makeApplication().runService()
     }
 }

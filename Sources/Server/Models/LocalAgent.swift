@@ -7,17 +7,21 @@ import Synchronization
 ///
 /// It listens with the relay's own VAD, and when the caller stops talking it answers with a
 /// short two-tone chime (so nobody mistakes it for a real agent) followed by the caller's own
-/// utterance played back. It speaks pcm16 at 24 kHz, through the same seam and pipeline a real
-/// model uses, so a call against it exercises everything but the model's network.
+/// utterance played back. It speaks pcm16 at 24 kHz (or mu-law), through the same seam and
+/// pipeline a real model uses, so a call against it exercises everything but the model's network.
+/// Like a real model with server VAD, it reports when it hears the caller start speaking.
 public struct LocalAgent: RealtimeModel {
     public var name: String { "local" }
-    public var audioFormat: ModelAudioFormat { .pcm16(sampleRate: 24000) }
+    public var audioFormat: ModelAudioFormat
     /// Silence that ends a caller's turn.
     public var endOfTurn: Duration
     /// The longest utterance it remembers (longer ones are cut).
     public var maximumUtterance: Duration
 
-    public init(endOfTurn: Duration = .milliseconds(500), maximumUtterance: Duration = .seconds(10)) {
+    public init(audioFormat: ModelAudioFormat = .pcm16(sampleRate: 24000), endOfTurn: Duration = .milliseconds(500),
+                maximumUtterance: Duration = .seconds(10)) {
+        precondition(audioFormat == .muLaw || audioFormat == .pcm16(sampleRate: 24000), "the local agent speaks pcm16 24 kHz or mu-law")
+        self.audioFormat = audioFormat
         self.endOfTurn = endOfTurn
         self.maximumUtterance = maximumUtterance
     }
@@ -42,13 +46,17 @@ final class LocalAgentSession<Delegate: RealtimeModelDelegate>: RealtimeModelSes
 
     private let state: Mutex<State>
     private let delegate: Delegate
+    private let format: ModelAudioFormat
     private let maximumUtteranceBytes: Int
-    private static var chime: [UInt8] { LocalAgentChime.pcm16 }
+    private let chime: [UInt8]
 
     init(agent: LocalAgent, delegate: Delegate) {
-        let configuration = VoiceActivityDetector.Configuration(sampleRate: 24000, frameDurationMs: 10, hangover: agent.endOfTurn)
-        let bytesPerSecond = 48000
+        let configuration = VoiceActivityDetector.Configuration(sampleRate: agent.audioFormat.sampleRate, frameDurationMs: 10,
+                                                                hangover: agent.endOfTurn)
+        let bytesPerSecond = agent.audioFormat.bytesPerFrame * 50
         let maximum = agent.maximumUtterance.components
+        self.format = agent.audioFormat
+        self.chime = agent.audioFormat == .muLaw ? LocalAgentChime.muLaw : LocalAgentChime.pcm16
         self.maximumUtteranceBytes = Int(maximum.seconds) * bytesPerSecond
         self.delegate = delegate
         self.state = Mutex(State(detector: VoiceActivityDetector(configuration: configuration),
@@ -56,12 +64,15 @@ final class LocalAgentSession<Delegate: RealtimeModelDelegate>: RealtimeModelSes
     }
 
     func appendAudio(_ audio: UnsafeRawBufferPointer) {
-        let reply: (item: String, audio: [UInt8])? = state.withLock { state in
-            guard !state.closed else { return nil }
+        let isMuLaw = format == .muLaw
+        let (reply, heardSpeech): ((item: String, audio: [UInt8])?, Bool) = state.withLock { state in
+            guard !state.closed else { return (nil, false) }
             var reply: (String, [UInt8])?
-            let samples = audio.count / 2
+            var heardSpeech = false
+            let samples = isMuLaw ? audio.count : audio.count / 2
             for index in 0..<samples {
-                let value = Int16(bitPattern: UInt16(audio[2 * index]) | UInt16(audio[2 * index + 1]) << 8)
+                let value = isMuLaw ? MuLawTable.linear[Int(audio[index])]
+                    : Int16(bitPattern: UInt16(audio[2 * index]) | UInt16(audio[2 * index + 1]) << 8)
                 state.pending[state.pendingCount] = Float(value) / 32768
                 state.pendingCount += 1
                 guard state.pendingCount == state.pending.count else { continue }
@@ -70,11 +81,12 @@ final class LocalAgentSession<Delegate: RealtimeModelDelegate>: RealtimeModelSes
                 switch event {
                 case .speechStarted:
                     state.inSpeech = true
+                    heardSpeech = true
                     state.utterance.removeAll(keepingCapacity: true)
                 case .speechEnded:
                     state.inSpeech = false
                     state.responseCount += 1
-                    reply = ("local_item_\(state.responseCount)", Self.chime + state.utterance)
+                    reply = ("local_item_\(state.responseCount)", chime + state.utterance)
                 case .none:
                     break
                 }
@@ -82,13 +94,15 @@ final class LocalAgentSession<Delegate: RealtimeModelDelegate>: RealtimeModelSes
             if state.inSpeech, state.utterance.count + audio.count <= maximumUtteranceBytes {
                 state.utterance.append(contentsOf: audio)
             }
-            return reply
+            return (reply, heardSpeech)
         }
+        if heardSpeech { delegate.modelEvent(.speechStarted) }
         guard let reply else { return }
         // Faster than real time, in 100 ms deltas, like a real model; the pacer meters it out.
+        let delta = format.bytesPerFrame * 5
         reply.audio.withUnsafeBytes { bytes in
-            for start in stride(from: 0, to: bytes.count, by: 4800) {
-                delegate.modelAudio(item: reply.item, UnsafeRawBufferPointer(rebasing: bytes[start..<min(start + 4800, bytes.count)]))
+            for start in stride(from: 0, to: bytes.count, by: delta) {
+                delegate.modelAudio(item: reply.item, UnsafeRawBufferPointer(rebasing: bytes[start..<min(start + delta, bytes.count)]))
             }
         }
         delegate.modelEvent(.responseDone(item: reply.item))
@@ -104,18 +118,36 @@ final class LocalAgentSession<Delegate: RealtimeModelDelegate>: RealtimeModelSes
     }
 }
 
-/// The demo chime: 150 ms at 660 Hz then 150 ms at 880 Hz, pcm16 24 kHz.
+/// The demo chime: 150 ms at 660 Hz then 150 ms at 880 Hz.
 enum LocalAgentChime {
-    static let pcm16: [UInt8] = {
-        var bytes: [UInt8] = []
-        for (frequency, count) in [(660.0, 3600), (880.0, 3600)] {
+    static func samples(rate: Int) -> [Int16] {
+        var samples: [Int16] = []
+        let count = rate * 15 / 100
+        for frequency in [660.0, 880.0] {
             for index in 0..<count {
-                let envelope = min(1, Double(min(index, count - index)) / 240)
-                let value = Int16(6000 * envelope * sin(2 * Double.pi * frequency * Double(index) / 24000))
-                bytes.append(UInt8(truncatingIfNeeded: value))
-                bytes.append(UInt8(truncatingIfNeeded: value >> 8))
+                let envelope = min(1, Double(min(index, count - index)) / Double(rate / 100))
+                samples.append(Int16(6000 * envelope * sin(2 * Double.pi * frequency * Double(index) / Double(rate))))
             }
         }
-        return bytes
+        return samples
+    }
+
+    static let pcm16: [UInt8] = samples(rate: 24000).flatMap { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] }
+
+    static let muLaw: [UInt8] = {
+        let linear = samples(rate: 8000)
+        var codes = [UInt8](repeating: 0, count: linear.count)
+        linear.withUnsafeBufferPointer { input in codes.withUnsafeMutableBufferPointer { MuLaw.encode(input, into: $0) } }
+        return codes
+    }()
+}
+
+/// mu-law code to linear value, for reading mu-law a byte at a time.
+enum MuLawTable {
+    static let linear: [Int16] = {
+        var values = [Int16](repeating: 0, count: 256)
+        let codes = (0...255).map { UInt8($0) }
+        codes.withUnsafeBufferPointer { input in values.withUnsafeMutableBufferPointer { MuLaw.decode(input, into: $0) } }
+        return values
     }()
 }

@@ -200,7 +200,8 @@ struct JSONScanner {
         while let byte = peek(), byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { position += 1 }
     }
 
-    private func peek() -> UInt8? { position < bytes.count ? bytes[position] : nil }
+    /// The next byte, if any (without consuming it).
+    func peek() -> UInt8? { position < bytes.count ? bytes[position] : nil }
     private func fail(_ reason: String) -> Failure { Failure(offset: position, reason: reason) }
     private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
     private static func isHexDigit(_ byte: UInt8) -> Bool {

@@ -1,0 +1,170 @@
+import AudioPipeline
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOWebSocket
+import Synchronization
+
+/// `voice-relay simulate-model`: the embedded local agent served as an OpenAI-Realtime-compatible
+/// WebSocket (GA event names), so the relay's network path to a model can be run and tested
+/// with no account: point `OPENAI_REALTIME_URL` at `ws://127.0.0.1:PORT/v1/realtime`.
+///
+/// It answers `session.update` (pcm16 24 kHz or mu-law, GA or beta field names), takes
+/// `input_audio_buffer.append`, reports `input_audio_buffer.speech_started`, streams each reply as
+/// `response.output_audio.delta`s faster than real time, acknowledges
+/// `conversation.item.truncate` and `response.cancel`, and answers anything else with an `error`
+/// event, as the real service does.
+public struct SimulatedRealtimeServer: Sendable {
+    public let host: String
+    public let port: Int
+    public let logger: Logger
+
+    public init(host: String = "127.0.0.1", port: Int = 8081, logger: Logger = Logger(label: "simulate-model")) {
+        self.host = host
+        self.port = port
+        self.logger = logger
+    }
+
+    public func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let logger = self.logger
+        let router = Router()
+        router.get("/healthz") { _, _ in "ok\n" }
+        return Application(
+            router: router,
+            server: .http1WebSocketUpgrade(configuration: .init(maxFrameSize: 1 << 20)) { head, _, _ in
+                guard head.path?.hasPrefix("/v1/realtime") == true else { return .dontUpgrade }
+                return .upgrade([:]) { inbound, outbound, _ in
+                    await SimulatedRealtimeConnection(logger: logger).run(inbound: inbound, outbound: outbound)
+                }
+            },
+            configuration: .init(address: .hostname(host, port: port), serverName: "simulate-model"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+    }
+}
+
+/// One simulated model conversation.
+final class SimulatedRealtimeConnection: Sendable {
+    private let logger: Logger
+    private let output = SimulatorOutput()
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        var agent: (any RealtimeModelSession)?
+        var decoded = [UInt8](repeating: 0, count: 64 * 1024)
+        var writer = RealtimeMessageWriter()
+        do {
+            try await outbound.write(.text(#"{"type":"session.created","event_id":"event_1","session":{"type":"realtime","object":"realtime.session"}}"#))
+            var iterator = inbound.messages(maxSize: 1 << 22).makeAsyncIterator()
+            while let message = try await iterator.next() {
+                guard case .text(var text) = message else {
+                    try await outbound.write(.text(Self.error("binary frames are not supported")))
+                    continue
+                }
+                let reply: String? = text.withUTF8 { bytes in
+                    let raw = UnsafeRawBufferPointer(bytes)
+                    guard let (fields, scanner) = try? RealtimeEventFields.scan(raw), let type = fields.type else {
+                        return Self.error("The message is not valid JSON or has no type.")
+                    }
+                    if scanner.matches(type, "input_audio_buffer.append") {
+                        guard let data = fields.data else { return Self.error("Missing required parameter: 'audio'.") }
+                        if decoded.count < data.range.count { decoded = [UInt8](repeating: 0, count: data.range.count) }
+                        guard let count = decoded.withUnsafeMutableBytes({ try? Base64.decode(scanner.slice(data), into: $0) }) else {
+                            return Self.error("Invalid 'audio'. Expected base64-encoded audio bytes.")
+                        }
+                        if agent == nil { agent = LocalAgentSession(agent: LocalAgent(), delegate: output) }
+                        decoded.withUnsafeBytes { agent?.appendAudio(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+                        return nil
+                    }
+                    if scanner.matches(type, "session.update") {
+                        let format = Self.format(of: Data(raw))
+                        agent?.close()
+                        agent = LocalAgentSession(agent: LocalAgent(audioFormat: format), delegate: output)
+                        let formatJSON = format == .muLaw ? #"{"type":"audio/pcmu"}"# : #"{"type":"audio/pcm","rate":24000}"#
+                        return #"{"type":"session.updated","session":{"type":"realtime","audio":{"input":{"format":\#(formatJSON)},"output":{"format":\#(formatJSON)}}}}"#
+                    }
+                    if scanner.matches(type, "conversation.item.truncate") {
+                        let item = fields.itemID.map { String(decoding: scanner.slice($0), as: UTF8.self) } ?? ""
+                        return #"{"type":"conversation.item.truncated","item_id":"\#(item)","content_index":0,"audio_end_ms":\#(fields.audioEndMs ?? 0)}"#
+                    }
+                    if scanner.matches(type, "response.cancel") {
+                        return #"{"type":"response.done","response":{"status":"cancelled"}}"#
+                    }
+                    let name = String(decoding: scanner.slice(type), as: UTF8.self)
+                    return Self.error("Invalid value: '\(name)'. Supported values are: 'session.update', 'input_audio_buffer.append', 'conversation.item.truncate', 'response.cancel'.")
+                }
+                if let reply { try await outbound.write(.text(reply)) }
+                for event in output.take() {
+                    switch event {
+                    case .text(let text):
+                        try await outbound.write(.text(text))
+                    case .audio(let item, let audio):
+                        let frame = audio.withUnsafeBytes { bytes in writer.outputAudioDelta(item: item, bytes) { ByteBuffer(bytes: $0) } }
+                        try await outbound.write(.custom(.init(fin: true, opcode: .text, data: frame)))
+                    }
+                }
+            }
+        } catch {
+            logger.debug("simulated model connection ended", metadata: ["error": .string("\(error)")])
+        }
+        agent?.close()
+    }
+
+    /// pcm16 24 kHz unless the session asks for mu-law, in GA (`audio.input.format.type`) or beta (`input_audio_format`) form.
+    static func format(of message: Data) -> ModelAudioFormat {
+        guard let json = try? JSONSerialization.jsonObject(with: message) as? [String: Any],
+              let session = json["session"] as? [String: Any] else { return .pcm16(sampleRate: 24000) }
+        let ga = ((session["audio"] as? [String: Any])?["input"] as? [String: Any])?["format"] as? [String: Any]
+        let type = ga?["type"] as? String ?? session["input_audio_format"] as? String
+        return type == "audio/pcmu" || type == "g711_ulaw" ? .muLaw : .pcm16(sampleRate: 24000)
+    }
+
+    static func error(_ message: String) -> String {
+        let text = String(decoding: (try? JSONEncoder().encode(message)) ?? Data("\"error\"".utf8), as: UTF8.self)
+        return #"{"type":"error","error":{"type":"invalid_request_error","code":"invalid_value","message":\#(text)}}"#
+    }
+}
+
+/// Collects what the simulated agent says, for the connection to write after each event.
+final class SimulatorOutput: RealtimeModelDelegate {
+    enum Event {
+        case text(String)
+        case audio(item: String, [UInt8])
+    }
+
+    private let events = Mutex<[Event]>([])
+
+    func modelAudio(item: String, _ audio: UnsafeRawBufferPointer) {
+        let bytes = Array(audio)
+        events.withLock { $0.append(.audio(item: item, bytes)) }
+    }
+
+    func modelEvent(_ event: ModelEvent) {
+        let text: String?
+        switch event {
+        case .speechStarted:
+            text = #"{"type":"input_audio_buffer.speech_started","audio_start_ms":0,"item_id":"item_input"}"#
+        case .responseDone(let item):
+            events.withLock {
+                $0.append(.text(#"{"type":"response.output_audio.done","item_id":"\#(item)","output_index":0,"content_index":0}"#))
+            }
+            text = #"{"type":"response.done","response":{"status":"completed"}}"#
+        case .transcript, .error, .closed:
+            text = nil
+        }
+        if let text { events.withLock { $0.append(.text(text)) } }
+    }
+
+    func take() -> [Event] {
+        events.withLock { events in
+            defer { events.removeAll() }
+            return events
+        }
+    }
+}

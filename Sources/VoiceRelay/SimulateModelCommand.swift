@@ -1,0 +1,19 @@
+import ArgumentParser
+import Hummingbird
+import Logging
+import Server
+
+/// `voice-relay simulate-model --port P`: the local agent as an OpenAI-Realtime-compatible server.
+struct SimulateModelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate-model",
+        abstract: "Serve the embedded agent as an OpenAI-Realtime-compatible WebSocket (ws://HOST:PORT/v1/realtime)."
+    )
+
+    @Option(help: "Address to listen on.") var host: String = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port: Int = 8081
+
+    func run() async throws {
+        try await SimulatedRealtimeServer(host: host, port: port).makeApplication().runService()
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import HummingbirdWSClient
+import Logging
+import NIOCore
+import AudioPipeline
+@testable import Server
+import Testing
+
+/// The relay talking to a model over a real WebSocket: `simulate-model` stands in for OpenAI.
+@Suite struct OpenAIProviderTests {
+    @Test(arguments: [ModelAudioFormatChoice.pcm16, .pcmu])
+    func aWholeCallThroughTheSimulatedRealtimeModel(format: ModelAudioFormatChoice) async throws {
+        try await SimulatedRealtimeServer(port: 0).makeApplication().test(.live) { modelClient in
+            let model = OpenAIRealtimeModel(url: "ws://127.0.0.1:\(modelClient.port!)/v1/realtime", apiKey: "sk-test",
+                                            audioFormat: format.format)
+            let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test"), model: model)
+            try await relay.makeApplication().test(.live) { client in
+                let script = Array(repeating: false, count: 30) + Array(repeating: true, count: 50) + Array(repeating: false, count: 130)
+                let received = try await MediaStreamCallTests.call(port: client.port!, script: script)
+                #expect(received.media.count >= 60, "got \(received.media.count) media messages")
+                #expect(received.media.allSatisfy { $0.bytes == 160 })
+                #expect(!received.marks.isEmpty)
+            }
+        }
+    }
+
+    @Test func aModelThatNeverConfirmsTheSessionFailsTheConnectInTime() async throws {
+        // A WebSocket server that accepts and then says nothing.
+        let silent = Application(
+            router: Router(),
+            server: .http1WebSocketUpgrade { _, _, _ in .upgrade([:]) { inbound, _, _ in for try await _ in inbound {} } },
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await silent.test(.live) { client in
+            let model = OpenAIRealtimeModel(url: "ws://127.0.0.1:\(client.port!)/v1/realtime", setupTimeout: .milliseconds(300))
+            let start = ContinuousClock.now
+            await #expect(throws: ModelConnectionError.self) { _ = try await model.connect(delegate: NullDelegate()) }
+            #expect(ContinuousClock.now - start < .seconds(2))
+        }
+    }
+
+    @Test func modelEventsAreReadFromTheBytesInEitherNaming() throws {
+        let audio = Data((0..<480).map { UInt8(truncatingIfNeeded: $0) })
+        for type in ["response.output_audio.delta", "response.audio.delta"] {
+            let message = Array(#"{"type":"\#(type)","response_id":"r1","item_id":"item_9","output_index":0,"content_index":0,"delta":"\#(audio.base64EncodedString())"}"#.utf8)
+            try message.withUnsafeBytes { bytes in
+                let (fields, scanner) = try RealtimeEventFields.scan(bytes)
+                #expect(RealtimeEventFields.is(fields.type!, in: scanner, "response.output_audio.delta", "response.audio.delta"))
+                #expect(String(decoding: scanner.slice(fields.itemID!), as: UTF8.self) == "item_9")
+                var decoded = [UInt8](repeating: 0, count: 480)
+                let count = try decoded.withUnsafeMutableBytes { try Base64.decode(scanner.slice(fields.data!), into: $0) }
+                #expect(count == 480 && Data(decoded) == audio)
+            }
+        }
+        let error = Array(#"{"type":"error","error":{"type":"invalid_request_error","code":"x","message":"bad thing","param":null}}"#.utf8)
+        try error.withUnsafeBytes { bytes in
+            let (fields, scanner) = try RealtimeEventFields.scan(bytes)
+            #expect(String(decoding: scanner.slice(fields.errorMessage!), as: UTF8.self) == "bad thing")
+        }
+        for hostile in [#"{"type":"response.audio.delta","delta":"#, #"{"type":1}"#, "[]", #"{"type":"x"} x"#] {
+            #expect(throws: JSONScanner.Failure.self) { try Array(hostile.utf8).withUnsafeBytes { _ = try RealtimeEventFields.scan($0) } }
+        }
+    }
+}
+
+enum ModelAudioFormatChoice: String, CaseIterable, Sendable {
+    case pcm16, pcmu
+    var format: ModelAudioFormat { self == .pcmu ? .muLaw : .pcm16(sampleRate: 24000) }
+}
+
+final class NullDelegate: RealtimeModelDelegate {
+    func modelAudio(item: String, _ audio: UnsafeRawBufferPointer) {}
+    func modelEvent(_ event: ModelEvent) {}
+}
