@@ -105,6 +105,14 @@ import Testing
         #expect(10 * log10(signal / noise) > 70)
     }
 
+    @Test(arguments: [(22050, 8000), (44100, 8000), (44100, 48000), (8000, 44100), (11025, 16000)])
+    func oddRatesResampleWholeSignalsToTheRightLength(pair: (Int, Int)) {
+        for count in [1, 159, 22050, 22051] {
+            let output = Resampler.resampleWholeSignal(Self.sine(300, rate: pair.0, count: count), from: pair.0, to: pair.1)
+            #expect(output.count == Int((Double(count) * Double(pair.1) / Double(pair.0)).rounded()))
+        }
+    }
+
     @Test func unsupportedRatiosAreReportedNotCrashed() {
         #expect(Resampler.supports(from: 44100, to: 48000))
         #expect(!Resampler.supports(from: 44101, to: 48000))

@@ -10,7 +10,9 @@ extension Resampler {
         let delay = resampler.delayInOutputSamples
         // Enough trailing zeros to push the last real sample through the filter's delay.
         let tail = [Float](repeating: 0, count: (delay + 2) * inputRate / outputRate + resampler.tapsPerPhase + 2)
-        var output = [Float](repeating: 0, count: resampler.maximumOutputCount(forInputCount: samples.count + tail.count))
+        // Each call may produce one sample more than its share, so size for the two calls separately.
+        var output = [Float](repeating: 0, count: resampler.maximumOutputCount(forInputCount: samples.count)
+                                                  + resampler.maximumOutputCount(forInputCount: tail.count))
         var written = 0
         output.withUnsafeMutableBufferPointer { output in
             written = samples.withUnsafeBufferPointer { resampler.process($0, into: output) }

@@ -1,0 +1,162 @@
+import AudioPipeline
+import Codecs
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import HummingbirdWSClient
+import Logging
+import NIOCore
+import Synchronization
+
+/// Plays Twilio against a relay: posts the incoming-call webhook, opens the media stream the
+/// TwiML names, streams the caller's audio in real time (20 ms frames, as Twilio does), echoes
+/// marks, and records what the agent sends back with its arrival times. `voice-relay dial` and
+/// the end-to-end tests use it.
+public struct TwilioCallSimulator: Sendable {
+    public struct Result: Sendable {
+        /// The agent's audio as the caller would hear it, 8 kHz, on the call's timeline
+        /// (silence where nothing arrived).
+        public var agentAudio: [Int16]
+        /// When each agent frame arrived, ms from the first caller frame.
+        public var agentFrameTimesMs: [Double]
+        public var marksEchoed: Int
+        /// When each `clear` arrived, ms from the first caller frame.
+        public var clearTimesMs: [Double]
+        public var closeReason: String?
+    }
+
+    public var relayURL: String
+    /// Extra time to keep the call open after the caller's audio ends.
+    public var tail: Duration
+    public var logger: Logger
+
+    public init(relayURL: String, tail: Duration = .seconds(3), logger: Logger = Logger(label: "dial")) {
+        self.relayURL = relayURL
+        self.tail = tail
+        self.logger = logger
+    }
+
+    /// Runs one call; `callerAudio` is 8 kHz linear PCM.
+    public func call(callerAudio: [Int16]) async throws -> Result {
+        let callSid = "CA" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let streamSid = "MZ" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let (streamURL, parameters) = try await webhook(callSid: callSid)
+        // Against a plain-HTTP relay (local runs), the stream is plain WebSocket too.
+        let webSocketURL = relayURL.hasPrefix("http://") ? streamURL.replacingOccurrences(of: "wss://", with: "ws://") : streamURL
+        let frames = stride(from: 0, to: callerAudio.count, by: 160).map { start -> String in
+            var codes = [UInt8](repeating: 0xFF, count: 160)
+            let end = min(start + 160, callerAudio.count)
+            callerAudio[start..<end].withUnsafeBufferPointer { input in codes.withUnsafeMutableBufferPointer { MuLaw.encode(input, into: $0) } }
+            return Data(codes).base64EncodedString()
+        }
+        let recorder = Recorder()
+        let tailFrames = Int(tail.components.seconds) * 50 + Int(tail.components.attoseconds / 20_000_000_000_000_000)
+        let parametersJSON = String(decoding: try JSONSerialization.data(withJSONObject: parameters), as: UTF8.self)
+        let silence = Data(repeating: 0xFF, count: 160).base64EncodedString()
+        let close = try await WebSocketClient.connect(url: webSocketURL, logger: logger) { inbound, outbound, _ in
+            let start = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await outbound.write(.text(#"{"event":"connected","protocol":"Call","version":"1.0.0"}"#))
+                    try await outbound.write(.text(#"{"event":"start","sequenceNumber":"1","start":{"accountSid":"ACsimulated","streamSid":"\#(streamSid)","callSid":"\#(callSid)","tracks":["inbound"],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1},"customParameters":\#(parametersJSON)},"streamSid":"\#(streamSid)"}"#))
+                    var deadline = start
+                    for index in 0..<(frames.count + tailFrames) {
+                        // Like a phone: a frame leaves once its 20 ms have been captured.
+                        deadline = deadline.advanced(by: .milliseconds(20))
+                        try await Task.sleep(until: deadline, clock: .continuous)
+                        let payload = index < frames.count ? frames[index] : silence
+                        try await outbound.write(.text(#"{"event":"media","sequenceNumber":"\#(index + 2)","media":{"track":"inbound","chunk":"\#(index + 1)","timestamp":"\#(index * 20)","payload":"\#(payload)"},"streamSid":"\#(streamSid)"}"#))
+                    }
+                    try await outbound.write(.text(#"{"event":"stop","sequenceNumber":"\#(frames.count + tailFrames + 2)","stop":{"accountSid":"ACsimulated","callSid":"\#(callSid)"},"streamSid":"\#(streamSid)"}"#))
+                }
+                group.addTask {
+                    var iterator = inbound.messages(maxSize: 1 << 16).makeAsyncIterator()
+                    while let message = try await iterator.next() {
+                        guard case .text(let text) = message,
+                              let json = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { continue }
+                        let atMs = Double((ContinuousClock.now - start).components.attoseconds) / 1e15
+                            + Double((ContinuousClock.now - start).components.seconds) * 1000
+                        switch json["event"] as? String {
+                        case "media":
+                            guard let payload = (json["media"] as? [String: Any])?["payload"] as? String,
+                                  let bytes = Data(base64Encoded: payload) else { continue }
+                            recorder.media(Array(bytes), atMs: atMs)
+                        case "mark":
+                            guard let name = (json["mark"] as? [String: Any])?["name"] as? String else { continue }
+                            recorder.mark()
+                            try await outbound.write(.text(#"{"event":"mark","sequenceNumber":"0","streamSid":"\#(streamSid)","mark":{"name":"\#(name)"}}"#))
+                        case "clear":
+                            recorder.clear(atMs: atMs)
+                        default:
+                            continue
+                        }
+                    }
+                }
+                try await group.next()
+                try await Task.sleep(for: .milliseconds(200))
+                group.cancelAll()
+            }
+        }
+        var result = recorder.result()
+        result.closeReason = close?.reason
+        return result
+    }
+
+    private func webhook(callSid: String) async throws -> (String, [String: String]) {
+        guard let url = URL(string: relayURL.hasSuffix("/") ? relayURL + "twiml" : relayURL + "/twiml") else {
+            throw SimulatorError(description: "bad relay URL \(relayURL)")
+        }
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data("CallSid=\(callSid)&AccountSid=ACsimulated&From=%2B15555550100&To=%2B15555550199&CallStatus=ringing".utf8)
+        let (data, response) = try await URLSession.shared.data(for: request)
+        guard (response as? HTTPURLResponse)?.statusCode == 200 else {
+            throw SimulatorError(description: "webhook answered \((response as? HTTPURLResponse)?.statusCode ?? 0)")
+        }
+        let xml = String(decoding: data, as: UTF8.self)
+        guard let streamURL = Self.attribute("url", of: "Stream", in: xml) else {
+            throw SimulatorError(description: "the TwiML has no <Stream url>")
+        }
+        var parameters: [String: String] = [:]
+        for element in xml.components(separatedBy: "<Parameter ").dropFirst() {
+            if let name = Self.attribute("name", in: element), let value = Self.attribute("value", in: element) { parameters[name] = value }
+        }
+        return (streamURL, parameters)
+    }
+
+    static func attribute(_ name: String, of element: String? = nil, in xml: String) -> String? {
+        var scope = Substring(xml)
+        if let element, let range = xml.range(of: "<\(element) ") { scope = xml[range.upperBound...] }
+        guard let start = scope.range(of: "\(name)=\"") else { return nil }
+        let rest = scope[start.upperBound...]
+        guard let end = rest.firstIndex(of: "\"") else { return nil }
+        return String(rest[..<end]).replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&apos;", with: "'")
+            .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
+    }
+
+    struct SimulatorError: Error, CustomStringConvertible { let description: String }
+
+    final class Recorder: Sendable {
+        private let state = Mutex<Result>(Result(agentAudio: [], agentFrameTimesMs: [], marksEchoed: 0, clearTimesMs: [], closeReason: nil))
+
+        func media(_ codes: [UInt8], atMs: Double) {
+            var linear = [Int16](repeating: 0, count: codes.count)
+            codes.withUnsafeBufferPointer { input in linear.withUnsafeMutableBufferPointer { MuLaw.decode(input, into: $0) } }
+            state.withLock { result in
+                // Place the frame where the caller hears it: after what was already queued, or now.
+                let arrivalSample = Int(atMs * 8)
+                if result.agentAudio.count < arrivalSample {
+                    result.agentAudio += [Int16](repeating: 0, count: arrivalSample - result.agentAudio.count)
+                }
+                result.agentAudio += linear
+                result.agentFrameTimesMs.append(atMs)
+            }
+        }
+
+        func mark() { state.withLock { $0.marksEchoed += 1 } }
+        func clear(atMs: Double) { state.withLock { $0.clearTimesMs.append(atMs) } }
+        func result() -> Result { state.withLock { $0 } }
+    }
+}
