@@ -59,6 +59,7 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "AudioPipeline",
+                .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),

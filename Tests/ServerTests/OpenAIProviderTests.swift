@@ -26,6 +26,21 @@ import Testing
         }
     }
 
+    @Test func theCallCarriesOnWhenTheModelDropsMidCall() async throws {
+        let simulated = SimulatedRealtimeServer(port: 0, dropFirstConnectionAfterAppends: 15)
+        try await simulated.makeApplication().test(.live) { modelClient in
+            let model = OpenAIRealtimeModel(url: "ws://127.0.0.1:\(modelClient.port!)/v1/realtime")
+            let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test"), model: model)
+            try await relay.makeApplication().test(.live) { client in
+                // The model hangs up 300 ms in; the caller speaks from 600 ms; the agent still answers.
+                let script = Array(repeating: false, count: 30) + Array(repeating: true, count: 50) + Array(repeating: false, count: 130)
+                let received = try await MediaStreamCallTests.call(port: client.port!, script: script)
+                #expect(simulated.connections == 2)
+                #expect(received.media.count >= 60, "got \(received.media.count) media messages")
+            }
+        }
+    }
+
     @Test func aModelThatNeverConfirmsTheSessionFailsTheConnectInTime() async throws {
         // A WebSocket server that accepts and then says nothing.
         let silent = Application(

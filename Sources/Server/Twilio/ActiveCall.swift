@@ -12,19 +12,21 @@ import Synchronization
 final class ActiveCall: Sendable {
     let streamSid: [UInt8]
     let pipeline: CallPipeline<MuLawDecoder>
-    private let modelSession: any RealtimeModelSession
+    private let modelLink: ModelLink
     private let modelBridge: ModelBridge
     private let callerBridge: CallerBridge
     private let writerTask: Task<Void, Never>
     private let controlTask: Task<Void, Never>
+    private let modelWatchTask: Task<Void, Never>
     private let logger: Logger
 
-    private init(streamSid: [UInt8], pipeline: CallPipeline<MuLawDecoder>, modelSession: any RealtimeModelSession,
+    private init(streamSid: [UInt8], pipeline: CallPipeline<MuLawDecoder>, modelLink: ModelLink,
                  modelBridge: ModelBridge, callerBridge: CallerBridge, writerTask: Task<Void, Never>,
-                 controlTask: Task<Void, Never>, logger: Logger) {
+                 controlTask: Task<Void, Never>, modelWatchTask: Task<Void, Never>, logger: Logger) {
         self.streamSid = streamSid
         self.pipeline = pipeline
-        self.modelSession = modelSession
+        self.modelLink = modelLink
+        self.modelWatchTask = modelWatchTask
         self.modelBridge = modelBridge
         self.callerBridge = callerBridge
         self.writerTask = writerTask
@@ -39,9 +41,14 @@ final class ActiveCall: Sendable {
         }
         let pipeline = CallPipeline<MuLawDecoder>(configuration: .init(modelFormat: model.audioFormat)) { MuLawDecoder() }
         let modelBridge = ModelBridge(producer: pipeline.makeModelAudioProducer(), pipeline: pipeline)
-        let modelSession = try await model.connect(delegate: modelBridge)
+        let modelLink = ModelLink(model: model, bridge: modelBridge, logger: logger)
+        do {
+            try await modelLink.connect()
+        } catch {
+            throw MediaStreamSession.Closure(code: .unexpectedServerError, reason: "model unavailable: \(error)")
+        }
         let callerBridge = CallerBridge()
-        await pipeline.start(modelSink: ModelSink(session: modelSession), callerSink: callerBridge)
+        await pipeline.start(modelSink: modelLink, callerSink: callerBridge)
 
         let writerTask = Task {
             var writer = writer
@@ -70,9 +77,9 @@ final class ActiveCall: Sendable {
                 case .flushed(let item, let playedMs, _):
                     try? await Self.write(writer.clear { ByteBuffer(bytes: $0) }, to: outbound)
                     modelBridge.discardResponse()
-                    modelSession.cancelResponse()
+                    modelLink.cancelResponse()
                     if let name = modelBridge.itemName(for: item) {
-                        modelSession.truncate(item: name, audioEndMs: Int(playedMs))
+                        modelLink.truncate(item: name, audioEndMs: Int(playedMs))
                     }
                     logger.info("barge-in", metadata: ["item": .stringConvertible(item), "playedMs": .stringConvertible(playedMs)])
                 case .speechEnded:
@@ -80,17 +87,36 @@ final class ActiveCall: Sendable {
                 }
             }
         }
-        return ActiveCall(streamSid: Array(start.streamSid.utf8), pipeline: pipeline, modelSession: modelSession,
+        let modelWatchTask = Task {
+            for await event in modelBridge.events {
+                switch event {
+                case .closed(let reason):
+                    _ = await modelLink.modelClosed(reason: reason)
+                case .error(let message):
+                    logger.warning("model error", metadata: ["message": .string(message)])
+                case .transcript(let speaker, let text):
+                    logger.debug("transcript", metadata: ["speaker": .string(speaker.rawValue), "text": .string(text)])
+                case .speechStarted, .responseDone:
+                    break
+                }
+            }
+        }
+        return ActiveCall(streamSid: Array(start.streamSid.utf8), pipeline: pipeline, modelLink: modelLink,
                           modelBridge: modelBridge, callerBridge: callerBridge, writerTask: writerTask,
-                          controlTask: controlTask, logger: logger)
+                          controlTask: controlTask, modelWatchTask: modelWatchTask, logger: logger)
     }
+
+    /// Model reconnections so far (for the call record).
+    var modelReconnects: Int { modelLink.reconnects.load(ordering: .relaxed) }
 
     func end(reason: String) async {
         await pipeline.stop()
-        modelSession.close()
+        modelLink.close()
+        modelBridge.finish()
         callerBridge.close()
         await writerTask.value
         await controlTask.value
+        await modelWatchTask.value
         logger.info("call ended", metadata: ["reason": .string(reason)])
     }
 

@@ -19,16 +19,23 @@ final class ModelBridge: RealtimeModelDelegate {
 
     private let state: Mutex<State>
     private let pipeline: CallPipeline<MuLawDecoder>
+    /// The rare model events the call's control task acts on (the model closing, errors, transcripts).
+    let events: AsyncStream<ModelEvent>
+    private let eventSink: AsyncStream<ModelEvent>.Continuation
 
     init(producer: sending ModelAudioProducer, pipeline: CallPipeline<MuLawDecoder>) {
         self.state = Mutex(State(producer: producer))
         self.pipeline = pipeline
+        (events, eventSink) = AsyncStream.makeStream(of: ModelEvent.self, bufferingPolicy: .bufferingNewest(32))
     }
+
+    func finish() { eventSink.finish() }
 
     func modelAudio(item: String, _ audio: UnsafeRawBufferPointer) {
         state.withLock { state in
             guard item != state.discarding else { return }
             if item != state.currentName {
+                state.discarding = nil
                 state.currentID &+= 1
                 state.currentName = item
                 state.names[state.currentID] = item
@@ -46,7 +53,7 @@ final class ModelBridge: RealtimeModelDelegate {
             // The model's own VAD heard the caller: same reaction as ours.
             pipeline.requestFlush()
         case .transcript, .error, .closed:
-            break
+            eventSink.yield(event)
         }
     }
 
@@ -61,10 +68,4 @@ final class ModelBridge: RealtimeModelDelegate {
     func itemName(for id: UInt32) -> String? {
         state.withLock { $0.names[id] }
     }
-}
-
-/// Caller audio from the pipeline to the model session.
-struct ModelSink: ModelAudioSink {
-    let session: any RealtimeModelSession
-    func sendToModel(_ audio: UnsafeRawBufferPointer) { session.appendAudio(audio) }
 }

@@ -1,3 +1,4 @@
+import Atomics
 import AudioPipeline
 import Foundation
 import Hummingbird
@@ -19,16 +20,25 @@ import Synchronization
 public struct SimulatedRealtimeServer: Sendable {
     public let host: String
     public let port: Int
+    /// Fault injection: the first connection hangs up after this many `input_audio_buffer.append`s.
+    public let dropFirstConnectionAfterAppends: Int?
     public let logger: Logger
+    /// Connections accepted so far.
+    public var connections: Int { connectionCount.load(ordering: .relaxed) }
+    private let connectionCount = ManagedAtomic<Int>(0)
 
-    public init(host: String = "127.0.0.1", port: Int = 8081, logger: Logger = Logger(label: "simulate-model")) {
+    public init(host: String = "127.0.0.1", port: Int = 8081, dropFirstConnectionAfterAppends: Int? = nil,
+                logger: Logger = Logger(label: "simulate-model")) {
         self.host = host
         self.port = port
+        self.dropFirstConnectionAfterAppends = dropFirstConnectionAfterAppends
         self.logger = logger
     }
 
     public func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let logger = self.logger
+        let counter = connectionCount
+        let dropAfter = dropFirstConnectionAfterAppends
         let router = Router()
         router.get("/healthz") { _, _ in "ok\n" }
         return Application(
@@ -36,7 +46,9 @@ public struct SimulatedRealtimeServer: Sendable {
             server: .http1WebSocketUpgrade(configuration: .init(maxFrameSize: 1 << 20)) { head, _, _ in
                 guard head.path?.hasPrefix("/v1/realtime") == true else { return .dontUpgrade }
                 return .upgrade([:]) { inbound, outbound, _ in
-                    await SimulatedRealtimeConnection(logger: logger).run(inbound: inbound, outbound: outbound)
+                    let number = counter.wrappingIncrementThenLoad(ordering: .relaxed)
+                    let connection = SimulatedRealtimeConnection(logger: logger, dropAfterAppends: number == 1 ? dropAfter : nil)
+                    await connection.run(inbound: inbound, outbound: outbound)
                 }
             },
             configuration: .init(address: .hostname(host, port: port), serverName: "simulate-model"),
@@ -49,16 +61,19 @@ public struct SimulatedRealtimeServer: Sendable {
 /// One simulated model conversation.
 final class SimulatedRealtimeConnection: Sendable {
     private let logger: Logger
+    private let dropAfterAppends: Int?
     private let output = SimulatorOutput()
 
-    init(logger: Logger) {
+    init(logger: Logger, dropAfterAppends: Int?) {
         self.logger = logger
+        self.dropAfterAppends = dropAfterAppends
     }
 
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
         var agent: (any RealtimeModelSession)?
         var decoded = [UInt8](repeating: 0, count: 64 * 1024)
         var writer = RealtimeMessageWriter()
+        var appends = 0
         do {
             try await outbound.write(.text(#"{"type":"session.created","event_id":"event_1","session":{"type":"realtime","object":"realtime.session"}}"#))
             var iterator = inbound.messages(maxSize: 1 << 22).makeAsyncIterator()
@@ -78,6 +93,7 @@ final class SimulatedRealtimeConnection: Sendable {
                         guard let count = decoded.withUnsafeMutableBytes({ try? Base64.decode(scanner.slice(data), into: $0) }) else {
                             return Self.error("Invalid 'audio'. Expected base64-encoded audio bytes.")
                         }
+                        appends += 1
                         if agent == nil { agent = LocalAgentSession(agent: LocalAgent(), delegate: output) }
                         decoded.withUnsafeBytes { agent?.appendAudio(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
                         return nil
@@ -100,6 +116,10 @@ final class SimulatedRealtimeConnection: Sendable {
                     return Self.error("Invalid value: '\(name)'. Supported values are: 'session.update', 'input_audio_buffer.append', 'conversation.item.truncate', 'response.cancel'.")
                 }
                 if let reply { try await outbound.write(.text(reply)) }
+                if let dropAfterAppends, appends >= dropAfterAppends {
+                    try await outbound.close(.goingAway, reason: "simulated model failure")
+                    break
+                }
                 for event in output.take() {
                     switch event {
                     case .text(let text):

@@ -1,0 +1,73 @@
+import Atomics
+import AudioPipeline
+import Logging
+import Synchronization
+
+/// A call's connection to its model, kept up for the whole call: if the model side drops
+/// mid-call, it reconnects with bounded back-off (100, 400, 1,600 ms) and the call carries on;
+/// caller audio that arrives while no session is up is dropped and counted.
+final class ModelLink: ModelAudioSink {
+    private let model: any RealtimeModel
+    private let bridge: ModelBridge
+    private let logger: Logger
+    private let session = Mutex<(any RealtimeModelSession)?>(nil)
+    private let ending = ManagedAtomic<Bool>(false)
+    /// Reconnections that succeeded, and caller frames dropped while disconnected.
+    let reconnects = ManagedAtomic<Int>(0)
+    let framesDroppedWhileDown = ManagedAtomic<Int>(0)
+
+    static let backoff: [Duration] = [.milliseconds(100), .milliseconds(400), .milliseconds(1600)]
+
+    init(model: any RealtimeModel, bridge: ModelBridge, logger: Logger) {
+        self.model = model
+        self.bridge = bridge
+        self.logger = logger
+    }
+
+    func connect() async throws {
+        let opened = try await model.connect(delegate: bridge)
+        session.withLock { $0 = opened }
+    }
+
+    func sendToModel(_ audio: UnsafeRawBufferPointer) {
+        let sent = session.withLock { session -> Bool in
+            guard let session else { return false }
+            session.appendAudio(audio)
+            return true
+        }
+        if !sent { framesDroppedWhileDown.wrappingIncrement(ordering: .relaxed) }
+    }
+
+    func truncate(item: String, audioEndMs: Int) { session.withLock { $0?.truncate(item: item, audioEndMs: audioEndMs) } }
+    func cancelResponse() { session.withLock { $0?.cancelResponse() } }
+
+    /// The model side closed. Unless the call is ending, reconnect; returns whether a session is up again.
+    func modelClosed(reason: String) async -> Bool {
+        guard !ending.load(ordering: .acquiring) else { return false }
+        session.withLock { $0 = nil }
+        logger.warning("model connection lost", metadata: ["reason": .string(reason)])
+        for (attempt, delay) in Self.backoff.enumerated() {
+            try? await Task.sleep(for: delay)
+            guard !ending.load(ordering: .acquiring) else { return false }
+            do {
+                try await connect()
+                reconnects.wrappingIncrement(ordering: .relaxed)
+                logger.info("model reconnected", metadata: ["attempt": .stringConvertible(attempt + 1)])
+                return true
+            } catch {
+                logger.warning("model reconnect failed", metadata: ["attempt": .stringConvertible(attempt + 1), "error": .string("\(error)")])
+            }
+        }
+        logger.error("model unreachable; the call continues without a model")
+        return false
+    }
+
+    func close() {
+        ending.store(true, ordering: .releasing)
+        let current = session.withLock { session -> (any RealtimeModelSession)? in
+            defer { session = nil }
+            return session
+        }
+        current?.close()
+    }
+}
