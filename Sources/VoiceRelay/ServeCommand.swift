@@ -15,11 +15,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on (env HOST).") var host: String = ProcessInfo.processInfo.environment["HOST"] ?? "0.0.0.0"
     @Option(help: "Port to listen on (env PORT).") var port: Int = Int(ProcessInfo.processInfo.environment["PORT"] ?? "") ?? 8080
     @Option(name: .customLong("public-host"), help: "Host Twilio reaches this relay at (env PUBLIC_HOST).")
-    var publicHost: String? = ProcessInfo.processInfo.environment["PUBLIC_HOST"]
+    var publicHost: String?
     @Option(help: "Model provider: local (the embedded demo agent) or openai (env MODEL_PROVIDER; default: openai when OPENAI_API_KEY or OPENAI_REALTIME_URL is set).")
     var provider: String = Self.defaultProvider
     @Option(name: .customLong("model-url"), help: "The model's WebSocket URL (env OPENAI_REALTIME_URL).")
-    var modelURL: String? = ProcessInfo.processInfo.environment["OPENAI_REALTIME_URL"]
+    var modelURL: String?
     @Option(name: .customLong("model-audio"), help: "Audio toward the model: pcm16 (24 kHz, through the pipeline) or pcmu (mu-law passed through).")
     var modelAudio: String = ProcessInfo.processInfo.environment["MODEL_AUDIO_FORMAT"] ?? "pcm16"
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (env LOG_LEVEL).")
@@ -39,7 +39,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = level
         let environment = ProcessInfo.processInfo.environment
         let configuration = RelayConfiguration(
-            host: host, port: port, publicHost: publicHost, twilioAuthToken: environment["TWILIO_AUTH_TOKEN"],
+            host: host, port: port, publicHost: publicHost ?? environment["PUBLIC_HOST"], twilioAuthToken: environment["TWILIO_AUTH_TOKEN"],
             region: environment["FLY_REGION"] ?? environment["AI_REGION_HINT"] ?? "local")
         let model: any RealtimeModel
         switch provider {
@@ -47,7 +47,7 @@ struct ServeCommand: AsyncParsableCommand {
             model = LocalAgent(audioFormat: format)
         case "openai":
             var openAI = OpenAIRealtimeModel(apiKey: environment["OPENAI_API_KEY"], audioFormat: format, logger: logger)
-            if let modelURL { openAI.url = modelURL }
+            if let url = modelURL ?? environment["OPENAI_REALTIME_URL"] { openAI.url = url }
             model = openAI
         default:
             throw CommandFailure("unknown model provider '\(provider)' (local or openai; Azure Voice Live is not available yet)")

@@ -48,10 +48,11 @@ import Testing
             return
         }
         #expect(item == 7)
-        // Playback began with the first frame sent to the caller; what the caller heard is what
-        // had played from then until the flush.
-        let elapsedMs = Int((atNs - sentBefore[0].atNs) / 1_000_000)
-        #expect(abs(Int(playedMs) - elapsedMs) <= 25, "played \(playedMs) ms at \(elapsedMs) ms")
+        // What the caller heard is what was sent before the flush, less at most the pacer's lead
+        // (60 ms) and one tick still queued at Twilio. (Exact timelines are in PlayoutPacerTests;
+        // here the clock runs on a busy machine.)
+        let sentMs = caller.sent.filter { $0.atNs <= atNs }.count * 20
+        #expect(Int(playedMs) <= sentMs && Int(playedMs) >= sentMs - 80, "played \(playedMs) ms of \(sentMs) ms sent")
         #expect(sentBefore[0].atNs - start < 200_000_000)
         try await Task.sleep(for: .milliseconds(100))
         let sentAfter = caller.sent.count

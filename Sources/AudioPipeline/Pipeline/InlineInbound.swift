@@ -38,17 +38,6 @@ final class InlineInbound<Decoder: InboundDecoder & ~Copyable>: @unchecked Senda
             path.receive(waiting.frame, sequence: waiting.sequence, arrivalNs: waiting.arrivalNs)
         }
         path.receive(frame, sequence: sequence, arrivalNs: arrivalNs)
-        let before = path.counters
-        let events = self.events
-        path.process(now: arrivalNs, model: { sink.sendToModel($0) }, speech: { event in
-            switch event {
-            case .speechStarted: events.yield(.speechStarted(atNs: arrivalNs))
-            case .speechEnded: events.yield(.speechEnded(atNs: arrivalNs))
-            case .none: break
-            }
-        })
-        let after = path.counters
-        counters.framesToModel.wrappingIncrement(by: after.framesToModel - before.framesToModel, ordering: .relaxed)
-        counters.concealed.wrappingIncrement(by: after.concealed - before.concealed, ordering: .relaxed)
+        path.process(now: arrivalNs, sink: sink, events: events, counters: counters)
     }
 }

@@ -17,18 +17,26 @@ extension CallPipeline where Decoder: ~Copyable {
             while let item = ring.pop() {
                 path.receive(item.frame, sequence: item.sequence, arrivalNs: item.arrivalNs)
             }
-            let now = MonotonicClock.nowNs()
-            let before = path.counters
-            path.process(now: now, model: { sink.sendToModel($0) }, speech: { event in
-                switch event {
-                case .speechStarted: events.yield(.speechStarted(atNs: now))
-                case .speechEnded: events.yield(.speechEnded(atNs: now))
-                case .none: break
-                }
-            })
-            let after = path.counters
-            counters.framesToModel.wrappingIncrement(by: after.framesToModel - before.framesToModel, ordering: .relaxed)
-            counters.concealed.wrappingIncrement(by: after.concealed - before.concealed, ordering: .relaxed)
+            path.process(now: MonotonicClock.nowNs(), sink: sink, events: events, counters: counters)
         }
+    }
+}
+
+extension InboundPath where Decoder: ~Copyable {
+    /// Runs what is due and reports to the pipeline: model audio to `sink`, speech to `events`,
+    /// totals to `counters`. Shared by both inbound drives.
+    mutating func process(now: UInt64, sink: some ModelAudioSink, events: AsyncStream<PipelineEvent>.Continuation,
+                          counters: CallPipeline<Decoder>.Counters) {
+        let before = self.counters
+        process(now: now, model: { sink.sendToModel($0) }, speech: { event in
+            switch event {
+            case .speechStarted: events.yield(.speechStarted(atNs: now))
+            case .speechEnded: events.yield(.speechEnded(atNs: now))
+            case .none: break
+            }
+        })
+        let after = self.counters
+        counters.framesToModel.wrappingIncrement(by: after.framesToModel - before.framesToModel, ordering: .relaxed)
+        counters.concealed.wrappingIncrement(by: after.concealed - before.concealed, ordering: .relaxed)
     }
 }

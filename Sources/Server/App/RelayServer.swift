@@ -58,7 +58,7 @@ public struct RelayServer: Sendable {
         let logger = self.logger
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade(configuration: .init(maxFrameSize: configuration.maximumMessageBytes)) { head, _, _ in
+            server: .http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: configuration.maximumMessageBytes))) { head, _, _ in
                 guard head.path?.split(separator: "?").first == "/media-stream" else { return .dontUpgrade }
                 if let signature, !Self.upgradeIsSigned(head, signature, configuration) {
                     logger.warning("media-stream upgrade with a bad or missing X-Twilio-Signature")

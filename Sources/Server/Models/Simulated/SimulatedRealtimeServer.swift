@@ -43,7 +43,7 @@ public struct SimulatedRealtimeServer: Sendable {
         router.get("/healthz") { _, _ in "ok\n" }
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade(configuration: .init(maxFrameSize: 1 << 20)) { head, _, _ in
+            server: .http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: 1 << 20))) { head, _, _ in
                 guard head.path?.hasPrefix("/v1/realtime") == true else { return .dontUpgrade }
                 return .upgrade([:]) { inbound, outbound, _ in
                     let number = counter.wrappingIncrementThenLoad(ordering: .relaxed)
