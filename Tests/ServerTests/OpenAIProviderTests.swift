@@ -26,6 +26,23 @@ import Testing
         }
     }
 
+    @Test func theWebhookOpensTheModelSessionBeforeTheStreamArrives() async throws {
+        let simulated = SimulatedRealtimeServer(port: 0)
+        try await simulated.makeApplication().test(.live) { modelClient in
+            let model = OpenAIRealtimeModel(url: "ws://127.0.0.1:\(modelClient.port!)/v1/realtime")
+            let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test"), model: model)
+            try await relay.makeApplication().test(.live) { client in
+                let result = try await TwilioCallSimulator(relayURL: "http://127.0.0.1:\(client.port!)", tail: .seconds(1))
+                    .call(callerAudio: [Int16](repeating: 0, count: 4000)) {
+                        try await Task.sleep(for: .milliseconds(300))
+                        #expect(simulated.connections == 1, "the model was not connected at the webhook")
+                    }
+                #expect(simulated.connections == 1, "the stream opened a second model session")
+                #expect(result.closeReason == nil)
+            }
+        }
+    }
+
     @Test func theCallCarriesOnWhenTheModelDropsMidCall() async throws {
         let simulated = SimulatedRealtimeServer(port: 0, dropFirstConnectionAfterAppends: 15)
         try await simulated.makeApplication().test(.live) { modelClient in

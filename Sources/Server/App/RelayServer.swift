@@ -22,7 +22,9 @@ public struct RelayServer: Sendable {
     public func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let configuration = self.configuration
         let signature = configuration.twilioAuthToken.map(TwilioSignature.init(authToken:))
-        let session = MediaStreamSession(model: model, logger: logger, maximumMessageBytes: configuration.maximumMessageBytes)
+        let pending = PendingModelSessions()
+        let session = MediaStreamSession(model: model, pending: pending, logger: logger, maximumMessageBytes: configuration.maximumMessageBytes)
+        let model = self.model
 
         let router = Router()
         for path in ["/twiml", "/incoming-call"] {
@@ -37,6 +39,10 @@ public struct RelayServer: Sendable {
                         context.logger.warning("webhook with a bad or missing X-Twilio-Signature")
                         return Response(status: .forbidden, body: .init(byteBuffer: ByteBuffer(string: "invalid Twilio signature\n")))
                     }
+                }
+                if let callSid = form["CallSid"], !callSid.isEmpty {
+                    // Connect to the model now, while Twilio sets up the stream.
+                    pending.open(callSid: callSid, model: model)
                 }
                 let parameters = [("callSid", form["CallSid"] ?? ""), ("tenant", form["To"] ?? ""), ("region", configuration.region)]
                 let xml = TwiML.connectStream(url: "wss://\(host)/media-stream", parameters: parameters)

@@ -34,18 +34,22 @@ final class ActiveCall: Sendable {
         self.logger = logger
     }
 
-    static func begin(start: MediaStreamStart, model: any RealtimeModel, outbound: WebSocketOutboundWriter,
-                      logger: Logger) async throws -> ActiveCall {
+    static func begin(start: MediaStreamStart, model: any RealtimeModel, preopened: PendingModelSessions.Opened?,
+                      outbound: WebSocketOutboundWriter, logger: Logger) async throws -> ActiveCall {
         guard let writer = try? MediaStreamWriter(streamSid: start.streamSid) else {
             throw MediaStreamSession.Closure(code: .policyViolation, reason: "streamSid is not alphanumeric")
         }
         let pipeline = CallPipeline<MuLawDecoder>(configuration: .init(modelFormat: model.audioFormat)) { MuLawDecoder() }
         let modelBridge = ModelBridge(producer: pipeline.makeModelAudioProducer(), pipeline: pipeline)
         let modelLink = ModelLink(model: model, bridge: modelBridge, logger: logger)
-        do {
-            try await modelLink.connect()
-        } catch {
-            throw MediaStreamSession.Closure(code: .unexpectedServerError, reason: "model unavailable: \(error)")
+        if let preopened {
+            modelLink.adopt(preopened)
+        } else {
+            do {
+                try await modelLink.connect()
+            } catch {
+                throw MediaStreamSession.Closure(code: .unexpectedServerError, reason: "model unavailable: \(error)")
+            }
         }
         let callerBridge = CallerBridge()
         await pipeline.start(modelSink: modelLink, callerSink: callerBridge)

@@ -22,11 +22,13 @@ final class MediaStreamSession: Sendable {
     }
 
     private let model: any RealtimeModel
+    private let pending: PendingModelSessions
     private let logger: Logger
     private let parser: MediaStreamParser
 
-    init(model: any RealtimeModel, logger: Logger, maximumMessageBytes: Int) {
+    init(model: any RealtimeModel, pending: PendingModelSessions, logger: Logger, maximumMessageBytes: Int) {
         self.model = model
+        self.pending = pending
         self.logger = logger
         self.parser = MediaStreamParser(maximumMessageBytes: maximumMessageBytes)
     }
@@ -62,8 +64,10 @@ final class MediaStreamSession: Sendable {
                     }
                     logger[metadataKey: "call"] = .string(start.callSid)
                     logger[metadataKey: "stream"] = .string(start.streamSid)
-                    call = try await ActiveCall.begin(start: start, model: model, outbound: outbound, logger: logger)
-                    logger.info("call started", metadata: ["tenant": .string(start.customParameters["tenant"] ?? "")])
+                    let preopened = await pending.take(callSid: start.customParameters["callSid"] ?? start.callSid)
+                    call = try await ActiveCall.begin(start: start, model: model, preopened: preopened, outbound: outbound, logger: logger)
+                    logger.info("call started", metadata: ["tenant": .string(start.customParameters["tenant"] ?? ""),
+                                                           "modelPreopened": .stringConvertible(preopened != nil)])
                 case .media(let packet):
                     guard let call else { throw Closure(code: .policyViolation, reason: "media before start") }
                     guard packet.isInbound else { continue }

@@ -29,6 +29,12 @@ final class ModelLink: ModelAudioSink {
         session.withLock { $0 = opened }
     }
 
+    /// Adopts a session opened earlier (at the webhook) instead of connecting now.
+    func adopt(_ opened: PendingModelSessions.Opened) {
+        opened.delegate.attach(bridge)
+        session.withLock { $0 = opened.session }
+    }
+
     func sendToModel(_ audio: UnsafeRawBufferPointer) {
         let sent = session.withLock { session -> Bool in
             guard let session else { return false }

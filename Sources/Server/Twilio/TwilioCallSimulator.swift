@@ -37,13 +37,19 @@ public struct TwilioCallSimulator: Sendable {
         self.logger = logger
     }
 
-    /// Runs one call; `callerAudio` is 8 kHz linear PCM.
-    public func call(callerAudio: [Int16]) async throws -> Result {
+    /// Runs one call; `callerAudio` is 8 kHz linear PCM. `afterWebhook` runs between the webhook
+    /// and the stream (Twilio itself takes a few hundred ms there).
+    public func call(callerAudio: [Int16], afterWebhook: @Sendable () async throws -> Void = {}) async throws -> Result {
         let callSid = "CA" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         let streamSid = "MZ" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         let (streamURL, parameters) = try await webhook(callSid: callSid)
-        // Against a plain-HTTP relay (local runs), the stream is plain WebSocket too.
-        let webSocketURL = relayURL.hasPrefix("http://") ? streamURL.replacingOccurrences(of: "wss://", with: "ws://") : streamURL
+        try await afterWebhook()
+        // Against a plain-HTTP relay (a local run), connect to that relay over plain WebSocket at the
+        // TwiML's path: its host is the public one, which may not be reachable from here.
+        var webSocketURL = streamURL
+        if relayURL.hasPrefix("http://"), let stream = URL(string: streamURL), let relay = URL(string: relayURL), let host = relay.host {
+            webSocketURL = "ws://\(host)\(relay.port.map { ":\($0)" } ?? "")\(stream.path)"
+        }
         let frames = stride(from: 0, to: callerAudio.count, by: 160).map { start -> String in
             var codes = [UInt8](repeating: 0xFF, count: 160)
             let end = min(start + 160, callerAudio.count)
