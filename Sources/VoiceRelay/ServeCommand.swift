@@ -16,9 +16,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (env PORT).") var port: Int = Int(ProcessInfo.processInfo.environment["PORT"] ?? "") ?? 8080
     @Option(name: .customLong("public-host"), help: "Host Twilio reaches this relay at (env PUBLIC_HOST).")
     var publicHost: String?
-    @Option(help: "Model provider: local (the embedded demo agent) or openai (env MODEL_PROVIDER; default: openai when OPENAI_API_KEY or OPENAI_REALTIME_URL is set).")
+    @Option(help: "Model provider: local (the embedded demo agent), openai or azure (env MODEL_PROVIDER; default: openai when OPENAI_API_KEY or OPENAI_REALTIME_URL is set).")
     var provider: String = Self.defaultProvider
-    @Option(name: .customLong("model-url"), help: "The model's WebSocket URL (env OPENAI_REALTIME_URL).")
+    @Option(name: .customLong("model-url"), help: "The model's WebSocket URL (env OPENAI_REALTIME_URL, or AZURE_VOICE_LIVE_ENDPOINT for azure).")
     var modelURL: String?
     @Option(name: .customLong("model-audio"), help: "Audio toward the model: pcm16 (24 kHz, through the pipeline) or pcmu (mu-law passed through).")
     var modelAudio: String = ProcessInfo.processInfo.environment["MODEL_AUDIO_FORMAT"] ?? "pcm16"
@@ -49,8 +49,13 @@ struct ServeCommand: AsyncParsableCommand {
             var openAI = OpenAIRealtimeModel(apiKey: environment["OPENAI_API_KEY"], audioFormat: format, logger: logger)
             if let url = modelURL ?? environment["OPENAI_REALTIME_URL"] { openAI.url = url }
             model = openAI
+        case "azure":
+            guard let endpoint = modelURL ?? environment["AZURE_VOICE_LIVE_ENDPOINT"] else {
+                throw CommandFailure("the azure provider needs --model-url or AZURE_VOICE_LIVE_ENDPOINT")
+            }
+            model = AzureVoiceLiveModel(endpoint: endpoint, apiKey: environment["AZURE_VOICE_LIVE_API_KEY"], audioFormat: format, logger: logger)
         default:
-            throw CommandFailure("unknown model provider '\(provider)' (local or openai; Azure Voice Live is not available yet)")
+            throw CommandFailure("unknown model provider '\(provider)' (local, openai or azure)")
         }
         let server = RelayServer(configuration: configuration, model: model, logger: logger)
         try await server.makeApplication().runService()

@@ -26,6 +26,37 @@ import Testing
         }
     }
 
+    @Test func aWholeCallThroughAVoiceLiveStandIn() async throws {
+        // Beta event names, an api-key the server insists on, Voice Live's endpoint path.
+        let simulated = SimulatedRealtimeServer(port: 0, eventNaming: .beta, requiredHeader: ("api-key", "azure-test-key"))
+        try await simulated.makeApplication().test(.live) { modelClient in
+            let endpoint = "ws://127.0.0.1:\(modelClient.port!)/voice-live/realtime?api-version=2025-10-01&model=gpt-realtime"
+            let withoutKey = AzureVoiceLiveModel(endpoint: endpoint, setupTimeout: .seconds(2))
+            await #expect(throws: ModelConnectionError.self) { _ = try await withoutKey.connect(delegate: NullDelegate()) }
+            let model = AzureVoiceLiveModel(endpoint: endpoint, apiKey: "azure-test-key")
+            let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test"), model: model)
+            try await relay.makeApplication().test(.live) { client in
+                let script = Array(repeating: false, count: 30) + Array(repeating: true, count: 50) + Array(repeating: false, count: 130)
+                let received = try await MediaStreamCallTests.call(port: client.port!, script: script)
+                #expect(received.media.count >= 60, "got \(received.media.count) media messages")
+            }
+        }
+    }
+
+    @Test func voiceLiveSessionUsesItsOwnFields() throws {
+        let update = AzureVoiceLiveModel(endpoint: "wss://x", audioFormat: .pcm16(sampleRate: 16000)).sessionUpdate
+        let json = try JSONSerialization.jsonObject(with: Data(update.utf8)) as! [String: Any]
+        let session = json["session"] as! [String: Any]
+        #expect(json["type"] as? String == "session.update")
+        #expect((session["turn_detection"] as? [String: Any])?["type"] as? String == "azure_semantic_vad")
+        #expect(session["input_audio_sampling_rate"] as? Int == 16000)
+        #expect(session["input_audio_format"] as? String == "pcm16")
+        #expect((session["voice"] as? [String: Any])?["type"] as? String == "azure-standard")
+        let openAI = try JSONSerialization.jsonObject(with: Data(OpenAIRealtimeModel(audioFormat: .muLaw).sessionUpdate.utf8)) as! [String: Any]
+        let audio = ((openAI["session"] as! [String: Any])["audio"] as! [String: Any])
+        #expect(((audio["input"] as! [String: Any])["format"] as! [String: Any])["type"] as? String == "audio/pcmu")
+    }
+
     @Test func theWebhookOpensTheModelSessionBeforeTheStreamArrives() async throws {
         let simulated = SimulatedRealtimeServer(port: 0)
         try await simulated.makeApplication().test(.live) { modelClient in

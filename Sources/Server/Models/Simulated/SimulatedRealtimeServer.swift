@@ -1,6 +1,7 @@
 import Atomics
 import AudioPipeline
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
@@ -18,8 +19,14 @@ import Synchronization
 /// `conversation.item.truncate` and `response.cancel`, and answers anything else with an `error`
 /// event, as the real service does.
 public struct SimulatedRealtimeServer: Sendable {
+    /// Which names the server events carry: OpenAI's GA ones, or the beta ones Azure Voice Live uses.
+    public enum EventNaming: Sendable { case ga, beta }
+
     public let host: String
     public let port: Int
+    public let eventNaming: EventNaming
+    /// A header every upgrade must carry (e.g. `api-key` for a Voice Live stand-in); others get no WebSocket.
+    public let requiredHeader: (name: String, value: String)?
     /// Fault injection: the first connection hangs up after this many `input_audio_buffer.append`s.
     public let dropFirstConnectionAfterAppends: Int?
     public let logger: Logger
@@ -27,10 +34,13 @@ public struct SimulatedRealtimeServer: Sendable {
     public var connections: Int { connectionCount.load(ordering: .relaxed) }
     private let connectionCount = ManagedAtomic<Int>(0)
 
-    public init(host: String = "127.0.0.1", port: Int = 8081, dropFirstConnectionAfterAppends: Int? = nil,
+    public init(host: String = "127.0.0.1", port: Int = 8081, eventNaming: EventNaming = .ga,
+                requiredHeader: (name: String, value: String)? = nil, dropFirstConnectionAfterAppends: Int? = nil,
                 logger: Logger = Logger(label: "simulate-model")) {
         self.host = host
         self.port = port
+        self.eventNaming = eventNaming
+        self.requiredHeader = requiredHeader
         self.dropFirstConnectionAfterAppends = dropFirstConnectionAfterAppends
         self.logger = logger
     }
@@ -39,15 +49,18 @@ public struct SimulatedRealtimeServer: Sendable {
         let logger = self.logger
         let counter = connectionCount
         let dropAfter = dropFirstConnectionAfterAppends
+        let naming = eventNaming
+        let required = requiredHeader.flatMap { header in HTTPField.Name(header.name).map { ($0, header.value) } }
         let router = Router()
         router.get("/healthz") { _, _ in "ok\n" }
         return Application(
             router: router,
             server: .http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: 1 << 20))) { head, _, _ in
-                guard head.path?.hasPrefix("/v1/realtime") == true else { return .dontUpgrade }
+                guard let path = head.path, path.hasPrefix("/v1/realtime") || path.hasPrefix("/voice-live/realtime") else { return .dontUpgrade }
+                if let (name, value) = required, head.headerFields[name] != value { return .dontUpgrade }
                 return .upgrade([:]) { inbound, outbound, _ in
                     let number = counter.wrappingIncrementThenLoad(ordering: .relaxed)
-                    let connection = SimulatedRealtimeConnection(logger: logger, dropAfterAppends: number == 1 ? dropAfter : nil)
+                    let connection = SimulatedRealtimeConnection(logger: logger, naming: naming, dropAfterAppends: number == 1 ? dropAfter : nil)
                     await connection.run(inbound: inbound, outbound: outbound)
                 }
             },
@@ -61,12 +74,15 @@ public struct SimulatedRealtimeServer: Sendable {
 /// One simulated model conversation.
 final class SimulatedRealtimeConnection: Sendable {
     private let logger: Logger
+    private let naming: SimulatedRealtimeServer.EventNaming
     private let dropAfterAppends: Int?
-    private let output = SimulatorOutput()
+    private let output: SimulatorOutput
 
-    init(logger: Logger, dropAfterAppends: Int?) {
+    init(logger: Logger, naming: SimulatedRealtimeServer.EventNaming, dropAfterAppends: Int?) {
         self.logger = logger
+        self.naming = naming
         self.dropAfterAppends = dropAfterAppends
+        self.output = SimulatorOutput(naming: naming)
     }
 
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
@@ -125,7 +141,8 @@ final class SimulatedRealtimeConnection: Sendable {
                     case .text(let text):
                         try await outbound.write(.text(text))
                     case .audio(let item, let audio):
-                        let frame = audio.withUnsafeBytes { bytes in writer.outputAudioDelta(item: item, bytes) { ByteBuffer(bytes: $0) } }
+                        let type = naming == .ga ? "response.output_audio.delta" : "response.audio.delta"
+                        let frame = audio.withUnsafeBytes { bytes in writer.outputAudioDelta(type: type, item: item, bytes) { ByteBuffer(bytes: $0) } }
                         try await outbound.write(.custom(.init(fin: true, opcode: .text, data: frame)))
                     }
                 }
@@ -159,6 +176,11 @@ final class SimulatorOutput: RealtimeModelDelegate {
     }
 
     private let events = Mutex<[Event]>([])
+    private let audioDone: String
+
+    init(naming: SimulatedRealtimeServer.EventNaming) {
+        self.audioDone = naming == .ga ? "response.output_audio.done" : "response.audio.done"
+    }
 
     func modelAudio(item: String, _ audio: UnsafeRawBufferPointer) {
         let bytes = Array(audio)
@@ -172,7 +194,7 @@ final class SimulatorOutput: RealtimeModelDelegate {
             text = #"{"type":"input_audio_buffer.speech_started","audio_start_ms":0,"item_id":"item_input"}"#
         case .responseDone(let item):
             events.withLock {
-                $0.append(.text(#"{"type":"response.output_audio.done","item_id":"\#(item)","output_index":0,"content_index":0}"#))
+                $0.append(.text(#"{"type":"\#(audioDone)","item_id":"\#(item)","output_index":0,"content_index":0}"#))
             }
             text = #"{"type":"response.done","response":{"status":"completed"}}"#
         case .transcript, .error, .closed:

@@ -53,9 +53,11 @@ struct RealtimeMessageWriter {
         audioEvent(prefix: #"{"type":"input_audio_buffer.append","audio":""#, audio, suffix: #""}"#, body)
     }
 
-    /// `{"type":"response.output_audio.delta","item_id":"...","delta":"<base64>"}` (the simulated model's side).
-    mutating func outputAudioDelta<Result>(item: String, _ audio: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
-        let header = #"{"type":"response.output_audio.delta","response_id":"resp_\#(item)","item_id":"\#(item)","output_index":0,"content_index":0,"delta":""#
+    /// `{"type":"<type>","item_id":"...","delta":"<base64>"}` (the simulated model's side; `type` is the
+    /// GA `response.output_audio.delta` or the beta `response.audio.delta`).
+    mutating func outputAudioDelta<Result>(type: String, item: String, _ audio: UnsafeRawBufferPointer,
+                                           _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        let header = #"{"type":"\#(type)","response_id":"resp_\#(item)","item_id":"\#(item)","output_index":0,"content_index":0,"delta":""#
         return header.utf8.withContiguousStorageIfAvailable { header in
             audioEvent(prefixBytes: UnsafeRawBufferPointer(header), audio, suffix: #""}"#, body)
         }!
