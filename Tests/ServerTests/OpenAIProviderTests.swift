@@ -57,6 +57,43 @@ import Testing
         #expect(((audio["input"] as! [String: Any])["format"] as! [String: Any])["type"] as? String == "audio/pcmu")
     }
 
+    /// Barge-in over real sockets: `audio_end_ms` in the model's `conversation.item.truncate` against
+    /// the audio the caller had actually heard when `clear` reached it (replaying Twilio's playback:
+    /// each frame plays after the previous one, from when it arrived).
+    @Test func truncateReportsWhatTheCallerHeard() async throws {
+        let simulated = SimulatedRealtimeServer(port: 0)
+        try await simulated.makeApplication().test(.live) { modelClient in
+            let model = OpenAIRealtimeModel(url: "ws://127.0.0.1:\(modelClient.port!)/v1/realtime")
+            let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test"), model: model)
+            try await relay.makeApplication().test(.live) { client in
+                // 1 s quiet, 1.5 s speech, 1.4 s quiet (the reply starts ~0.5 s in), then speech over the reply.
+                var caller: [Int16] = []
+                for (voiced, frames) in [(false, 50), (true, 75), (false, 70), (true, 50), (false, 25)] {
+                    for index in 0..<frames {
+                        caller += MediaStreamCallTests.frame(index, voiced: voiced).map { Int16($0 * 32767) }
+                    }
+                }
+                let result = try await TwilioCallSimulator(relayURL: "http://127.0.0.1:\(client.port!)", tail: .milliseconds(500))
+                    .call(callerAudio: caller)
+                guard let clear = result.clearTimesMs.first, let truncation = simulated.truncations.first else {
+                    Issue.record("no barge-in: clears \(result.clearTimesMs), truncations \(simulated.truncations.count)")
+                    return
+                }
+                var playEnd = 0.0
+                var heard = 0.0
+                for arrival in result.agentFrameTimesMs where arrival < clear {
+                    let start = max(arrival, playEnd)
+                    playEnd = start + 20
+                    heard += min(max(clear - start, 0), 20)
+                }
+                print("barge-in: clear at \(Int(clear)) ms, caller heard \(Int(heard)) ms, audio_end_ms \(truncation.audioEndMs)")
+                #expect(heard > 100, "the agent had barely started: \(heard) ms")
+                #expect(abs(Double(truncation.audioEndMs) - heard) <= 40,
+                        "audio_end_ms \(truncation.audioEndMs), heard \(heard) ms")
+            }
+        }
+    }
+
     @Test func theWebhookOpensTheModelSessionBeforeTheStreamArrives() async throws {
         let simulated = SimulatedRealtimeServer(port: 0)
         try await simulated.makeApplication().test(.live) { modelClient in

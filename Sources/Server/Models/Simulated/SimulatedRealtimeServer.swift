@@ -32,7 +32,10 @@ public struct SimulatedRealtimeServer: Sendable {
     public let logger: Logger
     /// Connections accepted so far.
     public var connections: Int { connectionCount.load(ordering: .relaxed) }
+    /// Every `conversation.item.truncate` received: the item and its `audio_end_ms`.
+    public var truncations: [(item: String, audioEndMs: Int)] { truncationLog.entries.withLock { $0 } }
     private let connectionCount = ManagedAtomic<Int>(0)
+    private let truncationLog = TruncationLog()
 
     public init(host: String = "127.0.0.1", port: Int = 8081, eventNaming: EventNaming = .ga,
                 requiredHeader: (name: String, value: String)? = nil, dropFirstConnectionAfterAppends: Int? = nil,
@@ -48,6 +51,7 @@ public struct SimulatedRealtimeServer: Sendable {
     public func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let logger = self.logger
         let counter = connectionCount
+        let truncationLog = self.truncationLog
         let dropAfter = dropFirstConnectionAfterAppends
         let naming = eventNaming
         let required = requiredHeader.flatMap { header in HTTPField.Name(header.name).map { ($0, header.value) } }
@@ -60,7 +64,8 @@ public struct SimulatedRealtimeServer: Sendable {
                 if let (name, value) = required, head.headerFields[name] != value { return .dontUpgrade }
                 return .upgrade([:]) { inbound, outbound, _ in
                     let number = counter.wrappingIncrementThenLoad(ordering: .relaxed)
-                    let connection = SimulatedRealtimeConnection(logger: logger, naming: naming, dropAfterAppends: number == 1 ? dropAfter : nil)
+                    let connection = SimulatedRealtimeConnection(logger: logger, naming: naming, truncations: truncationLog,
+                                                                 dropAfterAppends: number == 1 ? dropAfter : nil)
                     await connection.run(inbound: inbound, outbound: outbound)
                 }
             },
@@ -75,12 +80,14 @@ public struct SimulatedRealtimeServer: Sendable {
 final class SimulatedRealtimeConnection: Sendable {
     private let logger: Logger
     private let naming: SimulatedRealtimeServer.EventNaming
+    private let truncations: TruncationLog
     private let dropAfterAppends: Int?
     private let output: SimulatorOutput
 
-    init(logger: Logger, naming: SimulatedRealtimeServer.EventNaming, dropAfterAppends: Int?) {
+    init(logger: Logger, naming: SimulatedRealtimeServer.EventNaming, truncations: TruncationLog, dropAfterAppends: Int?) {
         self.logger = logger
         self.naming = naming
+        self.truncations = truncations
         self.dropAfterAppends = dropAfterAppends
         self.output = SimulatorOutput(naming: naming)
     }
@@ -123,6 +130,7 @@ final class SimulatedRealtimeConnection: Sendable {
                     }
                     if scanner.matches(type, "conversation.item.truncate") {
                         let item = fields.itemID.map { String(decoding: scanner.slice($0), as: UTF8.self) } ?? ""
+                        truncations.entries.withLock { $0.append((item, Int(fields.audioEndMs ?? 0))) }
                         return #"{"type":"conversation.item.truncated","item_id":"\#(item)","content_index":0,"audio_end_ms":\#(fields.audioEndMs ?? 0)}"#
                     }
                     if scanner.matches(type, "response.cancel") {
@@ -166,6 +174,11 @@ final class SimulatedRealtimeConnection: Sendable {
         let text = String(decoding: (try? JSONEncoder().encode(message)) ?? Data("\"error\"".utf8), as: UTF8.self)
         return #"{"type":"error","error":{"type":"invalid_request_error","code":"invalid_value","message":\#(text)}}"#
     }
+}
+
+/// The truncations a simulated server received, for tests to compare with what was played.
+final class TruncationLog: Sendable {
+    let entries = Mutex<[(item: String, audioEndMs: Int)]>([])
 }
 
 /// Collects what the simulated agent says, for the connection to write after each event.
