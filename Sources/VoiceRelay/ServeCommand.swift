@@ -20,6 +20,8 @@ struct ServeCommand: AsyncParsableCommand {
     var provider: String = Self.defaultProvider
     @Option(name: .customLong("model-url"), help: "The model's WebSocket URL (env OPENAI_REALTIME_URL, or AZURE_VOICE_LIVE_ENDPOINT for azure).")
     var modelURL: String?
+    @Option(name: .customLong("fallback-model-url"), help: "A second endpoint of the same provider, used when the first is down (env MODEL_FALLBACK_URL).")
+    var fallbackModelURL: String?
     @Option(name: .customLong("model-audio"), help: "Audio toward the model: pcm16 (24 kHz, through the pipeline) or pcmu (mu-law passed through).")
     var modelAudio: String = ProcessInfo.processInfo.environment["MODEL_AUDIO_FORMAT"] ?? "pcm16"
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (env LOG_LEVEL).")
@@ -42,6 +44,8 @@ struct ServeCommand: AsyncParsableCommand {
             host: host, port: port, publicHost: publicHost ?? environment["PUBLIC_HOST"], twilioAuthToken: environment["TWILIO_AUTH_TOKEN"],
             region: environment["FLY_REGION"] ?? environment["AI_REGION_HINT"] ?? "local")
         let model: any RealtimeModel
+        var fallback: (any RealtimeModel)?
+        let fallbackURL = fallbackModelURL ?? environment["MODEL_FALLBACK_URL"]
         switch provider {
         case "local":
             model = LocalAgent(audioFormat: format)
@@ -49,15 +53,22 @@ struct ServeCommand: AsyncParsableCommand {
             var openAI = OpenAIRealtimeModel(apiKey: environment["OPENAI_API_KEY"], audioFormat: format, logger: logger)
             if let url = modelURL ?? environment["OPENAI_REALTIME_URL"] { openAI.url = url }
             model = openAI
+            if let fallbackURL {
+                openAI.url = fallbackURL
+                fallback = openAI
+            }
         case "azure":
             guard let endpoint = modelURL ?? environment["AZURE_VOICE_LIVE_ENDPOINT"] else {
                 throw CommandFailure("the azure provider needs --model-url or AZURE_VOICE_LIVE_ENDPOINT")
             }
             model = AzureVoiceLiveModel(endpoint: endpoint, apiKey: environment["AZURE_VOICE_LIVE_API_KEY"], audioFormat: format, logger: logger)
+            fallback = fallbackURL.map {
+                AzureVoiceLiveModel(endpoint: $0, apiKey: environment["AZURE_VOICE_LIVE_API_KEY"], audioFormat: format, logger: logger)
+            }
         default:
             throw CommandFailure("unknown model provider '\(provider)' (local, openai or azure)")
         }
-        let server = RelayServer(configuration: configuration, model: model, logger: logger)
+        let server = RelayServer(configuration: configuration, model: model, fallbackModel: fallback, logger: logger)
         try await server.makeApplication().runService()
     }
 }

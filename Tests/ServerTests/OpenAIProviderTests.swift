@@ -126,6 +126,28 @@ import Testing
         }
     }
 
+    @Test func aModelThatStaysDownIsReplacedByTheFallback() async throws {
+        // The primary hangs up 300 ms in and refuses to come back; the fallback takes over.
+        let primary = SimulatedRealtimeServer(port: 0, dropFirstConnectionAfterAppends: 15, maximumConnections: 1)
+        let fallback = SimulatedRealtimeServer(port: 0)
+        try await primary.makeApplication().test(.live) { primaryClient in
+            try await fallback.makeApplication().test(.live) { fallbackClient in
+                let relay = RelayServer(
+                    configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test"),
+                    model: OpenAIRealtimeModel(url: "ws://127.0.0.1:\(primaryClient.port!)/v1/realtime", setupTimeout: .seconds(1)),
+                    fallbackModel: OpenAIRealtimeModel(url: "ws://127.0.0.1:\(fallbackClient.port!)/v1/realtime"))
+                try await relay.makeApplication().test(.live) { client in
+                    // Reconnecting to the primary takes ~2.1 s of back-off; the caller speaks after that.
+                    let script = Array(repeating: false, count: 150) + Array(repeating: true, count: 50) + Array(repeating: false, count: 130)
+                    let received = try await MediaStreamCallTests.call(port: client.port!, script: script)
+                    #expect(primary.connections == 1)
+                    #expect(fallback.connections == 1)
+                    #expect(received.media.count >= 60, "got \(received.media.count) media messages")
+                }
+            }
+        }
+    }
+
     @Test func aModelThatNeverConfirmsTheSessionFailsTheConnectInTime() async throws {
         // A WebSocket server that accepts and then says nothing.
         let silent = Application(

@@ -10,11 +10,15 @@ import NIOCore
 public struct RelayServer: Sendable {
     public let configuration: RelayConfiguration
     public let model: any RealtimeModel
+    /// Used when the model cannot be reached at call start, or stays down after a drop.
+    public let fallbackModel: (any RealtimeModel)?
     public let logger: Logger
 
-    public init(configuration: RelayConfiguration, model: any RealtimeModel, logger: Logger = Logger(label: "voice-relay")) {
+    public init(configuration: RelayConfiguration, model: any RealtimeModel, fallbackModel: (any RealtimeModel)? = nil,
+                logger: Logger = Logger(label: "voice-relay")) {
         self.configuration = configuration
         self.model = model
+        self.fallbackModel = fallbackModel
         self.logger = logger
     }
 
@@ -23,7 +27,7 @@ public struct RelayServer: Sendable {
         let configuration = self.configuration
         let signature = configuration.twilioAuthToken.map(TwilioSignature.init(authToken:))
         let pending = PendingModelSessions()
-        let session = MediaStreamSession(model: model, pending: pending, logger: logger, maximumMessageBytes: configuration.maximumMessageBytes)
+        let session = MediaStreamSession(model: model, fallback: fallbackModel, pending: pending, logger: logger, maximumMessageBytes: configuration.maximumMessageBytes)
         let model = self.model
 
         let router = Router()

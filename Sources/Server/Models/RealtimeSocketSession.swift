@@ -38,6 +38,9 @@ final class RealtimeSocketSession<Delegate: RealtimeModelDelegate>: RealtimeMode
     private let control = Mutex<[String]>([])
     private let bell = Doorbell()
     private let ready = Mutex<CheckedContinuation<Void, any Error>?>(nil)
+    /// Set once the model confirmed the session: only a session that was up reports `.closed`
+    /// (a failed attempt reports through `open()` throwing instead).
+    private let confirmed = Atomic<Bool>(false)
     private let task = Mutex<Task<Void, Never>?>(nil)
 
     init(socket: RealtimeSocket, delegate: Delegate) {
@@ -53,7 +56,10 @@ final class RealtimeSocketSession<Delegate: RealtimeModelDelegate>: RealtimeMode
             self.task.withLock { $0 = task }
             Task {
                 try? await Task.sleep(for: timeout)
-                self.resolveReady(ModelConnectionError(description: "model session not confirmed within \(timeout)"))
+                // Still unconfirmed: fail the open and drop the half-open socket.
+                if self.resolveReady(ModelConnectionError(description: "model session not confirmed within \(timeout)")) {
+                    self.close()
+                }
             }
         }
     }
@@ -81,12 +87,16 @@ final class RealtimeSocketSession<Delegate: RealtimeModelDelegate>: RealtimeMode
         bell.ring()
     }
 
-    private func resolveReady(_ error: (any Error)?) {
+    /// Completes `open()` once; returns whether this call did it.
+    @discardableResult
+    private func resolveReady(_ error: (any Error)?) -> Bool {
         let continuation = ready.withLock { value -> CheckedContinuation<Void, any Error>? in
             defer { value = nil }
             return value
         }
-        if let error { continuation?.resume(throwing: error) } else { continuation?.resume() }
+        guard let continuation else { return false }
+        if let error { continuation.resume(throwing: error) } else { continuation.resume() }
+        return true
     }
 
     private func run() async {
@@ -104,10 +114,10 @@ final class RealtimeSocketSession<Delegate: RealtimeModelDelegate>: RealtimeMode
             }
             let reason = close.map { "closed by the model (\($0.closeCode)): \($0.reason ?? "")" } ?? "closed"
             resolveReady(ModelConnectionError(description: reason))
-            delegate.modelEvent(.closed(reason: reason))
+            if confirmed.load(ordering: .acquiring) { delegate.modelEvent(.closed(reason: reason)) }
         } catch {
             resolveReady(ModelConnectionError(description: "model connection failed: \(error)"))
-            delegate.modelEvent(.closed(reason: "\(error)"))
+            if confirmed.load(ordering: .acquiring) { delegate.modelEvent(.closed(reason: "\(error)")) }
         }
     }
 
@@ -154,6 +164,7 @@ final class RealtimeSocketSession<Delegate: RealtimeModelDelegate>: RealtimeMode
                     }
                     decoded.withUnsafeBytes { delegate.modelAudio(item: itemName, UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
                 } else if RealtimeEventFields.is(type, in: scanner, "session.created", "session.updated") {
+                    confirmed.store(true, ordering: .releasing)
                     resolveReady(nil)
                 } else if RealtimeEventFields.is(type, in: scanner, "input_audio_buffer.speech_started") {
                     delegate.modelEvent(.speechStarted)

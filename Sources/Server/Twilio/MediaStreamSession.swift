@@ -22,12 +22,15 @@ final class MediaStreamSession: Sendable {
     }
 
     private let model: any RealtimeModel
+    private let fallback: (any RealtimeModel)?
     private let pending: PendingModelSessions
     private let logger: Logger
     private let parser: MediaStreamParser
 
-    init(model: any RealtimeModel, pending: PendingModelSessions, logger: Logger, maximumMessageBytes: Int) {
+    init(model: any RealtimeModel, fallback: (any RealtimeModel)?, pending: PendingModelSessions, logger: Logger,
+         maximumMessageBytes: Int) {
         self.model = model
+        self.fallback = fallback
         self.pending = pending
         self.logger = logger
         self.parser = MediaStreamParser(maximumMessageBytes: maximumMessageBytes)
@@ -65,7 +68,7 @@ final class MediaStreamSession: Sendable {
                     logger[metadataKey: "call"] = .string(start.callSid)
                     logger[metadataKey: "stream"] = .string(start.streamSid)
                     let preopened = await pending.take(callSid: start.customParameters["callSid"] ?? start.callSid)
-                    call = try await ActiveCall.begin(start: start, model: model, preopened: preopened, outbound: outbound, logger: logger)
+                    call = try await ActiveCall.begin(start: start, model: model, fallback: fallback, preopened: preopened, outbound: outbound, logger: logger)
                     logger.info("call started", metadata: ["tenant": .string(start.customParameters["tenant"] ?? ""),
                                                            "modelPreopened": .stringConvertible(preopened != nil)])
                 case .media(let packet):

@@ -4,10 +4,12 @@ import Logging
 import Synchronization
 
 /// A call's connection to its model, kept up for the whole call: if the model side drops
-/// mid-call, it reconnects with bounded back-off (100, 400, 1,600 ms) and the call carries on;
-/// caller audio that arrives while no session is up is dropped and counted.
+/// mid-call, it reconnects with bounded back-off (100, 400, 1,600 ms), then tries the fallback
+/// model if one is configured, and the call carries on; caller audio that arrives while no session
+/// is up is dropped and counted.
 final class ModelLink: ModelAudioSink {
     private let model: any RealtimeModel
+    private let fallback: (any RealtimeModel)?
     private let bridge: ModelBridge
     private let logger: Logger
     private let session = Mutex<(any RealtimeModelSession)?>(nil)
@@ -18,13 +20,25 @@ final class ModelLink: ModelAudioSink {
 
     static let backoff: [Duration] = [.milliseconds(100), .milliseconds(400), .milliseconds(1600)]
 
-    init(model: any RealtimeModel, bridge: ModelBridge, logger: Logger) {
+    init(model: any RealtimeModel, fallback: (any RealtimeModel)?, bridge: ModelBridge, logger: Logger) {
         self.model = model
+        self.fallback = fallback
         self.bridge = bridge
         self.logger = logger
     }
 
+    /// Connects to the primary model, or to the fallback if the primary fails.
     func connect() async throws {
+        do {
+            try await connect(to: model)
+        } catch {
+            guard let fallback else { throw error }
+            logger.warning("primary model unavailable, using the fallback", metadata: ["error": .string("\(error)")])
+            try await connect(to: fallback)
+        }
+    }
+
+    private func connect(to model: any RealtimeModel) async throws {
         let opened = try await model.connect(delegate: bridge)
         session.withLock { $0 = opened }
     }
@@ -56,13 +70,18 @@ final class ModelLink: ModelAudioSink {
             try? await Task.sleep(for: delay)
             guard !ending.load(ordering: .acquiring) else { return false }
             do {
-                try await connect()
+                try await connect(to: model)
                 reconnects.wrappingIncrement(ordering: .relaxed)
                 logger.info("model reconnected", metadata: ["attempt": .stringConvertible(attempt + 1)])
                 return true
             } catch {
                 logger.warning("model reconnect failed", metadata: ["attempt": .stringConvertible(attempt + 1), "error": .string("\(error)")])
             }
+        }
+        if let fallback, !ending.load(ordering: .acquiring), (try? await connect(to: fallback)) != nil {
+            reconnects.wrappingIncrement(ordering: .relaxed)
+            logger.warning("switched to the fallback model", metadata: ["model": .string(fallback.name)])
+            return true
         }
         logger.error("model unreachable; the call continues without a model")
         return false

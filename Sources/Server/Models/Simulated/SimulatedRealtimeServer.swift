@@ -29,6 +29,8 @@ public struct SimulatedRealtimeServer: Sendable {
     public let requiredHeader: (name: String, value: String)?
     /// Fault injection: the first connection hangs up after this many `input_audio_buffer.append`s.
     public let dropFirstConnectionAfterAppends: Int?
+    /// Fault injection: upgrades beyond this many are refused (the model "stays down").
+    public let maximumConnections: Int?
     public let logger: Logger
     /// Connections accepted so far.
     public var connections: Int { connectionCount.load(ordering: .relaxed) }
@@ -39,7 +41,8 @@ public struct SimulatedRealtimeServer: Sendable {
 
     public init(host: String = "127.0.0.1", port: Int = 8081, eventNaming: EventNaming = .ga,
                 requiredHeader: (name: String, value: String)? = nil, dropFirstConnectionAfterAppends: Int? = nil,
-                logger: Logger = Logger(label: "simulate-model")) {
+                maximumConnections: Int? = nil, logger: Logger = Logger(label: "simulate-model")) {
+        self.maximumConnections = maximumConnections
         self.host = host
         self.port = port
         self.eventNaming = eventNaming
@@ -53,6 +56,7 @@ public struct SimulatedRealtimeServer: Sendable {
         let counter = connectionCount
         let truncationLog = self.truncationLog
         let dropAfter = dropFirstConnectionAfterAppends
+        let maximumConnections = self.maximumConnections
         let naming = eventNaming
         let required = requiredHeader.flatMap { header in HTTPField.Name(header.name).map { ($0, header.value) } }
         let router = Router()
@@ -62,6 +66,7 @@ public struct SimulatedRealtimeServer: Sendable {
             server: .http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: 1 << 20))) { head, _, _ in
                 guard let path = head.path, path.hasPrefix("/v1/realtime") || path.hasPrefix("/voice-live/realtime") else { return .dontUpgrade }
                 if let (name, value) = required, head.headerFields[name] != value { return .dontUpgrade }
+                if let maximumConnections, counter.load(ordering: .relaxed) >= maximumConnections { return .dontUpgrade }
                 return .upgrade([:]) { inbound, outbound, _ in
                     let number = counter.wrappingIncrementThenLoad(ordering: .relaxed)
                     let connection = SimulatedRealtimeConnection(logger: logger, naming: naming, truncations: truncationLog,
