@@ -88,6 +88,8 @@ import Testing
                 }
                 print("barge-in: clear at \(Int(clear)) ms, caller heard \(Int(heard)) ms, audio_end_ms \(truncation.audioEndMs)")
                 #expect(heard > 100, "the agent had barely started: \(heard) ms")
+                // The caller's second utterance starts at 3,900 ms of audio: `clear` must follow within 100 ms.
+                #expect(clear - 3900 <= 100, "clear \(Int(clear - 3900)) ms after the caller's onset")
                 #expect(abs(Double(truncation.audioEndMs) - heard) <= 40,
                         "audio_end_ms \(truncation.audioEndMs), heard \(heard) ms")
             }
