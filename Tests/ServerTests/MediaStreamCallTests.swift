@@ -11,7 +11,8 @@ import Synchronization
 import Testing
 
 /// Whole calls over a real WebSocket on 127.0.0.1, the test acting as Twilio.
-@Suite struct MediaStreamCallTests {
+/// Serialized: each test runs whole calls in real time, and several at once on two cores starve each other.
+@Suite(.serialized) struct MediaStreamCallTests {
     static let streamSid = "MZ00000000000000000000000000000001"
 
     static func server() -> RelayServer {
@@ -119,6 +120,20 @@ import Testing
                 let spanMs = Double(last.atNs - first.atNs) / 1e6
                 #expect(spanMs >= Double(received.media.count - 4) * 20 - 100, "\(received.media.count) frames in \(spanMs) ms")
             }
+        }
+    }
+
+    @Test func aReplyLongerThanThePlayoutBufferIsPlayedWhole() async throws {
+        // 7 s of caller speech: the agent's echo (7.3 s with the chime and end-of-turn) is longer
+        // than the 5 s outbound ring, so the model side must be held back instead of dropping audio.
+        // Syllables (240 ms voiced, 60 ms quiet), as speech has: a steady tone would become "noise".
+        let speech = (0..<23).flatMap { _ in Array(repeating: true, count: 12) + Array(repeating: false, count: 3) }
+        let script = Array(repeating: false, count: 30) + speech + Array(repeating: false, count: 420)
+        try await Self.server().makeApplication().test(.live) { client in
+            let received = try await Self.call(port: client.port!, script: script)
+            // chime 15 frames + 345 of speech + 25 of end-of-turn silence, give or take the VAD edges.
+            #expect(received.media.count >= 360, "got \(received.media.count) media messages")
+            #expect(received.clears.isEmpty)
         }
     }
 

@@ -9,7 +9,8 @@ import AudioPipeline
 import Testing
 
 /// The relay talking to a model over a real WebSocket: `simulate-model` stands in for OpenAI.
-@Suite struct OpenAIProviderTests {
+/// Serialized for the same reason as ``MediaStreamCallTests``.
+@Suite(.serialized) struct OpenAIProviderTests {
     @Test(arguments: [ModelAudioFormatChoice.pcm16, .pcmu])
     func aWholeCallThroughTheSimulatedRealtimeModel(format: ModelAudioFormatChoice) async throws {
         try await SimulatedRealtimeServer(port: 0).makeApplication().test(.live) { modelClient in

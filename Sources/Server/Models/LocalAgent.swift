@@ -46,6 +46,8 @@ final class LocalAgentSession<Delegate: RealtimeModelDelegate>: RealtimeModelSes
 
     private let state: Mutex<State>
     private let delegate: Delegate
+    /// The reply being streamed, so the next one waits for it.
+    private let replies = Mutex<Task<Void, Never>?>(nil)
     private let format: ModelAudioFormat
     private let maximumUtteranceBytes: Int
     private let chime: [UInt8]
@@ -98,22 +100,34 @@ final class LocalAgentSession<Delegate: RealtimeModelDelegate>: RealtimeModelSes
         }
         if heardSpeech { delegate.modelEvent(.speechStarted) }
         guard let reply else { return }
-        // Faster than real time, in 100 ms deltas, like a real model; the pacer meters it out.
+        // Faster than real time, in 100 ms deltas, like a real model, and held back like one when the
+        // call's playout buffer is full; replies follow one another in order.
         let delta = format.bytesPerFrame * 5
-        reply.audio.withUnsafeBytes { bytes in
-            for start in stride(from: 0, to: bytes.count, by: delta) {
-                delegate.modelAudio(item: reply.item, UnsafeRawBufferPointer(rebasing: bytes[start..<min(start + delta, bytes.count)]))
+        let delegate = self.delegate
+        replies.withLock { previous in
+            let earlier = previous
+            previous = Task {
+                await earlier?.value
+                for start in stride(from: 0, to: reply.audio.count, by: delta) {
+                    await delegate.waitForPlaybackRoom()
+                    if Task.isCancelled { return }
+                    reply.audio[start..<min(start + delta, reply.audio.count)].withUnsafeBytes {
+                        delegate.modelAudio(item: reply.item, $0)
+                    }
+                }
+                delegate.modelEvent(.responseDone(item: reply.item))
             }
         }
-        delegate.modelEvent(.responseDone(item: reply.item))
     }
 
     func truncate(item: String, audioEndMs: Int) {}
 
-    func cancelResponse() {}
+    /// Barge-in: stop streaming the current reply.
+    func cancelResponse() { replies.withLock { $0?.cancel() } }
 
     func close() {
         state.withLock { $0.closed = true }
+        replies.withLock { $0?.cancel() }
         delegate.modelEvent(.closed(reason: "local agent closed"))
     }
 }

@@ -27,6 +27,13 @@ public protocol RealtimeModelDelegate: AnyObject, Sendable {
     /// Model audio for response item `item`, in the model's format. Always from one thread at a time.
     func modelAudio(item: String, _ audio: UnsafeRawBufferPointer)
     func modelEvent(_ event: ModelEvent)
+    /// Returns when the call can buffer more model audio. Sessions await it before reading on, so
+    /// a model sending much faster than real time is held back by TCP, not by dropped audio.
+    func waitForPlaybackRoom() async
+}
+
+extension RealtimeModelDelegate {
+    public func waitForPlaybackRoom() async {}
 }
 
 /// The rare things a model says besides audio.

@@ -20,6 +20,13 @@ struct RealtimeSocket: Sendable {
     var sessionUpdate: String
     var setupTimeout: Duration
     var logger: Logger
+
+    /// Opens a session on this socket; returns once the model confirmed it.
+    func connect(delegate: some RealtimeModelDelegate) async throws -> any RealtimeModelSession {
+        let session = RealtimeSocketSession(socket: self, delegate: delegate)
+        try await session.open()
+        return session
+    }
 }
 
 /// One conversation over a Realtime-style socket (OpenAI Realtime, Azure Voice Live). Caller audio
@@ -143,6 +150,8 @@ final class RealtimeSocketSession<Delegate: RealtimeModelDelegate>: RealtimeMode
         var iterator = inbound.messages(maxSize: 1 << 22).makeAsyncIterator()
         while let message = try await iterator.next() {
             guard case .text(var text) = message else { continue }
+            // Not reading on while the call's playout buffer is full holds the model back by TCP.
+            await delegate.waitForPlaybackRoom()
             text.withUTF8 { bytes in
                 let raw = UnsafeRawBufferPointer(bytes)
                 guard let (fields, scanner) = try? RealtimeEventFields.scan(raw), let type = fields.type else {

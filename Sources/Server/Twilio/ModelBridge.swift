@@ -29,7 +29,20 @@ final class ModelBridge: RealtimeModelDelegate {
         (events, eventSink) = AsyncStream.makeStream(of: ModelEvent.self, bufferingPolicy: .bufferingNewest(32))
     }
 
-    func finish() { eventSink.finish() }
+    func finish() {
+        finished.store(true, ordering: .releasing)
+        eventSink.finish()
+    }
+
+    /// Most model audio held for the pacer before the model's socket stops being read (the ring holds 5 s).
+    static let backlogLimitMs = 3000
+    private let finished = Atomic<Bool>(false)
+
+    func waitForPlaybackRoom() async {
+        while pipeline.outboundBacklogMs > Self.backlogLimitMs, !finished.load(ordering: .acquiring) {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
 
     func modelAudio(item: String, _ audio: UnsafeRawBufferPointer) {
         state.withLock { state in

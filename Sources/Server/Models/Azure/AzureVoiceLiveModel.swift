@@ -40,9 +40,7 @@ public struct AzureVoiceLiveModel: RealtimeModel {
         if let apiKey { headers[HTTPField.Name("api-key")!] = apiKey }
         headers[HTTPField.Name("x-ms-client-request-id")!] = UUID().uuidString
         let socket = RealtimeSocket(url: endpoint, headers: headers, sessionUpdate: sessionUpdate, setupTimeout: setupTimeout, logger: logger)
-        let session = RealtimeSocketSession(socket: socket, delegate: delegate)
-        try await session.open()
-        return session
+        return try await socket.connect(delegate: delegate)
     }
 
     /// Voice Live's `session.update`.

@@ -36,9 +36,7 @@ public struct OpenAIRealtimeModel: RealtimeModel {
         var headers = HTTPFields()
         if let apiKey { headers[.authorization] = "Bearer \(apiKey)" }
         let socket = RealtimeSocket(url: url, headers: headers, sessionUpdate: sessionUpdate, setupTimeout: setupTimeout, logger: logger)
-        let session = RealtimeSocketSession(socket: socket, delegate: delegate)
-        try await session.open()
-        return session
+        return try await socket.connect(delegate: delegate)
     }
 
     /// The GA `session.update` for this configuration.
