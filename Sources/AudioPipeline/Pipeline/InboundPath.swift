@@ -71,8 +71,6 @@ public struct InboundPath<Decoder: InboundDecoder & ~Copyable>: ~Copyable {
         counters.late = jitter.statistics.late
     }
 
-    public var jitterStatistics: JitterBuffer<Decoder.Frame>.Statistics { jitter.statistics }
-
 }
 
 /// Feeds a ``VoiceActivityDetector`` in its own frame size (10 ms), whatever size the audio comes in.

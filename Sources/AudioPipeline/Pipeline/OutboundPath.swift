@@ -21,7 +21,6 @@ public struct OutboundPath: Sendable {
     private var itemEndMs: UInt32 = 0
     /// Frames the ring refused (it was full: the pacer's consumer stalled or the producer ignored back-pressure).
     public private(set) var droppedFrames = 0
-    public private(set) var producedFrames = 0
 
     public init(format: ModelAudioFormat) {
         self.format = format
@@ -124,9 +123,7 @@ public struct OutboundPath: Sendable {
 
     private mutating func emitFrame(_ ring: SPSCRingBuffer<OutboundFrame>) {
         itemEndMs += UInt32(OutboundFrame.durationMs)
-        if ring.push(OutboundFrame(item: item ?? 0, endOffsetMs: itemEndMs, payload: frame)) {
-            producedFrames += 1
-        } else {
+        if !ring.push(OutboundFrame(item: item ?? 0, endOffsetMs: itemEndMs, payload: frame)) {
             droppedFrames += 1
         }
         frameFill = 0

@@ -50,7 +50,6 @@ final class PendingModelSessions: Sendable {
         return await entry.opening.value
     }
 
-    var count: Int { entries.withLock { $0.count } }
 }
 
 /// A model delegate whose real receiver is attached later (when the call's pipeline exists).

@@ -111,9 +111,6 @@ final class ActiveCall: Sendable {
                           controlTask: controlTask, modelWatchTask: modelWatchTask, logger: logger)
     }
 
-    /// Model reconnections so far (for the call record).
-    var modelReconnects: Int { modelLink.reconnects.load(ordering: .relaxed) }
-
     func end(reason: String) async {
         await pipeline.stop()
         modelLink.close()
