@@ -16,6 +16,7 @@ struct DialCommand: AsyncParsableCommand {
     @Option(help: "Caller audio to play (any format `convert` reads).") var play: String
     @Option(help: "Where to write what the agent said (.wav, 8 kHz).") var record: String?
     @Option(name: .customLong("tail-seconds"), help: "How long to stay on the line after the caller audio ends.") var tailSeconds: Int = 4
+    @Option(help: "The number called (Twilio's To), which names the tenant.") var to: String = "+15555550199"
     @Flag(help: "Print the timings as JSON.") var json = false
 
     func run() async throws {
@@ -24,7 +25,7 @@ struct DialCommand: AsyncParsableCommand {
         audio.samples.withUnsafeBufferPointer { input in caller.withUnsafeMutableBufferPointer { PCM.convert(input, into: $0) } }
         let result: TwilioCallSimulator.Result
         do {
-            result = try await TwilioCallSimulator(relayURL: url, tail: .seconds(tailSeconds)).call(callerAudio: caller)
+            result = try await TwilioCallSimulator(relayURL: url, tail: .seconds(tailSeconds), calledNumber: to).call(callerAudio: caller)
         } catch {
             throw CommandFailure("call failed: \(error)")
         }
@@ -37,6 +38,7 @@ struct DialCommand: AsyncParsableCommand {
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(timings), as: UTF8.self))
         } else {
+            print("call \(result.callSid) answered in region \(result.webhookRegion ?? "?")")
             print("agent frames received: \(result.agentFrameTimesMs.count), marks echoed: \(result.marksEchoed), clears: \(result.clearTimesMs.count)")
             for value in timings.voiceToVoiceMs { print(String(format: "voice-to-voice: %.0f ms (end of caller speech to first agent audio)", value)) }
             for value in timings.bargeInMs { print(String(format: "barge-in: %.0f ms (caller speech onset to clear)", value)) }
@@ -47,10 +49,18 @@ struct DialCommand: AsyncParsableCommand {
 
 /// Timings of a simulated call, from the caller audio sent and what came back.
 struct CallTimings: Codable {
+    var callSid: String
+    var webhookRegion: String?
+    var agentFrames: Int
+    var closeReason: String?
     var voiceToVoiceMs: [Double] = []
     var bargeInMs: [Double] = []
 
     init(callerAudio: [Float], result: TwilioCallSimulator.Result) {
+        callSid = result.callSid
+        webhookRegion = result.webhookRegion
+        agentFrames = result.agentFrameTimesMs.count
+        closeReason = result.closeReason
         // Caller utterances: frame-exact speech (no hangover), pauses under 300 ms bridged.
         var utterances: [(startMs: Double, endMs: Double)] = []
         for segment in VoiceActivityDetector.segments(of: callerAudio, configuration: .init(hangover: .zero)) {

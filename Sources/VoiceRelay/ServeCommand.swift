@@ -16,22 +16,26 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (env PORT).") var port: Int = Int(ProcessInfo.processInfo.environment["PORT"] ?? "") ?? 8080
     @Option(name: .customLong("public-host"), help: "Host Twilio reaches this relay at (env PUBLIC_HOST).")
     var publicHost: String?
-    @Option(help: "Model provider: local (the embedded demo agent), openai or azure (env MODEL_PROVIDER; default: openai when OPENAI_API_KEY or OPENAI_REALTIME_URL is set).")
-    var provider: String = Self.defaultProvider
+    @Option(help: "Model provider: local (the embedded demo agent), openai or azure (env MODEL_PROVIDER; else the region plan's model for this region; else openai when OPENAI_API_KEY or OPENAI_REALTIME_URL is set, local otherwise).")
+    var provider: String?
     @Option(name: .customLong("model-url"), help: "The model's WebSocket URL (env OPENAI_REALTIME_URL, or AZURE_VOICE_LIVE_ENDPOINT for azure).")
     var modelURL: String?
     @Option(name: .customLong("fallback-model-url"), help: "A second endpoint of the same provider, used when the first is down (env MODEL_FALLBACK_URL).")
     var fallbackModelURL: String?
     @Option(name: .customLong("model-audio"), help: "Audio toward the model: pcm16 (24 kHz, through the pipeline) or pcmu (mu-law passed through).")
     var modelAudio: String = ProcessInfo.processInfo.environment["MODEL_AUDIO_FORMAT"] ?? "pcm16"
+    @Option(help: "Region plan JSON: models per region, failover order, tenant pinning (env REGIONS_FILE).")
+    var regions: String? = ProcessInfo.processInfo.environment["REGIONS_FILE"]
+    @Option(name: .customLong("max-calls"), help: "Calls taken at once before health turns 503 and new calls are replayed (env MAX_CALLS).")
+    var maxCalls: Int = Int(ProcessInfo.processInfo.environment["MAX_CALLS"] ?? "") ?? 500
+    @Option(name: .customLong("drain-seconds"), help: "On SIGTERM, how long calls in progress may run on; keep it under fly.toml's kill_timeout (env DRAIN_SECONDS).")
+    var drainSeconds: Int = Int(ProcessInfo.processInfo.environment["DRAIN_SECONDS"] ?? "") ?? 50
+    @Option(name: .customLong("model-probe-seconds"), help: "How often the model upstream is probed when no call has connected to it (env MODEL_PROBE_SECONDS).")
+    var modelProbeSeconds: Double = Double(ProcessInfo.processInfo.environment["MODEL_PROBE_SECONDS"] ?? "") ?? 10
+    @Option(name: .customLong("peer-poll-seconds"), help: "How often the health of the regions calls may be handed to is polled (env PEER_POLL_SECONDS).")
+    var peerPollSeconds: Double = Double(ProcessInfo.processInfo.environment["PEER_POLL_SECONDS"] ?? "") ?? 3
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (env LOG_LEVEL).")
     var logLevel: String = ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info"
-
-    static var defaultProvider: String {
-        let environment = ProcessInfo.processInfo.environment
-        if let provider = environment["MODEL_PROVIDER"] { return provider }
-        return environment["OPENAI_API_KEY"] != nil || environment["OPENAI_REALTIME_URL"] != nil ? "openai" : "local"
-    }
 
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else { throw CommandFailure("unknown log level '\(logLevel)'") }
@@ -40,35 +44,61 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "voice-relay")
         logger.logLevel = level
         let environment = ProcessInfo.processInfo.environment
+        let region = environment["FLY_REGION"] ?? environment["AI_REGION_HINT"] ?? "local"
+        let plan: RegionPlan
+        do {
+            plan = try regions.map(RegionPlan.load(path:)) ?? RegionPlan()
+        } catch {
+            throw CommandFailure("\(error)")
+        }
         let configuration = RelayConfiguration(
             host: host, port: port, publicHost: publicHost ?? environment["PUBLIC_HOST"], twilioAuthToken: environment["TWILIO_AUTH_TOKEN"],
-            region: environment["FLY_REGION"] ?? environment["AI_REGION_HINT"] ?? "local")
-        let model: any RealtimeModel
-        var fallback: (any RealtimeModel)?
-        let fallbackURL = fallbackModelURL ?? environment["MODEL_FALLBACK_URL"]
-        switch provider {
-        case "local":
-            model = LocalAgent(audioFormat: format)
-        case "openai":
-            var openAI = OpenAIRealtimeModel(apiKey: environment["OPENAI_API_KEY"], audioFormat: format, logger: logger)
-            if let url = modelURL ?? environment["OPENAI_REALTIME_URL"] { openAI.url = url }
-            model = openAI
-            if let fallbackURL {
-                openAI.url = fallbackURL
-                fallback = openAI
-            }
-        case "azure":
-            guard let endpoint = modelURL ?? environment["AZURE_VOICE_LIVE_ENDPOINT"] else {
-                throw CommandFailure("the azure provider needs --model-url or AZURE_VOICE_LIVE_ENDPOINT")
-            }
-            model = AzureVoiceLiveModel(endpoint: endpoint, apiKey: environment["AZURE_VOICE_LIVE_API_KEY"], audioFormat: format, logger: logger)
-            fallback = fallbackURL.map {
-                AzureVoiceLiveModel(endpoint: $0, apiKey: environment["AZURE_VOICE_LIVE_API_KEY"], audioFormat: format, logger: logger)
-            }
-        default:
-            throw CommandFailure("unknown model provider '\(provider)' (local, openai or azure)")
+            region: region, maximumCalls: maxCalls, drainDeadline: .seconds(drainSeconds))
+        let models: (primary: any RealtimeModel, fallback: (any RealtimeModel)?)
+        do {
+            models = try modelEndpoint(plan: plan, region: region, environment: environment)
+                .makeModels(audioFormat: format, environment: environment, logger: logger)
+        } catch {
+            throw CommandFailure("\(error)")
         }
-        let server = RelayServer(configuration: configuration, model: model, fallbackModel: fallback, logger: logger)
-        try await server.makeApplication().runService()
+        let monitor = ModelHealthMonitor(model: models.primary, fallback: models.fallback, interval: .milliseconds(Int(modelProbeSeconds * 1000)), logger: logger)
+        let peers = PeerHealth(urls: peerHealthURLs(plan: plan, region: region, environment: environment),
+                               interval: .milliseconds(Int(peerPollSeconds * 1000)), logger: logger)
+        logger.info("relay starting", metadata: ["region": .string(region), "model": .string(models.primary.name), "port": .stringConvertible(port)])
+        let server = RelayServer(configuration: configuration, model: models.primary, fallbackModel: models.fallback,
+                                 plan: plan, modelMonitor: monitor, peers: peers, logger: logger)
+        try await server.run()
+    }
+
+    /// Flags and environment first, then the region plan, then whatever credentials are present.
+    func modelEndpoint(plan: RegionPlan, region: String, environment: [String: String]) -> ModelEndpoint {
+        let fallbackURL = fallbackModelURL ?? environment["MODEL_FALLBACK_URL"]
+        if let provider = provider ?? environment["MODEL_PROVIDER"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            let url = modelURL ?? environment[provider == "azure" ? "AZURE_VOICE_LIVE_ENDPOINT" : "OPENAI_REALTIME_URL"]
+            return ModelEndpoint(provider: provider, url: url, fallbackURL: fallbackURL)
+        }
+        if let planned = plan.model(for: region) { return planned }
+        if let url = modelURL ?? environment["OPENAI_REALTIME_URL"] {
+            return ModelEndpoint(provider: "openai", url: url, fallbackURL: fallbackURL)
+        }
+        if environment["OPENAI_API_KEY"] != nil { return ModelEndpoint(provider: "openai", fallbackURL: fallbackURL) }
+        return ModelEndpoint(provider: "local")
+    }
+
+    /// Health URLs of the regions this one may hand calls to: from the plan, else Fly's private
+    /// network name for the region (`<region>.<app>.internal`) when running on Fly.
+    func peerHealthURLs(plan: RegionPlan, region: String, environment: [String: String]) -> [String: String] {
+        var peers = Set(plan.failover(for: region))
+        for allowed in plan.tenants.values { peers.formUnion(allowed) }
+        peers.remove(region)
+        var urls: [String: String] = [:]
+        for peer in peers {
+            if let url = plan.regions[peer]?.health {
+                urls[peer] = url
+            } else if let app = environment["FLY_APP_NAME"] {
+                urls[peer] = "http://\(peer).\(app).internal:\(port)/healthz"
+            }
+        }
+        return urls
     }
 }

@@ -24,7 +24,7 @@ import Testing
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType]?.hasPrefix("text/xml") == true)
                 let xml = String(buffer: response.body)
-                #expect(xml.contains(#"<Stream url="wss://relay.example.com/media-stream">"#))
+                #expect(xml.contains(#"<Stream url="wss://relay.example.com/media-stream/fra">"#))
                 #expect(xml.contains(#"<Parameter name="callSid" value="CA0123456789abcdef0123456789abcdef"/>"#))
                 #expect(xml.contains(#"<Parameter name="tenant" value="+4930555"/>"#))
                 #expect(xml.contains(#"<Parameter name="region" value="fra"/>"#))
@@ -104,8 +104,14 @@ import Testing
                                                  body: ByteBuffer(string: Self.form + "&Extra=1"))
             #expect(wrong.status == .forbidden)
 
-            let upgradeWithoutSignature = try await client.execute(uri: "/media-stream", method: .get)
-            #expect(upgradeWithoutSignature.status == .forbidden)
+            let getWithoutSignature = try await client.execute(uri: "/media-stream", method: .get)
+            #expect(getWithoutSignature.status == .forbidden)
+            let port = try #require(client.port)
+            let upgradeWithoutSignature = try await RawHTTP.exchange(port: port, RawHTTP.upgrade("/media-stream/fra"))
+            #expect(upgradeWithoutSignature.status == 403)
+            let signedUpgrade = signer.compute(url: "wss://relay.example.com/media-stream/fra", parameters: [])
+            let accepted = try await RawHTTP.exchange(port: port, RawHTTP.upgrade("/media-stream/fra", headers: ["X-Twilio-Signature: \(signedUpgrade)"]))
+            #expect(accepted.status == 101)
         }
     }
 }

@@ -10,14 +10,21 @@ public struct RelayConfiguration: Sendable {
     public var region: String
     /// Larger WebSocket messages are refused (a media message is ~300 bytes).
     public var maximumMessageBytes: Int
+    /// Calls this instance takes at once; above it, health is 503 and new calls are replayed.
+    public var maximumCalls: Int
+    /// How long a SIGTERM drain lets calls in progress run on (shorter than fly.toml's `kill_timeout`).
+    public var drainDeadline: Duration
 
     public init(host: String = "0.0.0.0", port: Int = 8080, publicHost: String? = nil, twilioAuthToken: String? = nil,
-                region: String = "local", maximumMessageBytes: Int = 64 * 1024) {
+                region: String = "local", maximumMessageBytes: Int = 64 * 1024, maximumCalls: Int = 500,
+                drainDeadline: Duration = .seconds(50)) {
         self.host = host
         self.port = port
         self.publicHost = publicHost
         self.twilioAuthToken = twilioAuthToken
         self.region = region
         self.maximumMessageBytes = maximumMessageBytes
+        self.maximumCalls = maximumCalls
+        self.drainDeadline = drainDeadline
     }
 }

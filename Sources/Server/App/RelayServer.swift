@@ -1,38 +1,72 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// The relay's HTTP and WebSocket server: Twilio's webhook (`POST /twiml`, `/incoming-call`),
-/// the media stream (`GET /media-stream`, WebSocket) and `GET /healthz`.
+/// the media stream (`GET /media-stream[/<home region>[/<allowed regions>]]`, WebSocket) and
+/// `GET /healthz`. Before a call is taken, ``RegionRouter`` decides whether this instance takes
+/// it or hands it to another region with `fly-replay`.
 public struct RelayServer: Sendable {
     public let configuration: RelayConfiguration
     public let model: any RealtimeModel
     /// Used when the model cannot be reached at call start, or stays down after a drop.
     public let fallbackModel: (any RealtimeModel)?
+    public let plan: RegionPlan
+    public let health: RelayHealth
+    public let peers: PeerHealth?
     public let logger: Logger
 
+    /// `modelMonitor`, when given, gates calls and `/healthz` on the model answering (it probes
+    /// only while ``run()`` runs it); `peers` tells replays which regions are up.
     public init(configuration: RelayConfiguration, model: any RealtimeModel, fallbackModel: (any RealtimeModel)? = nil,
+                plan: RegionPlan = RegionPlan(), modelMonitor: ModelHealthMonitor? = nil, peers: PeerHealth? = nil,
                 logger: Logger = Logger(label: "voice-relay")) {
         self.configuration = configuration
         self.model = model
         self.fallbackModel = fallbackModel
+        self.plan = plan
+        self.health = RelayHealth(registry: CallRegistry(capacity: configuration.maximumCalls), model: modelMonitor)
+        self.peers = peers
         self.logger = logger
+    }
+
+    /// Runs the server with its model monitor, peer polling and SIGTERM drain until shut down.
+    public func run() async throws {
+        var services: [any Service] = [makeApplication()]
+        if let monitor = health.model { services.append(monitor) }
+        if let peers { services.append(peers) }
+        // Last, so that on SIGTERM it drains first while the server still answers.
+        services.append(CallDrain(health: health, deadline: configuration.drainDeadline, logger: logger))
+        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 
     /// Builds the Hummingbird application; `onRunning` receives the bound port (useful with port 0).
     public func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let configuration = self.configuration
         let signature = configuration.twilioAuthToken.map(TwilioSignature.init(authToken:))
-        let pending = PendingModelSessions()
-        let session = MediaStreamSession(model: model, fallback: fallbackModel, pending: pending, logger: logger, maximumMessageBytes: configuration.maximumMessageBytes)
+        let pending = PendingModelSessions(health: health.model)
+        let session = MediaStreamSession(model: model, fallback: fallbackModel, pending: pending, registry: health.registry,
+                                         modelHealth: health.model, logger: logger, maximumMessageBytes: configuration.maximumMessageBytes)
         let model = self.model
+        let plan = self.plan
+        let health = self.health
+        let router = RegionRouter(region: configuration.region, plan: plan)
+        let peers = self.peers
+        let logger = self.logger
+        let decide = { @Sendable (request: RegionRouter.Request) -> RegionRouter.Decision in
+            router.decide(request, status: health.status, peerHealth: { peers?.isHealthy($0) })
+        }
 
-        let router = Router()
+        let routes = Router()
         for path in ["/twiml", "/incoming-call"] {
-            router.post(RouterPath(path)) { request, context -> Response in
+            routes.post(RouterPath(path)) { request, context -> Response in
                 let body = try await request.body.collect(upTo: 64 * 1024)
                 let form = FormParameters(String(buffer: body))
                 let host = configuration.publicHost ?? request.head.authority ?? "localhost"
@@ -44,52 +78,118 @@ public struct RelayServer: Sendable {
                         return Response(status: .forbidden, body: .init(byteBuffer: ByteBuffer(string: "invalid Twilio signature\n")))
                     }
                 }
-                if let callSid = form["CallSid"], !callSid.isEmpty {
+                let callSid = form["CallSid"] ?? ""
+                let allowed = plan.allowedRegions(calledNumber: form["To"], accountSid: form["AccountSid"])
+                let decision = decide(.init(allowedRegions: allowed, alreadyReplayed: FlyReplay.wasReplayed(request.headers)))
+                guard decision == .accept else {
+                    let refusal = Self.refusal(for: decision, what: "webhook", callSid: callSid, logger: context.logger)
+                    return Response(status: refusal.status, headers: refusal.headerFields, body: .init(byteBuffer: ByteBuffer(string: refusal.body)))
+                }
+                if !callSid.isEmpty {
                     // Connect to the model now, while Twilio sets up the stream.
                     pending.open(callSid: callSid, model: model)
                 }
-                let parameters = [("callSid", form["CallSid"] ?? ""), ("tenant", form["To"] ?? ""), ("region", configuration.region)]
-                let xml = TwiML.connectStream(url: "wss://\(host)/media-stream", parameters: parameters)
+                context.logger.info("call accepted", metadata: ["callSid": .string(callSid), "region": .string(configuration.region)])
+                var streamPath = "/media-stream/\(configuration.region)"
+                if let allowed { streamPath += "/" + allowed.joined(separator: ",") }
+                let parameters = [("callSid", callSid), ("tenant", form["To"] ?? ""), ("region", configuration.region)]
+                let xml = TwiML.connectStream(url: "wss://\(host)\(streamPath)", parameters: parameters)
                 return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"],
                                 body: .init(byteBuffer: ByteBuffer(string: xml)))
             }
         }
-        router.get("/media-stream") { request, _ -> Response in
-            // Reached only when the request was not upgraded: a bad signature, or not a WebSocket request.
-            let badSignature = signature.map { !Self.upgradeIsSigned(request.head, $0, configuration) } ?? false
-            let status: HTTPResponse.Status = badSignature ? .forbidden : .upgradeRequired
-            return Response(status: status)
+        // A media-stream upgrade this instance does not take never reaches the router: the
+        // ``UpgradeGate`` answers it (replay, refusal, bad signature) before the upgrade.
+        let refuseUpgrade = { @Sendable (head: HTTPRequest) -> UpgradeRefusal? in
+            guard head.path?.hasPrefix("/media-stream") == true else { return nil }
+            if let signature, !Self.upgradeIsSigned(head, signature, configuration) {
+                logger.warning("media-stream upgrade with a bad or missing X-Twilio-Signature")
+                return UpgradeRefusal(status: .forbidden, headerFields: [:], body: "invalid Twilio signature\n")
+            }
+            let decision = decide(Self.streamRequest(head))
+            return decision == .accept ? nil : Self.refusal(for: decision, what: "media stream", callSid: nil, logger: logger)
         }
-        router.get("/healthz") { _, _ -> Response in
-            let body = #"{"status":"ok","region":"\#(configuration.region)","model":"\#(model.name)"}"#
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        for path in ["/media-stream", "/media-stream/{home}", "/media-stream/{home}/{allowed}"] {
+            // A plain GET, not a WebSocket upgrade.
+            routes.get(RouterPath(path)) { request, _ -> Response in
+                if let signature, !Self.upgradeIsSigned(request.head, signature, configuration) { return Response(status: .forbidden) }
+                return Response(status: .upgradeRequired)
+            }
+        }
+        routes.get("/healthz") { _, _ -> Response in
+            let status = health.status
+            let calls = health.registry.count
+            if status.canTakeCalls {
+                let body = #"{"status":"ok","region":"\#(configuration.region)","model":"\#(model.name)","calls":\#(calls),"capacity":\#(configuration.maximumCalls)}"#
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+            }
+            let body = #"{"status":"unavailable","region":"\#(configuration.region)","reason":\#(jsonStringLiteral(status.reason ?? "")),"calls":\#(calls)}"#
+            return Response(status: .serviceUnavailable, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
         }
 
-        let logger = self.logger
-        return Application(
-            router: router,
-            server: .http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: configuration.maximumMessageBytes))) { head, _, _ in
-                guard head.path?.split(separator: "?").first == "/media-stream" else { return .dontUpgrade }
-                if let signature, !Self.upgradeIsSigned(head, signature, configuration) {
-                    logger.warning("media-stream upgrade with a bad or missing X-Twilio-Signature")
-                    return .dontUpgrade
-                }
+        let server = HTTPServerBuilder { responder in
+            let upgrades = HTTP1WebSocketUpgradeChannel(
+                responder: responder, configuration: .init(ws: .init(maxFrameSize: configuration.maximumMessageBytes))
+            ) { head, _, _ in
+                // Upgrades that reach here were let through by the gate.
+                guard head.path?.hasPrefix("/media-stream") == true else { return .dontUpgrade }
                 return .upgrade([:]) { inbound, outbound, _ in
                     await session.run(inbound: inbound, outbound: outbound)
                 }
-            },
+            }
+            return GatedWebSocketChannel(inner: upgrades, refusal: refuseUpgrade)
+        }
+        return Application(
+            router: routes,
+            server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "voice-relay"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )
     }
 
+    /// What a media-stream upgrade says about itself: `/media-stream/<home>/<allowed,regions>`.
+    static func streamRequest(_ head: HTTPRequest) -> RegionRouter.Request {
+        let path = head.path?.split(separator: "?").first ?? ""
+        let parts = path.split(separator: "/").map(String.init)
+        let home = parts.count > 1 ? parts[1] : nil
+        let allowed = parts.count > 2 ? parts[2].split(separator: ",").map(String.init) : nil
+        return RegionRouter.Request(allowedRegions: allowed, homeRegion: home, alreadyReplayed: FlyReplay.wasReplayed(head.headerFields))
+    }
+
+    /// A request this instance does not take: replayed with `fly-replay` (Fly drops our status and
+    /// body and re-sends the request), or refused with a clean 503.
+    static func refusal(for decision: RegionRouter.Decision, what: String, callSid: String?, logger: Logger) -> UpgradeRefusal {
+        var metadata: Logger.Metadata = ["request": .string(what)]
+        if let callSid { metadata["callSid"] = .string(callSid) }
+        switch decision {
+        case .replay(let region, let reason):
+            metadata["target"] = .string(region)
+            metadata["reason"] = .string(reason)
+            logger.info("replaying to another region", metadata: metadata)
+            return UpgradeRefusal(status: .serviceUnavailable, headerFields: [FlyReplay.replayHeader: FlyReplay.value(region: region, reason: reason)],
+                                  body: "replayed to \(region): \(reason)\n")
+        case .accept:
+            preconditionFailure("an accepted request has nothing to refuse")
+        case .refuse(let reason):
+            metadata["reason"] = .string(reason)
+            logger.warning("refusing: no region can take it", metadata: metadata)
+            return UpgradeRefusal(status: .serviceUnavailable, headerFields: [.contentType: "application/json"],
+                                  body: #"{"status":"unavailable","reason":\#(jsonStringLiteral(reason))}"#)
+        }
+    }
+
     /// The upgrade is signed over its `wss://` URL (validating with `https://` is a classic bug).
-    private static func upgradeIsSigned(_ head: HTTPRequest, _ signature: TwilioSignature, _ configuration: RelayConfiguration) -> Bool {
+    static func upgradeIsSigned(_ head: HTTPRequest, _ signature: TwilioSignature, _ configuration: RelayConfiguration) -> Bool {
         let host = configuration.publicHost ?? head.authority ?? "localhost"
         guard let given = head.headerFields[.twilioSignature] else { return false }
         return signature.isValid(given, url: "wss://\(host)\(head.path ?? "/")")
     }
+}
+
+/// A string as a JSON string literal.
+func jsonStringLiteral(_ text: String) -> String {
+    String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
 }
 
 extension HTTPField.Name {

@@ -18,10 +18,12 @@ final class PendingModelSessions: Sendable {
     }
 
     let timeToLive: Duration
+    private let health: ModelHealthMonitor?
     private let entries = Mutex<[String: Entry]>([:])
 
-    init(timeToLive: Duration = .seconds(15)) {
+    init(timeToLive: Duration = .seconds(15), health: ModelHealthMonitor?) {
         self.timeToLive = timeToLive
+        self.health = health
     }
 
     /// Starts connecting `model` for `callSid` (once per CallSid).
@@ -31,10 +33,11 @@ final class PendingModelSessions: Sendable {
             let stale = entries.filter { now - $0.value.created > timeToLive }
             for key in stale.keys { entries[key] = nil }
             guard entries[callSid] == nil else { return Array(stale.values) }
-            let opening = Task { () -> Opened? in
+            let opening = Task { [health] () -> Opened? in
                 let delegate = ModelDelegateProxy()
-                guard let session = try? await model.connect(delegate: delegate) else { return nil }
-                return Opened(session: session, delegate: delegate)
+                let session = try? await model.connect(delegate: delegate)
+                health?.callConnected(session != nil)
+                return session.map { Opened(session: $0, delegate: delegate) }
             }
             entries[callSid] = Entry(opening: opening, created: now)
             return Array(stale.values)

@@ -36,13 +36,13 @@ final class ActiveCall: Sendable {
 
     static func begin(start: MediaStreamStart, model: any RealtimeModel, fallback: (any RealtimeModel)?,
                       preopened: PendingModelSessions.Opened?,
-                      outbound: WebSocketOutboundWriter, logger: Logger) async throws -> ActiveCall {
+                      outbound: WebSocketOutboundWriter, modelHealth: ModelHealthMonitor?, logger: Logger) async throws -> ActiveCall {
         guard let writer = try? MediaStreamWriter(streamSid: start.streamSid) else {
             throw MediaStreamSession.Closure(code: .policyViolation, reason: "streamSid is not alphanumeric")
         }
         let pipeline = CallPipeline<MuLawDecoder>(configuration: .init(modelFormat: model.audioFormat)) { MuLawDecoder() }
         let modelBridge = ModelBridge(producer: pipeline.makeModelAudioProducer(), pipeline: pipeline)
-        let modelLink = ModelLink(model: model, fallback: fallback, bridge: modelBridge, logger: logger)
+        let modelLink = ModelLink(model: model, fallback: fallback, bridge: modelBridge, health: modelHealth, logger: logger)
         if let preopened {
             modelLink.adopt(preopened)
         } else {

@@ -24,14 +24,18 @@ final class MediaStreamSession: Sendable {
     private let model: any RealtimeModel
     private let fallback: (any RealtimeModel)?
     private let pending: PendingModelSessions
+    private let registry: CallRegistry
+    private let modelHealth: ModelHealthMonitor?
     private let logger: Logger
     private let parser: MediaStreamParser
 
-    init(model: any RealtimeModel, fallback: (any RealtimeModel)?, pending: PendingModelSessions, logger: Logger,
-         maximumMessageBytes: Int) {
+    init(model: any RealtimeModel, fallback: (any RealtimeModel)?, pending: PendingModelSessions, registry: CallRegistry,
+         modelHealth: ModelHealthMonitor?, logger: Logger, maximumMessageBytes: Int) {
         self.model = model
         self.fallback = fallback
         self.pending = pending
+        self.registry = registry
+        self.modelHealth = modelHealth
         self.logger = logger
         self.parser = MediaStreamParser(maximumMessageBytes: maximumMessageBytes)
     }
@@ -39,6 +43,11 @@ final class MediaStreamSession: Sendable {
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
         var logger = self.logger
         var call: ActiveCall?
+        // Registered for capacity and drain: a drain that runs out of time closes the socket
+        // (1001, going away) and the call ends with the drain's reason.
+        let registration = CallRegistry.Entry { reason in try? await outbound.close(.goingAway, reason: reason) }
+        registry.add(registration)
+        defer { registry.remove(registration) }
         do {
             var payload = [UInt8](repeating: 0, count: 512)
             for try await frame in inbound {
@@ -68,7 +77,8 @@ final class MediaStreamSession: Sendable {
                     logger[metadataKey: "call"] = .string(start.callSid)
                     logger[metadataKey: "stream"] = .string(start.streamSid)
                     let preopened = await pending.take(callSid: start.customParameters["callSid"] ?? start.callSid)
-                    call = try await ActiveCall.begin(start: start, model: model, fallback: fallback, preopened: preopened, outbound: outbound, logger: logger)
+                    call = try await ActiveCall.begin(start: start, model: model, fallback: fallback, preopened: preopened, outbound: outbound,
+                                                  modelHealth: modelHealth, logger: logger)
                     logger.info("call started", metadata: ["tenant": .string(start.customParameters["tenant"] ?? ""),
                                                            "modelPreopened": .stringConvertible(preopened != nil)])
                 case .media(let packet):
@@ -93,14 +103,14 @@ final class MediaStreamSession: Sendable {
                     logger.notice("ignoring unknown Media Streams event", metadata: ["event": .string(event)])
                 }
             }
-            await call?.end(reason: "websocket closed")
+            await call?.end(reason: registration.endReason ?? "websocket closed")
         } catch let closure as Closure {
             logger.warning("closing media stream", metadata: ["reason": .string(closure.reason)])
             await call?.end(reason: closure.reason)
             try? await outbound.close(closure.code, reason: closure.reason)
         } catch {
             logger.warning("media stream failed", metadata: ["error": .string("\(error)")])
-            await call?.end(reason: "\(error)")
+            await call?.end(reason: registration.endReason ?? "\(error)")
         }
     }
 }

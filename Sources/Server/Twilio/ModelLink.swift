@@ -11,6 +11,7 @@ final class ModelLink: ModelAudioSink {
     private let model: any RealtimeModel
     private let fallback: (any RealtimeModel)?
     private let bridge: ModelBridge
+    private let health: ModelHealthMonitor?
     private let logger: Logger
     private let session = Mutex<(any RealtimeModelSession)?>(nil)
     private let ending = ManagedAtomic<Bool>(false)
@@ -20,10 +21,11 @@ final class ModelLink: ModelAudioSink {
 
     static let backoff: [Duration] = [.milliseconds(100), .milliseconds(400), .milliseconds(1600)]
 
-    init(model: any RealtimeModel, fallback: (any RealtimeModel)?, bridge: ModelBridge, logger: Logger) {
+    init(model: any RealtimeModel, fallback: (any RealtimeModel)?, bridge: ModelBridge, health: ModelHealthMonitor?, logger: Logger) {
         self.model = model
         self.fallback = fallback
         self.bridge = bridge
+        self.health = health
         self.logger = logger
     }
 
@@ -39,7 +41,14 @@ final class ModelLink: ModelAudioSink {
     }
 
     private func connect(to model: any RealtimeModel) async throws {
-        let opened = try await model.connect(delegate: bridge)
+        let opened: any RealtimeModelSession
+        do {
+            opened = try await model.connect(delegate: bridge)
+        } catch {
+            health?.callConnected(false)
+            throw error
+        }
+        health?.callConnected(true)
         session.withLock { $0 = opened }
     }
 

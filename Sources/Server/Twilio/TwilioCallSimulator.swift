@@ -24,16 +24,22 @@ public struct TwilioCallSimulator: Sendable {
         /// When each `clear` arrived, ms from the first caller frame.
         public var clearTimesMs: [Double]
         public var closeReason: String?
+        public var callSid: String = ""
+        /// The region that answered the webhook (its TwiML's `region` parameter).
+        public var webhookRegion: String?
     }
 
     public var relayURL: String
     /// Extra time to keep the call open after the caller's audio ends.
     public var tail: Duration
+    /// The number called (Twilio's `To`): it names the tenant.
+    public var calledNumber: String
     public var logger: Logger
 
-    public init(relayURL: String, tail: Duration = .seconds(3), logger: Logger = Logger(label: "dial")) {
+    public init(relayURL: String, tail: Duration = .seconds(3), calledNumber: String = "+15555550199", logger: Logger = Logger(label: "dial")) {
         self.relayURL = relayURL
         self.tail = tail
+        self.calledNumber = calledNumber
         self.logger = logger
     }
 
@@ -106,6 +112,8 @@ public struct TwilioCallSimulator: Sendable {
         }
         var result = recorder.result()
         result.closeReason = close?.reason
+        result.callSid = callSid
+        result.webhookRegion = parameters["region"]
         return result
     }
 
@@ -116,7 +124,7 @@ public struct TwilioCallSimulator: Sendable {
         var request = URLRequest(url: url)
         request.httpMethod = "POST"
         request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
-        request.httpBody = Data("CallSid=\(callSid)&AccountSid=ACsimulated&From=%2B15555550100&To=%2B15555550199&CallStatus=ringing".utf8)
+        request.httpBody = Data("CallSid=\(callSid)&AccountSid=ACsimulated&From=%2B15555550100&To=\(calledNumber.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&CallStatus=ringing".utf8)
         let (data, response) = try await URLSession.shared.data(for: request)
         guard (response as? HTTPURLResponse)?.statusCode == 200 else {
             throw SimulatorError(description: "webhook answered \((response as? HTTPURLResponse)?.statusCode ?? 0)")

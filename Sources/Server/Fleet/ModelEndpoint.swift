@@ -1,0 +1,42 @@
+import AudioPipeline
+import Logging
+
+/// Which model provider a region talks to and where: `local`, `openai` or `azure`, with an
+/// endpoint URL and an optional second endpoint of the same provider for failover.
+/// Credentials never live here; they come from the environment (`fly secrets set`).
+public struct ModelEndpoint: Sendable, Codable, Equatable {
+    public var provider: String
+    public var url: String?
+    public var fallbackURL: String?
+
+    public init(provider: String, url: String? = nil, fallbackURL: String? = nil) {
+        self.provider = provider
+        self.url = url
+        self.fallbackURL = fallbackURL
+    }
+
+    /// The primary model and its fallback, built with the credentials in `environment`.
+    public func makeModels(audioFormat: ModelAudioFormat, environment: [String: String],
+                           logger: Logger) throws -> (primary: any RealtimeModel, fallback: (any RealtimeModel)?) {
+        switch provider {
+        case "local":
+            return (LocalAgent(audioFormat: audioFormat), nil)
+        case "openai":
+            var openAI = OpenAIRealtimeModel(apiKey: environment["OPENAI_API_KEY"], audioFormat: audioFormat, logger: logger)
+            if let url { openAI.url = url }
+            var fallback: OpenAIRealtimeModel?
+            if let fallbackURL {
+                fallback = openAI
+                fallback?.url = fallbackURL
+            }
+            return (openAI, fallback)
+        case "azure":
+            guard let url else { throw RegionPlanError("the azure provider needs an endpoint URL (AZURE_VOICE_LIVE_ENDPOINT)") }
+            let key = environment["AZURE_VOICE_LIVE_API_KEY"]
+            let fallback = fallbackURL.map { AzureVoiceLiveModel(endpoint: $0, apiKey: key, audioFormat: audioFormat, logger: logger) }
+            return (AzureVoiceLiveModel(endpoint: url, apiKey: key, audioFormat: audioFormat, logger: logger), fallback)
+        default:
+            throw RegionPlanError("unknown model provider '\(provider)' (local, openai or azure)")
+        }
+    }
+}

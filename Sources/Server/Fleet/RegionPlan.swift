@@ -1,0 +1,108 @@
+import Foundation
+
+/// How a multi-region deployment is laid out, read from a JSON file (`REGIONS_FILE`): which model
+/// each region talks to, where each region sends calls it cannot take, where its peers answer
+/// health checks, and which tenants must stay in which regions.
+///
+/// ```json
+/// {
+///   "default": { "model": { "provider": "openai" } },
+///   "regions": {
+///     "fra": { "model": { "provider": "azure", "url": "wss://westeurope.example/voice-live" },
+///              "failover": ["ams", "iad"] },
+///     "iad": { "failover": ["lax", "fra"] }
+///   },
+///   "tenants": { "+493012345678": ["fra", "ams"], "AC0123456789abcdef": ["fra"] }
+/// }
+/// ```
+public struct RegionPlan: Sendable, Codable, Equatable {
+    public struct Region: Sendable, Codable, Equatable {
+        /// The model this region talks to; the plan's default when absent.
+        public var model: ModelEndpoint?
+        /// Where this region sends calls it cannot take, nearest first.
+        public var failover: [String]?
+        /// This region's health URL as its peers reach it; by default
+        /// `http://<region>.<FLY_APP_NAME>.internal:<port>/healthz` on Fly's private network.
+        public var health: String?
+
+        public init(model: ModelEndpoint? = nil, failover: [String]? = nil, health: String? = nil) {
+            self.model = model
+            self.failover = failover
+            self.health = health
+        }
+    }
+
+    public struct Defaults: Sendable, Codable, Equatable {
+        public var model: ModelEndpoint?
+        public init(model: ModelEndpoint? = nil) { self.model = model }
+    }
+
+    public var `default`: Defaults?
+    public var regions: [String: Region]
+    /// Tenant (the called number, or the Twilio AccountSid) to the only regions that may handle its calls.
+    public var tenants: [String: [String]]
+
+    public init(default: Defaults? = nil, regions: [String: Region] = [:], tenants: [String: [String]] = [:]) {
+        self.default = `default`
+        self.regions = regions
+        self.tenants = tenants
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.default = try container.decodeIfPresent(Defaults.self, forKey: .default)
+        self.regions = try container.decodeIfPresent([String: Region].self, forKey: .regions) ?? [:]
+        self.tenants = try container.decodeIfPresent([String: [String]].self, forKey: .tenants) ?? [:]
+    }
+
+    /// Reads and checks a plan file; errors name the file and what is wrong.
+    public static func load(path: String) throws -> RegionPlan {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw RegionPlanError("cannot read region plan \(path): \(error.localizedDescription)")
+        }
+        let plan: RegionPlan
+        do {
+            plan = try JSONDecoder().decode(RegionPlan.self, from: data)
+        } catch {
+            throw RegionPlanError("region plan \(path) is not valid: \(error)")
+        }
+        try plan.validate()
+        return plan
+    }
+
+    func validate() throws {
+        for (tenant, regions) in tenants where regions.isEmpty {
+            throw RegionPlanError("tenant \(tenant) is pinned to no region at all")
+        }
+        for (name, region) in regions {
+            if let failover = region.failover, failover.contains(name) {
+                throw RegionPlanError("region \(name) lists itself as its own failover")
+            }
+        }
+    }
+
+    /// The model endpoint for `region`: its own, else the plan's default.
+    public func model(for region: String) -> ModelEndpoint? {
+        regions[region]?.model ?? self.default?.model
+    }
+
+    /// Regions `region` hands calls to when it cannot take them, nearest first.
+    public func failover(for region: String) -> [String] {
+        regions[region]?.failover ?? []
+    }
+
+    /// The regions a tenant is limited to (by called number first, then account); nil means anywhere.
+    public func allowedRegions(calledNumber: String?, accountSid: String?) -> [String]? {
+        if let calledNumber, let regions = tenants[calledNumber] { return regions }
+        if let accountSid, let regions = tenants[accountSid] { return regions }
+        return nil
+    }
+}
+
+public struct RegionPlanError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
