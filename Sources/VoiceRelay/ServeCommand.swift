@@ -74,14 +74,12 @@ struct ServeCommand: AsyncParsableCommand {
     func modelEndpoint(plan: RegionPlan, region: String, environment: [String: String]) -> ModelEndpoint {
         let fallbackURL = fallbackModelURL ?? environment["MODEL_FALLBACK_URL"]
         if let provider = provider ?? environment["MODEL_PROVIDER"].flatMap({ $0.isEmpty ? nil : $0 }) {
-            let url = modelURL ?? environment[provider == "azure" ? "AZURE_VOICE_LIVE_ENDPOINT" : "OPENAI_REALTIME_URL"]
-            return ModelEndpoint(provider: provider, url: url, fallbackURL: fallbackURL)
+            return ModelEndpoint(provider: provider, url: modelURL, fallbackURL: fallbackURL)
         }
         if let planned = plan.model(for: region) { return planned }
-        if let url = modelURL ?? environment["OPENAI_REALTIME_URL"] {
-            return ModelEndpoint(provider: "openai", url: url, fallbackURL: fallbackURL)
+        if modelURL != nil || environment["OPENAI_REALTIME_URL"] != nil || environment["OPENAI_API_KEY"] != nil {
+            return ModelEndpoint(provider: "openai", url: modelURL, fallbackURL: fallbackURL)
         }
-        if environment["OPENAI_API_KEY"] != nil { return ModelEndpoint(provider: "openai", fallbackURL: fallbackURL) }
         return ModelEndpoint(provider: "local")
     }
 

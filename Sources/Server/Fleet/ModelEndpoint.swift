@@ -3,7 +3,9 @@ import Logging
 
 /// Which model provider a region talks to and where: `local`, `openai` or `azure`, with an
 /// endpoint URL and an optional second endpoint of the same provider for failover.
-/// Credentials never live here; they come from the environment (`fly secrets set`).
+/// Credentials never live here; they come from the environment (`fly secrets set`), and so may
+/// the URL: without one, OpenAI uses `OPENAI_REALTIME_URL` or its public endpoint, Azure
+/// `AZURE_VOICE_LIVE_ENDPOINT` (an Azure resource's own address).
 public struct ModelEndpoint: Sendable, Codable, Equatable {
     public var provider: String
     public var url: String?
@@ -23,7 +25,7 @@ public struct ModelEndpoint: Sendable, Codable, Equatable {
             return (LocalAgent(audioFormat: audioFormat), nil)
         case "openai":
             var openAI = OpenAIRealtimeModel(apiKey: environment["OPENAI_API_KEY"], audioFormat: audioFormat, logger: logger)
-            if let url { openAI.url = url }
+            if let url = url ?? environment["OPENAI_REALTIME_URL"] { openAI.url = url }
             var fallback: OpenAIRealtimeModel?
             if let fallbackURL {
                 fallback = openAI
@@ -31,7 +33,9 @@ public struct ModelEndpoint: Sendable, Codable, Equatable {
             }
             return (openAI, fallback)
         case "azure":
-            guard let url else { throw RegionPlanError("the azure provider needs an endpoint URL (AZURE_VOICE_LIVE_ENDPOINT)") }
+            guard let url = url ?? environment["AZURE_VOICE_LIVE_ENDPOINT"] else {
+                throw RegionPlanError("the azure provider needs an endpoint URL (AZURE_VOICE_LIVE_ENDPOINT)")
+            }
             let key = environment["AZURE_VOICE_LIVE_API_KEY"]
             let fallback = fallbackURL.map { AzureVoiceLiveModel(endpoint: $0, apiKey: key, audioFormat: audioFormat, logger: logger) }
             return (AzureVoiceLiveModel(endpoint: url, apiKey: key, audioFormat: audioFormat, logger: logger), fallback)
