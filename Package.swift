@@ -112,6 +112,7 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "Server",
+                "CallRecords",
                 "AudioPipeline",
                 "Codecs",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -3,15 +3,22 @@
 # Usage: scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-system-packages.sh pkg-config libopus-dev libssl-dev opus-tools python3
+scripts/install-system-packages.sh pkg-config libopus-dev libssl-dev libsqlite3-dev opus-tools python3 postgresql
 # Twilio's own Python library produces the reference request signatures the tests compare against.
 if ! python3 -c "import twilio.request_validator" 2>/dev/null; then
     python3 -m pip --version >/dev/null 2>&1 || scripts/install-system-packages.sh python3-pip
     python3 -m pip install --quiet twilio 2>/dev/null || python3 -m pip install --quiet --break-system-packages twilio
 fi
 
+# A throwaway PostgreSQL server for the call-store tests (its own folder and port; stopped at exit).
+eval "$(scripts/postgres-for-tests.sh)"
+trap '"$VOICERELAY_TEST_POSTGRES_CTL" stop >/dev/null 2>&1 || true' EXIT
+
 swift build --build-tests
 swift test --skip-build
 
 # The lock-free ring buffer's stress test again under ThreadSanitizer (its own build folder).
 swift test --sanitize=thread --scratch-path .build-tsan --filter SPSCRingBufferTests
+
+# The Docker image's runtime stage has every library the release binary loads.
+scripts/check-image-libraries.sh

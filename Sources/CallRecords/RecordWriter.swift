@@ -30,6 +30,8 @@ public final class RecordWriter: Service, Sendable {
     private let writeTimeout: Duration
     private let logger: Logger
     private let state = Mutex<(queue: [StoreRecord], statistics: Statistics)>(([], Statistics()))
+    /// The schema is brought up to date before the first write (retried until the store answers).
+    private let migrated = Atomic<Bool>(false)
 
     public init(store: any CallStore, outbox: Outbox, batchSize: Int = 500, queueLimit: Int = 50_000,
                 flushInterval: Duration = .milliseconds(100), retryInterval: Duration = .seconds(1),
@@ -75,6 +77,15 @@ public final class RecordWriter: Service, Sendable {
     /// Writes the outbox, then the queue; returns false when the store failed.
     @discardableResult
     public func flush() async -> Bool {
+        if !migrated.load(ordering: .acquiring) {
+            do {
+                try await withTimeout { try await $0.migrate() }
+                migrated.store(true, ordering: .releasing)
+            } catch {
+                noteFailure(error)
+                return spillQueue()
+            }
+        }
         if outbox.count > 0 {
             guard await replayOutbox() else { return spillQueue() }
         }
@@ -158,11 +169,15 @@ public final class RecordWriter: Service, Sendable {
     /// (a connection pool waiting on a dead server) is left to finish on its own rather than
     /// holding up the writer; if it does land later, the replay's upserts make that harmless.
     private func writeWithTimeout(_ batch: [StoreRecord]) async throws {
+        try await withTimeout { try await $0.write(batch) }
+    }
+
+    private func withTimeout(_ operation: @escaping @Sendable (any CallStore) async throws -> Void) async throws {
         let store = self.store
         let outcome = WriteOutcome()
         let write = Task {
             do {
-                try await store.write(batch)
+                try await operation(store)
                 outcome.finish(nil)
             } catch {
                 outcome.finish(error)

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import AudioPipeline
+import CallRecords
 import Server
 
 /// `voice-relay serve`: runs the relay. Every option also reads the environment Fly sets.
@@ -34,6 +35,10 @@ struct ServeCommand: AsyncParsableCommand {
     var modelProbeSeconds: Double = Double(ProcessInfo.processInfo.environment["MODEL_PROBE_SECONDS"] ?? "") ?? 10
     @Option(name: .customLong("peer-poll-seconds"), help: "How often the health of the regions calls may be handed to is polled (env PEER_POLL_SECONDS).")
     var peerPollSeconds: Double = Double(ProcessInfo.processInfo.environment["PEER_POLL_SECONDS"] ?? "") ?? 3
+    @Option(name: .customLong("data-dir"), help: "Where call records (SQLite) and the records outbox live (env DATA_DIR). With DATABASE_URL=postgres://... records go to PostgreSQL instead.")
+    var dataDirectory: String = ProcessInfo.processInfo.environment["DATA_DIR"] ?? "data"
+    @Option(name: .customLong("caller-numbers"), help: "Caller numbers in call records: hashed, plain or omit (env CALLER_NUMBERS; the hash salt is CALLER_HASH_SALT).")
+    var callerNumbers: String = ProcessInfo.processInfo.environment["CALLER_NUMBERS"] ?? "hashed"
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (env LOG_LEVEL).")
     var logLevel: String = ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info"
 
@@ -51,9 +56,20 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure("\(error)")
         }
+        guard let callerPolicy = CallerNumbers(setting: callerNumbers, salt: environment["CALLER_HASH_SALT"]) else {
+            throw CommandFailure("--caller-numbers must be hashed, plain or omit")
+        }
         let configuration = RelayConfiguration(
             host: host, port: port, publicHost: publicHost ?? environment["PUBLIC_HOST"], twilioAuthToken: environment["TWILIO_AUTH_TOKEN"],
-            region: region, maximumCalls: maxCalls, drainDeadline: .seconds(drainSeconds))
+            region: region, maximumCalls: maxCalls, drainDeadline: .seconds(drainSeconds), callerNumbers: callerPolicy,
+            adminToken: environment["ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
+        let recorder: RecordWriter
+        do {
+            let location = CallStoreLocation(databaseURL: environment["DATABASE_URL"], dataDirectory: dataDirectory)
+            recorder = RecordWriter(store: try location.open(logger: logger), outbox: try Outbox(directory: dataDirectory), logger: logger)
+        } catch {
+            throw CommandFailure("call records: \(error)")
+        }
         let models: (primary: any RealtimeModel, fallback: (any RealtimeModel)?)
         do {
             models = try modelEndpoint(plan: plan, region: region, environment: environment)
@@ -64,9 +80,10 @@ struct ServeCommand: AsyncParsableCommand {
         let monitor = ModelHealthMonitor(model: models.primary, fallback: models.fallback, interval: .milliseconds(Int(modelProbeSeconds * 1000)), logger: logger)
         let peers = PeerHealth(urls: peerHealthURLs(plan: plan, region: region, environment: environment),
                                interval: .milliseconds(Int(peerPollSeconds * 1000)), logger: logger)
-        logger.info("relay starting", metadata: ["region": .string(region), "model": .string(models.primary.name), "port": .stringConvertible(port)])
+        logger.info("relay starting", metadata: ["region": .string(region), "model": .string(models.primary.name), "port": .stringConvertible(port),
+                                                 "records": .string(recorder.store.name)])
         let server = RelayServer(configuration: configuration, model: models.primary, fallbackModel: models.fallback,
-                                 plan: plan, modelMonitor: monitor, peers: peers, logger: logger)
+                                 plan: plan, modelMonitor: monitor, peers: peers, recorder: recorder, logger: logger)
         try await server.run()
     }
 

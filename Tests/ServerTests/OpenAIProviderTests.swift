@@ -1,3 +1,4 @@
+import CallRecords
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -118,13 +119,21 @@ import Testing
         let simulated = SimulatedRealtimeServer(port: 0, dropFirstConnectionAfterAppends: 15)
         try await simulated.makeApplication().test(.live) { modelClient in
             let model = OpenAIRealtimeModel(url: "ws://127.0.0.1:\(modelClient.port!)/v1/realtime")
-            let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test"), model: model)
+            let recorder = try ScratchRecorder()
+            defer { recorder.remove() }
+            let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test"), model: model,
+                                    recorder: recorder.writer)
             try await relay.makeApplication().test(.live) { client in
                 // The model hangs up 300 ms in; the caller speaks from 600 ms; the agent still answers.
                 let script = Array(repeating: false, count: 30) + Array(repeating: true, count: 50) + Array(repeating: false, count: 130)
                 let received = try await MediaStreamCallTests.call(port: client.port!, script: script)
                 #expect(simulated.connections == 2)
                 #expect(received.media.count >= 60, "got \(received.media.count) media messages")
+                // The call record says what happened.
+                try await Task.sleep(for: .milliseconds(300))
+                let detail = try #require(try await recorder.flushed().call(sid: "CA1"))
+                #expect(detail.call.reconnects == 1)
+                #expect(detail.events.map(\.kind) == ["model-dropped", "model-reconnected"])
             }
         }
     }

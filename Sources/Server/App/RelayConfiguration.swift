@@ -14,10 +14,15 @@ public struct RelayConfiguration: Sendable {
     public var maximumCalls: Int
     /// How long a SIGTERM drain lets calls in progress run on (shorter than fly.toml's `kill_timeout`).
     public var drainDeadline: Duration
+    /// How caller numbers are kept in call records.
+    public var callerNumbers: CallerNumbers
+    /// Bearer token for `GET /calls` and `GET /calls/{callSid}`; without one they are disabled.
+    public var adminToken: String?
 
     public init(host: String = "0.0.0.0", port: Int = 8080, publicHost: String? = nil, twilioAuthToken: String? = nil,
                 region: String = "local", maximumMessageBytes: Int = 64 * 1024, maximumCalls: Int = 500,
-                drainDeadline: Duration = .seconds(50)) {
+                drainDeadline: Duration = .seconds(50), callerNumbers: CallerNumbers = .hashed(salt: "voice-relay"),
+                adminToken: String? = nil) {
         self.host = host
         self.port = port
         self.publicHost = publicHost
@@ -26,5 +31,7 @@ public struct RelayConfiguration: Sendable {
         self.maximumMessageBytes = maximumMessageBytes
         self.maximumCalls = maximumCalls
         self.drainDeadline = drainDeadline
+        self.callerNumbers = callerNumbers
+        self.adminToken = adminToken
     }
 }

@@ -1,3 +1,4 @@
+import CallRecords
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -19,25 +20,30 @@ public struct RelayServer: Sendable {
     public let plan: RegionPlan
     public let health: RelayHealth
     public let peers: PeerHealth?
+    /// Where call records go; nil runs without records.
+    public let recorder: RecordWriter?
     public let logger: Logger
 
     /// `modelMonitor`, when given, gates calls and `/healthz` on the model answering (it probes
     /// only while ``run()`` runs it); `peers` tells replays which regions are up.
     public init(configuration: RelayConfiguration, model: any RealtimeModel, fallbackModel: (any RealtimeModel)? = nil,
                 plan: RegionPlan = RegionPlan(), modelMonitor: ModelHealthMonitor? = nil, peers: PeerHealth? = nil,
-                logger: Logger = Logger(label: "voice-relay")) {
+                recorder: RecordWriter? = nil, logger: Logger = Logger(label: "voice-relay")) {
         self.configuration = configuration
         self.model = model
         self.fallbackModel = fallbackModel
         self.plan = plan
         self.health = RelayHealth(registry: CallRegistry(capacity: configuration.maximumCalls), model: modelMonitor)
         self.peers = peers
+        self.recorder = recorder
         self.logger = logger
     }
 
     /// Runs the server with its model monitor, peer polling and SIGTERM drain until shut down.
     public func run() async throws {
         var services: [any Service] = [makeApplication()]
+        // Stopped after the drain (services stop in reverse order), so the last records are written.
+        if let recorder { services.append(recorder) }
         if let monitor = health.model { services.append(monitor) }
         if let peers { services.append(peers) }
         // Last, so that on SIGTERM it drains first while the server still answers.
@@ -53,7 +59,8 @@ public struct RelayServer: Sendable {
         let signature = configuration.twilioAuthToken.map(TwilioSignature.init(authToken:))
         let pending = PendingModelSessions(health: health.model)
         let session = MediaStreamSession(model: model, fallback: fallbackModel, pending: pending, registry: health.registry,
-                                         modelHealth: health.model, logger: logger, maximumMessageBytes: configuration.maximumMessageBytes)
+                                         modelHealth: health.model, recorder: recorder, region: configuration.region, logger: logger,
+                                         maximumMessageBytes: configuration.maximumMessageBytes)
         let model = self.model
         let plan = self.plan
         let health = self.health
@@ -92,7 +99,8 @@ public struct RelayServer: Sendable {
                 context.logger.info("call accepted", metadata: ["callSid": .string(callSid), "region": .string(configuration.region)])
                 var streamPath = "/media-stream/\(configuration.region)"
                 if let allowed { streamPath += "/" + allowed.joined(separator: ",") }
-                let parameters = [("callSid", callSid), ("tenant", form["To"] ?? ""), ("region", configuration.region)]
+                let parameters = [("callSid", callSid), ("tenant", form["To"] ?? ""), ("region", configuration.region),
+                                  ("caller", configuration.callerNumbers.record(form["From"] ?? ""))]
                 let xml = TwiML.connectStream(url: "wss://\(host)\(streamPath)", parameters: parameters)
                 return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"],
                                 body: .init(byteBuffer: ByteBuffer(string: xml)))
@@ -115,6 +123,9 @@ public struct RelayServer: Sendable {
                 if let signature, !Self.upgradeIsSigned(request.head, signature, configuration) { return Response(status: .forbidden) }
                 return Response(status: .upgradeRequired)
             }
+        }
+        if let store = recorder?.store {
+            CallRecordsAPI(store: store, adminToken: configuration.adminToken).register(on: routes)
         }
         routes.get("/healthz") { _, _ -> Response in
             let status = health.status

@@ -12,6 +12,7 @@ import Synchronization
 /// Like a real model with server VAD, it reports when it hears the caller start speaking.
 public struct LocalAgent: RealtimeModel {
     public var name: String { "local" }
+    public var endpoint: String { "in-process" }
     public var audioFormat: ModelAudioFormat
     /// Silence that ends a caller's turn.
     public var endOfTurn: Duration

@@ -5,6 +5,8 @@ import AudioPipeline
 public protocol RealtimeModel: Sendable {
     /// A short name for logs and metrics, e.g. "local", "openai".
     var name: String { get }
+    /// Where it is reached, for call records ("in-process" for the local agent).
+    var endpoint: String { get }
     /// The audio format this provider is asked to speak and hear.
     var audioFormat: ModelAudioFormat { get }
     /// Opens a session; `delegate` receives the model's audio and events from then on.

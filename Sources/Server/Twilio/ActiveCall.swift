@@ -18,11 +18,12 @@ final class ActiveCall: Sendable {
     private let writerTask: Task<Void, Never>
     private let controlTask: Task<Void, Never>
     private let modelWatchTask: Task<Void, Never>
+    private let callLog: CallLog?
     private let logger: Logger
 
     private init(streamSid: [UInt8], pipeline: CallPipeline<MuLawDecoder>, modelLink: ModelLink,
                  modelBridge: ModelBridge, callerBridge: CallerBridge, writerTask: Task<Void, Never>,
-                 controlTask: Task<Void, Never>, modelWatchTask: Task<Void, Never>, logger: Logger) {
+                 controlTask: Task<Void, Never>, modelWatchTask: Task<Void, Never>, callLog: CallLog?, logger: Logger) {
         self.streamSid = streamSid
         self.pipeline = pipeline
         self.modelLink = modelLink
@@ -31,12 +32,14 @@ final class ActiveCall: Sendable {
         self.callerBridge = callerBridge
         self.writerTask = writerTask
         self.controlTask = controlTask
+        self.callLog = callLog
         self.logger = logger
     }
 
     static func begin(start: MediaStreamStart, model: any RealtimeModel, fallback: (any RealtimeModel)?,
                       preopened: PendingModelSessions.Opened?,
-                      outbound: WebSocketOutboundWriter, modelHealth: ModelHealthMonitor?, logger: Logger) async throws -> ActiveCall {
+                      outbound: WebSocketOutboundWriter, modelHealth: ModelHealthMonitor?, callLog: CallLog?,
+                      logger: Logger) async throws -> ActiveCall {
         guard let writer = try? MediaStreamWriter(streamSid: start.streamSid) else {
             throw MediaStreamSession.Closure(code: .policyViolation, reason: "streamSid is not alphanumeric")
         }
@@ -58,6 +61,7 @@ final class ActiveCall: Sendable {
         let writerTask = Task {
             var writer = writer
             await callerBridge.drain { media in
+                callLog?.agentAudioSent(item: media.frame.item)
                 do {
                     let message = withUnsafeBytes(of: media.frame.payload) { payload in writer.media(payload) { ByteBuffer(bytes: $0) } }
                     try await Self.write(message, to: outbound)
@@ -79,6 +83,7 @@ final class ActiveCall: Sendable {
                 case .speechStarted:
                     // The caller talks: stop playback if any is going (the flush reports what was heard).
                     pipeline.requestFlush()
+                    callLog?.callerStartedSpeaking()
                 case .flushed(let item, let playedMs, _):
                     try? await Self.write(writer.clear { ByteBuffer(bytes: $0) }, to: outbound)
                     modelBridge.discardResponse()
@@ -87,8 +92,10 @@ final class ActiveCall: Sendable {
                         modelLink.truncate(item: name, audioEndMs: Int(playedMs))
                     }
                     logger.info("barge-in", metadata: ["item": .stringConvertible(item), "playedMs": .stringConvertible(playedMs)])
+                    callLog?.bargeIn(item: item, playedMs: Int(playedMs))
                 case .speechEnded:
-                    break
+                    // The pipeline's VAD runs with the default hangover, on 20 ms frames.
+                    callLog?.callerStoppedSpeaking(decisionDelay: VoiceActivityDetector.Configuration().hangover + .milliseconds(20))
                 }
             }
         }
@@ -96,11 +103,16 @@ final class ActiveCall: Sendable {
             for await event in modelBridge.events {
                 switch event {
                 case .closed(let reason):
-                    _ = await modelLink.modelClosed(reason: reason)
+                    guard !modelLink.isEnding else { break }
+                    callLog?.event("model-dropped", reason)
+                    let reconnected = await modelLink.modelClosed(reason: reason)
+                    if !modelLink.isEnding { callLog?.event(reconnected ? "model-reconnected" : "model-unreachable", "") }
                 case .error(let message):
                     logger.warning("model error", metadata: ["message": .string(message)])
+                    callLog?.event("model-error", message)
                 case .transcript(let speaker, let text):
                     logger.debug("transcript", metadata: ["speaker": .string(speaker.rawValue), "text": .string(text)])
+                    callLog?.transcript(speaker == .caller ? .caller : .agent, text)
                 case .speechStarted, .responseDone:
                     break
                 }
@@ -108,7 +120,7 @@ final class ActiveCall: Sendable {
         }
         return ActiveCall(streamSid: Array(start.streamSid.utf8), pipeline: pipeline, modelLink: modelLink,
                           modelBridge: modelBridge, callerBridge: callerBridge, writerTask: writerTask,
-                          controlTask: controlTask, modelWatchTask: modelWatchTask, logger: logger)
+                          controlTask: controlTask, modelWatchTask: modelWatchTask, callLog: callLog, logger: logger)
     }
 
     func end(reason: String) async {
@@ -119,6 +131,7 @@ final class ActiveCall: Sendable {
         await writerTask.value
         await controlTask.value
         await modelWatchTask.value
+        callLog?.end(reason: reason, counters: pipeline.counters, reconnects: modelLink.reconnects.load(ordering: .relaxed))
         logger.info("call ended", metadata: ["reason": .string(reason)])
     }
 

@@ -1,4 +1,5 @@
 import AudioPipeline
+import CallRecords
 import Atomics
 import Foundation
 import HummingbirdWebSocket
@@ -26,16 +27,20 @@ final class MediaStreamSession: Sendable {
     private let pending: PendingModelSessions
     private let registry: CallRegistry
     private let modelHealth: ModelHealthMonitor?
+    private let recorder: RecordWriter?
+    private let region: String
     private let logger: Logger
     private let parser: MediaStreamParser
 
     init(model: any RealtimeModel, fallback: (any RealtimeModel)?, pending: PendingModelSessions, registry: CallRegistry,
-         modelHealth: ModelHealthMonitor?, logger: Logger, maximumMessageBytes: Int) {
+         modelHealth: ModelHealthMonitor?, recorder: RecordWriter?, region: String, logger: Logger, maximumMessageBytes: Int) {
         self.model = model
         self.fallback = fallback
         self.pending = pending
         self.registry = registry
         self.modelHealth = modelHealth
+        self.recorder = recorder
+        self.region = region
         self.logger = logger
         self.parser = MediaStreamParser(maximumMessageBytes: maximumMessageBytes)
     }
@@ -77,8 +82,14 @@ final class MediaStreamSession: Sendable {
                     logger[metadataKey: "call"] = .string(start.callSid)
                     logger[metadataKey: "stream"] = .string(start.streamSid)
                     let preopened = await pending.take(callSid: start.customParameters["callSid"] ?? start.callSid)
+                    let callLog = recorder.map { recorder in
+                        CallLog(writer: recorder, call: CallRecord(
+                            callSid: start.callSid, streamSid: start.streamSid, tenant: start.customParameters["tenant"] ?? "",
+                            caller: start.customParameters["caller"] ?? "", region: region, provider: model.name,
+                            endpoint: model.endpoint, startedAt: Date()))
+                    }
                     call = try await ActiveCall.begin(start: start, model: model, fallback: fallback, preopened: preopened, outbound: outbound,
-                                                  modelHealth: modelHealth, logger: logger)
+                                                  modelHealth: modelHealth, callLog: callLog, logger: logger)
                     logger.info("call started", metadata: ["tenant": .string(start.customParameters["tenant"] ?? ""),
                                                            "modelPreopened": .stringConvertible(preopened != nil)])
                 case .media(let packet):

@@ -70,6 +70,9 @@ final class ModelLink: ModelAudioSink {
     func truncate(item: String, audioEndMs: Int) { session.withLock { $0?.truncate(item: item, audioEndMs: audioEndMs) } }
     func cancelResponse() { session.withLock { $0?.cancelResponse() } }
 
+    /// The call is ending: the model closing now is expected.
+    var isEnding: Bool { ending.load(ordering: .acquiring) }
+
     /// The model side closed. Unless the call is ending, reconnect; returns whether a session is up again.
     func modelClosed(reason: String) async -> Bool {
         guard !ending.load(ordering: .acquiring) else { return false }

@@ -1,9 +1,7 @@
 import AudioPipeline
 import Codecs
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import AsyncHTTPClient
 import HummingbirdWSClient
 import Logging
 import NIOCore
@@ -118,18 +116,17 @@ public struct TwilioCallSimulator: Sendable {
     }
 
     private func webhook(callSid: String) async throws -> (String, [String: String]) {
-        guard let url = URL(string: relayURL.hasSuffix("/") ? relayURL + "twiml" : relayURL + "/twiml") else {
-            throw SimulatorError(description: "bad relay URL \(relayURL)")
+        var request = HTTPClientRequest(url: relayURL.hasSuffix("/") ? relayURL + "twiml" : relayURL + "/twiml")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        let to = calledNumber.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        request.body = .bytes(ByteBuffer(string: "CallSid=\(callSid)&AccountSid=ACsimulated&From=%2B15555550100&To=\(to)&CallStatus=ringing"))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        guard response.status == .ok else {
+            throw SimulatorError(description: "webhook answered \(response.status.code)")
         }
-        var request = URLRequest(url: url)
-        request.httpMethod = "POST"
-        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
-        request.httpBody = Data("CallSid=\(callSid)&AccountSid=ACsimulated&From=%2B15555550100&To=\(calledNumber.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&CallStatus=ringing".utf8)
-        let (data, response) = try await URLSession.shared.data(for: request)
-        guard (response as? HTTPURLResponse)?.statusCode == 200 else {
-            throw SimulatorError(description: "webhook answered \((response as? HTTPURLResponse)?.statusCode ?? 0)")
-        }
-        let xml = String(decoding: data, as: UTF8.self)
+        let xml = String(buffer: body)
         guard let streamURL = Self.attribute("url", of: "Stream", in: xml) else {
             throw SimulatorError(description: "the TwiML has no <Stream url>")
         }

@@ -17,6 +17,7 @@ public struct OpenAIRealtimeModel: RealtimeModel {
     public var logger: Logger
 
     public var name: String { "openai" }
+    public var endpoint: String { url }
 
     public init(url: String = "wss://api.openai.com/v1/realtime?model=gpt-realtime", apiKey: String? = nil,
                 audioFormat: ModelAudioFormat = .pcm16(sampleRate: 24000), voice: String = "alloy",
