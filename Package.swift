@@ -24,6 +24,7 @@ let package = Package(
     products: [
         .library(name: "Codecs", targets: ["Codecs"]),
         .library(name: "AudioPipeline", targets: ["AudioPipeline"]),
+        .library(name: "CallRecords", targets: ["CallRecords"]),
         .library(name: "Server", targets: ["Server"]),
         .executable(name: "voice-relay", targets: ["VoiceRelay"]),
     ],
@@ -64,6 +65,7 @@ let package = Package(
             dependencies: [
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

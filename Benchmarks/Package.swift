@@ -14,6 +14,7 @@ let package = Package(
         .package(path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -66,6 +67,14 @@ let package = Package(
                 .product(name: "Codecs", package: relayPackage),
             ],
             path: "Sources/PipelineLoad"
+        ),
+        .executableTarget(
+            name: "StoreLoad",
+            dependencies: [
+                .product(name: "CallRecords", package: relayPackage),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/StoreLoad"
         ),
         .executableTarget(
             name: "JitterTraces",

@@ -24,8 +24,12 @@ cat > "$dir/ctl.sh" <<CTL
 # stop | start the test PostgreSQL server
 set -euo pipefail
 run() { if [ "\$(id -u)" = 0 ]; then runuser -u postgres -- "\$@"; else "\$@"; fi; }
-# The server must not inherit the caller's output: a test waiting for this script to exit
-# would otherwise wait for the server too.
+# The server must inherit nothing from the caller: not its output (a test waiting for this
+# script would wait for the server too), nor its sockets (a connection the test closes would
+# stay open, held by the server, and its peer would never see it end).
+for fd in \$(ls /proc/\$\$/fd); do
+  if [ "\$fd" -gt 2 ]; then eval "exec \$fd>&-" 2>/dev/null || true; fi
+done
 case "\$1" in
   stop) run "$bin/pg_ctl" -D "$dir/data" -m fast -w stop </dev/null >>"$dir/ctl.log" 2>&1 ;;
   start) run "$bin/pg_ctl" -D "$dir/data" -w -l "$dir/server.log" -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off" start </dev/null >>"$dir/ctl.log" 2>&1 ;;

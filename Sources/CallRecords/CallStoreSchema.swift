@@ -4,8 +4,8 @@ import Foundation
 /// CockroachDB and Neon all accept (`BIGINT`, `TEXT`, `DOUBLE PRECISION`, `BOOLEAN`,
 /// `INSERT ... ON CONFLICT ... DO UPDATE`). Times are Unix milliseconds.
 enum CallStoreSchema {
-    /// Each migration runs once, in order; every statement is also safe to run twice, so two
-    /// relays migrating one shared database at the same moment do no harm.
+    /// Each migration runs once, in order, in a transaction; every statement is also safe to run
+    /// twice, so a relay that finds a migration half-applied by another finishes it harmlessly.
     static let migrations: [(version: Int, statements: [String])] = [
         (1, [
             """

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOPosix
 import PostgresNIO
 
 /// PostgreSQL (and what speaks its protocol: Fly Postgres, Neon, CockroachDB) through
@@ -11,8 +12,12 @@ public final class PostgresCallStore: CallStore {
     private let runner: Task<Void, Never>
     private let logger: Logger
 
+    /// The pool runs on an event loop of its own: whatever the database does (refused
+    /// connections, reconnect storms, slow queries) stays off the loops that carry calls.
+    private let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
     public init(url: String, logger: Logger) throws {
-        client = PostgresClient(configuration: try Self.configuration(url: url), backgroundLogger: logger)
+        client = PostgresClient(configuration: try Self.configuration(url: url), eventLoopGroup: eventLoopGroup, backgroundLogger: logger)
         let client = self.client
         runner = Task { await client.run() }
         self.logger = logger
@@ -41,7 +46,23 @@ public final class PostgresCallStore: CallStore {
         return configuration
     }
 
+    /// Two relays starting at once may both create the same table; PostgreSQL then fails one of
+    /// them (a catalog unique violation, even with `IF NOT EXISTS`). The loser tries again and
+    /// finds the work done.
     public func migrate() async throws {
+        for attempt in 1...3 {
+            do {
+                return try await migrateOnce()
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" && attempt < 3 {
+                try await Task.sleep(for: .milliseconds(100 * attempt))
+            } catch let error as PostgresTransactionError where attempt < 3 {
+                guard let cause = error.closureError as? PSQLError, cause.serverInfo?[.sqlState] == "23505" else { throw error }
+                try await Task.sleep(for: .milliseconds(100 * attempt))
+            }
+        }
+    }
+
+    private func migrateOnce() async throws {
         try await client.query(PostgresQuery(unsafeSQL: CallStoreSchema.createMigrationsTable), logger: logger)
         let rows = try await client.query("SELECT COALESCE(MAX(version), 0)::BIGINT FROM voice_relay_migrations", logger: logger)
         var applied = 0
@@ -154,6 +175,7 @@ public final class PostgresCallStore: CallStore {
     public func close() async {
         runner.cancel()
         await runner.value
+        try? await eventLoopGroup.shutdownGracefully()
     }
 
     static func call(_ cells: PostgresRandomAccessRow) throws -> CallRecord {
