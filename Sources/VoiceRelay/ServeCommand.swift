@@ -39,6 +39,8 @@ struct ServeCommand: AsyncParsableCommand {
     var dataDirectory: String = ProcessInfo.processInfo.environment["DATA_DIR"] ?? "data"
     @Option(name: .customLong("caller-numbers"), help: "Caller numbers in call records: hashed, plain or omit (env CALLER_NUMBERS; the hash salt is CALLER_HASH_SALT).")
     var callerNumbers: String = ProcessInfo.processInfo.environment["CALLER_NUMBERS"] ?? "hashed"
+    @Option(name: .customLong("log-format"), help: "json (one object per line, the default) or text (env LOG_FORMAT).")
+    var logFormat: String = ProcessInfo.processInfo.environment["LOG_FORMAT"] ?? "json"
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (env LOG_LEVEL).")
     var logLevel: String = ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info"
 
@@ -46,10 +48,14 @@ struct ServeCommand: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: logLevel) else { throw CommandFailure("unknown log level '\(logLevel)'") }
         guard modelAudio == "pcm16" || modelAudio == "pcmu" else { throw CommandFailure("--model-audio must be pcm16 or pcmu") }
         let format: ModelAudioFormat = modelAudio == "pcmu" ? .muLaw : .pcm16(sampleRate: 24000)
-        var logger = Logger(label: "voice-relay")
-        logger.logLevel = level
+        guard logFormat == "json" || logFormat == "text" else { throw CommandFailure("--log-format must be json or text") }
         let environment = ProcessInfo.processInfo.environment
         let region = environment["FLY_REGION"] ?? environment["AI_REGION_HINT"] ?? "local"
+        if logFormat == "json" {
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level, metadata: ["region": .string(region)]) }
+        }
+        var logger = Logger(label: "voice-relay")
+        logger.logLevel = level
         let plan: RegionPlan
         do {
             plan = try regions.map(RegionPlan.load(path:)) ?? RegionPlan()

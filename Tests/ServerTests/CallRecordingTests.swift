@@ -55,6 +55,19 @@ struct ScratchRecorder {
             // The local agent waits 500 ms of silence before it answers.
             let latency = try #require(detail.call.voiceToVoiceP50Ms)
             #expect(latency >= 450 && latency < 800, "voice-to-voice \(latency) ms")
+
+            // The same call in the metrics, with region and provider labels and no call id.
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            let labels = #"region="fra",provider="local""#
+            #expect(metrics.contains(#"voice_relay_calls_total{\#(labels),outcome="completed"} 1"#))
+            #expect(metrics.contains("voice_relay_active_calls{\(labels)} 0"))
+            #expect(metrics.contains("voice_relay_caller_frames_received_total{\(labels)} \(script.count)"))
+            #expect(metrics.contains("voice_relay_caller_frames_sent_total{\(labels)} \(received.media.count)"))
+            #expect(metrics.contains("voice_relay_voice_to_voice_seconds_count{\(labels)} 1"))
+            #expect(metrics.contains("voice_relay_relay_inbound_latency_seconds_count{\(labels)} \(script.count / 10)"))
+            #expect(metrics.contains("voice_relay_relay_outbound_latency_seconds_count{\(labels)} 1"))
+            #expect(metrics.contains("voice_relay_store_queue_depth_records{\(labels)} 0"))
+            #expect(!metrics.contains("CA1"))
         }
     }
 

@@ -118,6 +118,10 @@ import Glibc
             let upgrade = try await RawHTTP.exchange(port: client.port!, RawHTTP.upgrade("/media-stream/iad"))
             #expect(upgrade.status == 503)
             #expect(upgrade.header("fly-replay") == "region=fra;state=model-down")
+
+            // Both replays (webhook and stream) are counted by reason; the refusal is not a replay.
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains(#"voice_relay_fly_replays_total{region="iad",provider="openai",reason="model-down"} 2"#))
         }
     }
 

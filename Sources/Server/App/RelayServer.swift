@@ -22,13 +22,15 @@ public struct RelayServer: Sendable {
     public let peers: PeerHealth?
     /// Where call records go; nil runs without records.
     public let recorder: RecordWriter?
+    public let metrics: RelayMetrics
     public let logger: Logger
 
     /// `modelMonitor`, when given, gates calls and `/healthz` on the model answering (it probes
     /// only while ``run()`` runs it); `peers` tells replays which regions are up.
     public init(configuration: RelayConfiguration, model: any RealtimeModel, fallbackModel: (any RealtimeModel)? = nil,
                 plan: RegionPlan = RegionPlan(), modelMonitor: ModelHealthMonitor? = nil, peers: PeerHealth? = nil,
-                recorder: RecordWriter? = nil, logger: Logger = Logger(label: "voice-relay")) {
+                recorder: RecordWriter? = nil, metrics: RelayMetrics? = nil, logger: Logger = Logger(label: "voice-relay")) {
+        self.metrics = metrics ?? RelayMetrics(region: configuration.region, provider: model.name)
         self.configuration = configuration
         self.model = model
         self.fallbackModel = fallbackModel
@@ -59,7 +61,7 @@ public struct RelayServer: Sendable {
         let signature = configuration.twilioAuthToken.map(TwilioSignature.init(authToken:))
         let pending = PendingModelSessions(health: health.model)
         let session = MediaStreamSession(model: model, fallback: fallbackModel, pending: pending, registry: health.registry,
-                                         modelHealth: health.model, recorder: recorder, region: configuration.region, logger: logger,
+                                         modelHealth: health.model, recorder: recorder, metrics: metrics, region: configuration.region, logger: logger,
                                          maximumMessageBytes: configuration.maximumMessageBytes)
         let model = self.model
         let plan = self.plan
@@ -67,6 +69,8 @@ public struct RelayServer: Sendable {
         let router = RegionRouter(region: configuration.region, plan: plan)
         let peers = self.peers
         let logger = self.logger
+        let metrics = self.metrics
+        let recorder = self.recorder
         let decide = { @Sendable (request: RegionRouter.Request) -> RegionRouter.Decision in
             router.decide(request, status: health.status, peerHealth: { peers?.isHealthy($0) })
         }
@@ -89,7 +93,7 @@ public struct RelayServer: Sendable {
                 let allowed = plan.allowedRegions(calledNumber: form["To"], accountSid: form["AccountSid"])
                 let decision = decide(.init(allowedRegions: allowed, alreadyReplayed: FlyReplay.wasReplayed(request.headers)))
                 guard decision == .accept else {
-                    let refusal = Self.refusal(for: decision, what: "webhook", callSid: callSid, logger: context.logger)
+                    let refusal = Self.refusal(for: decision, what: "webhook", callSid: callSid, metrics: metrics, logger: context.logger)
                     return Response(status: refusal.status, headers: refusal.headerFields, body: .init(byteBuffer: ByteBuffer(string: refusal.body)))
                 }
                 if !callSid.isEmpty {
@@ -115,7 +119,7 @@ public struct RelayServer: Sendable {
                 return UpgradeRefusal(status: .forbidden, headerFields: [:], body: "invalid Twilio signature\n")
             }
             let decision = decide(Self.streamRequest(head))
-            return decision == .accept ? nil : Self.refusal(for: decision, what: "media stream", callSid: nil, logger: logger)
+            return decision == .accept ? nil : Self.refusal(for: decision, what: "media stream", callSid: nil, metrics: metrics, logger: logger)
         }
         for path in ["/media-stream", "/media-stream/{home}", "/media-stream/{home}/{allowed}"] {
             // A plain GET, not a WebSocket upgrade.
@@ -126,6 +130,11 @@ public struct RelayServer: Sendable {
         }
         if let store = recorder?.store {
             CallRecordsAPI(store: store, adminToken: configuration.adminToken).register(on: routes)
+        }
+        routes.get("/metrics") { _, _ -> Response in
+            let store = recorder.map { ($0.statistics.queueDepth, $0.outbox.count) }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: metrics.render(store: store))))
         }
         routes.get("/healthz") { _, _ -> Response in
             let status = health.status
@@ -170,13 +179,15 @@ public struct RelayServer: Sendable {
 
     /// A request this instance does not take: replayed with `fly-replay` (Fly drops our status and
     /// body and re-sends the request), or refused with a clean 503.
-    static func refusal(for decision: RegionRouter.Decision, what: String, callSid: String?, logger: Logger) -> UpgradeRefusal {
+    static func refusal(for decision: RegionRouter.Decision, what: String, callSid: String?, metrics: RelayMetrics,
+                        logger: Logger) -> UpgradeRefusal {
         var metadata: Logger.Metadata = ["request": .string(what)]
         if let callSid { metadata["callSid"] = .string(callSid) }
         switch decision {
         case .replay(let region, let reason):
             metadata["target"] = .string(region)
             metadata["reason"] = .string(reason)
+            metrics.replayed(reason: reason)
             logger.info("replaying to another region", metadata: metadata)
             return UpgradeRefusal(status: .serviceUnavailable, headerFields: [FlyReplay.replayHeader: FlyReplay.value(region: region, reason: reason)],
                                   body: "replayed to \(region): \(reason)\n")

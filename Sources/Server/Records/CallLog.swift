@@ -3,9 +3,10 @@ import CallRecords
 import Foundation
 import Synchronization
 
-/// Turns one call's moments into call records for the ``RecordWriter``: the call when it starts
-/// and, complete, when it ends; each turn when it closes; notable events as they happen.
-/// Every method only takes a short lock and queues a record: nothing here waits on a database.
+/// Turns one call's moments into call records for the ``RecordWriter`` (the call when it starts
+/// and, complete, when it ends; each turn when it closes; notable events as they happen) and
+/// into the latency and frame metrics. Every method only takes a short lock and queues a record
+/// or observes a metric: nothing here waits on a database.
 final class CallLog: Sendable {
     private struct OpenTurn {
         var record: TurnRecord
@@ -41,13 +42,15 @@ final class CallLog: Sendable {
         }
     }
 
-    private let writer: RecordWriter
+    private let writer: RecordWriter?
+    private let metrics: RelayMetrics?
     private let state: Mutex<State>
 
-    init(writer: RecordWriter, call: CallRecord) {
+    init(writer: RecordWriter?, metrics: RelayMetrics?, call: CallRecord) {
         self.writer = writer
+        self.metrics = metrics
         self.state = Mutex(State(call: call))
-        writer.submit(.call(call))
+        writer?.submit(.call(call))
     }
 
     func callerStartedSpeaking() {
@@ -62,7 +65,7 @@ final class CallLog: Sendable {
             state.awaitingAnswerSince = nil
             return closed
         }
-        for turn in closed { writer.submit(.turn(turn)) }
+        for turn in closed { writer?.submit(.turn(turn)) }
     }
 
     /// The VAD decided the caller stopped; it decides `decisionDelay` (its hangover) after the
@@ -72,16 +75,18 @@ final class CallLog: Sendable {
             state.awaitingAnswerSince = .now - decisionDelay
             return state.close(.caller, at: Date().addingTimeInterval(-Double(decisionDelay / .milliseconds(1)) / 1000))
         }
-        if let turn { writer.submit(.turn(turn)) }
+        if let turn { writer?.submit(.turn(turn)) }
     }
 
     /// A frame of agent audio went to the caller (the per-frame path: a lock and a counter).
     func agentAudioSent(item: UInt32) {
+        var answered: Duration?
         let closed = state.withLock { state -> TurnRecord? in
             if let since = state.awaitingAnswerSince {
                 let elapsed = ContinuousClock.now - since
                 state.voiceToVoiceMs.append(Double(elapsed / .microseconds(1)) / 1000)
                 state.awaitingAnswerSince = nil
+                answered = elapsed
             }
             if state.agentTurn?.item == item {
                 state.agentTurn?.framesSent += 1
@@ -94,7 +99,8 @@ final class CallLog: Sendable {
             state.nextTurn += 1
             return previous
         }
-        if let closed { writer.submit(.turn(closed)) }
+        if let closed { writer?.submit(.turn(closed)) }
+        if let answered { metrics?.voiceToVoice.record(answered) }
     }
 
     /// The caller spoke over the agent: its turn ends (or, if the caller's speech already closed
@@ -114,7 +120,7 @@ final class CallLog: Sendable {
             state.lastClosed[.agent] = cut
             return cut
         }
-        if let turn { writer.submit(.turn(turn)) }
+        if let turn { writer?.submit(.turn(turn)) }
         event("barge-in", "item \(item), heard \(playedMs) ms")
     }
 
@@ -138,7 +144,7 @@ final class CallLog: Sendable {
                 return last
             }
         }
-        if let updated { writer.submit(.turn(updated)) }
+        if let updated { writer?.submit(.turn(updated)) }
     }
 
     func event(_ kind: String, _ detail: String) {
@@ -146,11 +152,12 @@ final class CallLog: Sendable {
             defer { state.nextEvent += 1 }
             return CallEvent(callSid: state.call.callSid, sequence: state.nextEvent, at: Date(), kind: kind, detail: detail)
         }
-        writer.submit(.event(event))
+        writer?.submit(.event(event))
     }
 
     /// The call is over: open turns close, and the complete call record is written.
     func end(reason: String, counters: CallPipeline<MuLawDecoder>.Counters, reconnects: Int) {
+        defer { state.withLock { $0.call }.recordMetrics(into: metrics) }
         let now = Date()
         let (turns, call) = state.withLock { state -> ([TurnRecord], CallRecord) in
             let turns = [state.close(.caller, at: now), state.close(.agent, at: now)].compactMap { $0 }
@@ -166,12 +173,25 @@ final class CallLog: Sendable {
             state.call.voiceToVoiceP95Ms = Self.percentile(sorted, 0.95)
             return (turns, state.call)
         }
-        for turn in turns { writer.submit(.turn(turn)) }
-        writer.submit(.call(call))
+        for turn in turns { writer?.submit(.turn(turn)) }
+        writer?.submit(.call(call))
     }
 
     static func percentile(_ sorted: [Double], _ fraction: Double) -> Double? {
         guard !sorted.isEmpty else { return nil }
         return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * fraction).rounded()))]
+    }
+}
+
+extension CallRecord {
+    /// A finished call's totals, added to the metrics once.
+    func recordMetrics(into metrics: RelayMetrics?) {
+        guard let metrics else { return }
+        metrics.framesIn.increment(by: Int64(framesIn))
+        metrics.framesOut.increment(by: Int64(framesOut))
+        metrics.framesLost.increment(by: Int64(framesLost))
+        metrics.framesConcealed.increment(by: Int64(framesConcealed))
+        metrics.modelReconnects.increment(by: Int64(reconnects))
+        if let endedAt { metrics.callDuration.record(.milliseconds(Int64(endedAt.timeIntervalSince(startedAt) * 1000))) }
     }
 }

@@ -18,12 +18,12 @@ final class ActiveCall: Sendable {
     private let writerTask: Task<Void, Never>
     private let controlTask: Task<Void, Never>
     private let modelWatchTask: Task<Void, Never>
-    private let callLog: CallLog?
+    private let callLog: CallLog
     private let logger: Logger
 
     private init(streamSid: [UInt8], pipeline: CallPipeline<MuLawDecoder>, modelLink: ModelLink,
                  modelBridge: ModelBridge, callerBridge: CallerBridge, writerTask: Task<Void, Never>,
-                 controlTask: Task<Void, Never>, modelWatchTask: Task<Void, Never>, callLog: CallLog?, logger: Logger) {
+                 controlTask: Task<Void, Never>, modelWatchTask: Task<Void, Never>, callLog: CallLog, logger: Logger) {
         self.streamSid = streamSid
         self.pipeline = pipeline
         self.modelLink = modelLink
@@ -38,14 +38,14 @@ final class ActiveCall: Sendable {
 
     static func begin(start: MediaStreamStart, model: any RealtimeModel, fallback: (any RealtimeModel)?,
                       preopened: PendingModelSessions.Opened?,
-                      outbound: WebSocketOutboundWriter, modelHealth: ModelHealthMonitor?, callLog: CallLog?,
-                      logger: Logger) async throws -> ActiveCall {
+                      outbound: WebSocketOutboundWriter, modelHealth: ModelHealthMonitor?, callLog: CallLog,
+                      metrics: RelayMetrics?, logger: Logger) async throws -> ActiveCall {
         guard let writer = try? MediaStreamWriter(streamSid: start.streamSid) else {
             throw MediaStreamSession.Closure(code: .policyViolation, reason: "streamSid is not alphanumeric")
         }
         let pipeline = CallPipeline<MuLawDecoder>(configuration: .init(modelFormat: model.audioFormat)) { MuLawDecoder() }
         let modelBridge = ModelBridge(producer: pipeline.makeModelAudioProducer(), pipeline: pipeline)
-        let modelLink = ModelLink(model: model, fallback: fallback, bridge: modelBridge, health: modelHealth, logger: logger)
+        let modelLink = ModelLink(model: model, fallback: fallback, bridge: modelBridge, health: modelHealth, metrics: metrics, logger: logger)
         if let preopened {
             modelLink.adopt(preopened)
         } else {
@@ -61,7 +61,10 @@ final class ActiveCall: Sendable {
         let writerTask = Task {
             var writer = writer
             await callerBridge.drain { media in
-                callLog?.agentAudioSent(item: media.frame.item)
+                callLog.agentAudioSent(item: media.frame.item)
+                if let arrival = modelBridge.takeFirstAudioArrival(item: media.frame.item) {
+                    metrics?.outboundLatency.record(.nanoseconds(Int64(MonotonicClock.nowNs() &- arrival)))
+                }
                 do {
                     let message = withUnsafeBytes(of: media.frame.payload) { payload in writer.media(payload) { ByteBuffer(bytes: $0) } }
                     try await Self.write(message, to: outbound)
@@ -78,24 +81,29 @@ final class ActiveCall: Sendable {
         let controlWriter = writer
         let controlTask = Task {
             var writer = controlWriter
+            var speechStartedNs: UInt64?
             for await event in pipeline.events {
                 switch event {
-                case .speechStarted:
+                case .speechStarted(let atNs):
+                    speechStartedNs = atNs
                     // The caller talks: stop playback if any is going (the flush reports what was heard).
                     pipeline.requestFlush()
-                    callLog?.callerStartedSpeaking()
+                    callLog.callerStartedSpeaking()
                 case .flushed(let item, let playedMs, _):
                     try? await Self.write(writer.clear { ByteBuffer(bytes: $0) }, to: outbound)
+                    if let onset = speechStartedNs {
+                        metrics?.bargeInReaction.record(.nanoseconds(Int64(MonotonicClock.nowNs() &- onset)))
+                    }
                     modelBridge.discardResponse()
                     modelLink.cancelResponse()
                     if let name = modelBridge.itemName(for: item) {
                         modelLink.truncate(item: name, audioEndMs: Int(playedMs))
                     }
                     logger.info("barge-in", metadata: ["item": .stringConvertible(item), "playedMs": .stringConvertible(playedMs)])
-                    callLog?.bargeIn(item: item, playedMs: Int(playedMs))
+                    callLog.bargeIn(item: item, playedMs: Int(playedMs))
                 case .speechEnded:
                     // The pipeline's VAD runs with the default hangover, on 20 ms frames.
-                    callLog?.callerStoppedSpeaking(decisionDelay: VoiceActivityDetector.Configuration().hangover + .milliseconds(20))
+                    callLog.callerStoppedSpeaking(decisionDelay: VoiceActivityDetector.Configuration().hangover + .milliseconds(20))
                 }
             }
         }
@@ -104,15 +112,15 @@ final class ActiveCall: Sendable {
                 switch event {
                 case .closed(let reason):
                     guard !modelLink.isEnding else { break }
-                    callLog?.event("model-dropped", reason)
+                    callLog.event("model-dropped", reason)
                     let reconnected = await modelLink.modelClosed(reason: reason)
-                    if !modelLink.isEnding { callLog?.event(reconnected ? "model-reconnected" : "model-unreachable", "") }
+                    if !modelLink.isEnding { callLog.event(reconnected ? "model-reconnected" : "model-unreachable", "") }
                 case .error(let message):
                     logger.warning("model error", metadata: ["message": .string(message)])
-                    callLog?.event("model-error", message)
+                    callLog.event("model-error", message)
                 case .transcript(let speaker, let text):
                     logger.debug("transcript", metadata: ["speaker": .string(speaker.rawValue), "text": .string(text)])
-                    callLog?.transcript(speaker == .caller ? .caller : .agent, text)
+                    callLog.transcript(speaker == .caller ? .caller : .agent, text)
                 case .speechStarted, .responseDone:
                     break
                 }
@@ -131,7 +139,7 @@ final class ActiveCall: Sendable {
         await writerTask.value
         await controlTask.value
         await modelWatchTask.value
-        callLog?.end(reason: reason, counters: pipeline.counters, reconnects: modelLink.reconnects.load(ordering: .relaxed))
+        callLog.end(reason: reason, counters: pipeline.counters, reconnects: modelLink.reconnects.load(ordering: .relaxed))
         logger.info("call ended", metadata: ["reason": .string(reason)])
     }
 

@@ -28,12 +28,15 @@ final class MediaStreamSession: Sendable {
     private let registry: CallRegistry
     private let modelHealth: ModelHealthMonitor?
     private let recorder: RecordWriter?
+    private let metrics: RelayMetrics?
     private let region: String
     private let logger: Logger
     private let parser: MediaStreamParser
 
     init(model: any RealtimeModel, fallback: (any RealtimeModel)?, pending: PendingModelSessions, registry: CallRegistry,
-         modelHealth: ModelHealthMonitor?, recorder: RecordWriter?, region: String, logger: Logger, maximumMessageBytes: Int) {
+         modelHealth: ModelHealthMonitor?, recorder: RecordWriter?, metrics: RelayMetrics?, region: String, logger: Logger,
+         maximumMessageBytes: Int) {
+        self.metrics = metrics
         self.model = model
         self.fallback = fallback
         self.pending = pending
@@ -53,9 +56,18 @@ final class MediaStreamSession: Sendable {
         let registration = CallRegistry.Entry { reason in try? await outbound.close(.goingAway, reason: reason) }
         registry.add(registration)
         defer { registry.remove(registration) }
+        let metrics = self.metrics
+        var framesDelivered = 0
+        func finish(reason: String, outcome: String) async {
+            guard let call else { return }
+            await call.end(reason: reason)
+            metrics?.activeCalls.decrement()
+            metrics?.callEnded(outcome: outcome)
+        }
         do {
             var payload = [UInt8](repeating: 0, count: 512)
             for try await frame in inbound {
+                let receivedNs = MonotonicClock.nowNs()
                 guard frame.fin else { throw Closure(code: .unacceptableData, reason: "fragmented messages are not supported") }
                 guard frame.opcode == .text else { throw Closure(code: .unacceptableData, reason: "binary frames are not part of Media Streams") }
                 let message: MediaStreamMessage
@@ -82,14 +94,13 @@ final class MediaStreamSession: Sendable {
                     logger[metadataKey: "call"] = .string(start.callSid)
                     logger[metadataKey: "stream"] = .string(start.streamSid)
                     let preopened = await pending.take(callSid: start.customParameters["callSid"] ?? start.callSid)
-                    let callLog = recorder.map { recorder in
-                        CallLog(writer: recorder, call: CallRecord(
-                            callSid: start.callSid, streamSid: start.streamSid, tenant: start.customParameters["tenant"] ?? "",
-                            caller: start.customParameters["caller"] ?? "", region: region, provider: model.name,
-                            endpoint: model.endpoint, startedAt: Date()))
-                    }
+                    let callLog = CallLog(writer: recorder, metrics: metrics, call: CallRecord(
+                        callSid: start.callSid, streamSid: start.streamSid, tenant: start.customParameters["tenant"] ?? "",
+                        caller: start.customParameters["caller"] ?? "", region: region, provider: model.name,
+                        endpoint: model.endpoint, startedAt: Date()))
                     call = try await ActiveCall.begin(start: start, model: model, fallback: fallback, preopened: preopened, outbound: outbound,
-                                                  modelHealth: modelHealth, callLog: callLog, logger: logger)
+                                                  modelHealth: modelHealth, callLog: callLog, metrics: metrics, logger: logger)
+                    metrics?.activeCalls.increment()
                     logger.info("call started", metadata: ["tenant": .string(start.customParameters["tenant"] ?? ""),
                                                            "modelPreopened": .stringConvertible(preopened != nil)])
                 case .media(let packet):
@@ -101,27 +112,34 @@ final class MediaStreamSession: Sendable {
                     var audio = InlineArray<160, UInt8>(repeating: 0xFF)
                     for index in 0..<160 { audio[index] = payload[index] }
                     call.pipeline.deliver(MuLawFrame(sequence: packet.chunk, payload: audio), sequence: packet.chunk,
-                                          arrivalNs: MonotonicClock.nowNs())
+                                          arrivalNs: receivedNs)
+                    // Parse, decode, resample, VAD and the hand-off to the model socket, inline here.
+                    framesDelivered += 1
+                    if framesDelivered % 10 == 0 {
+                        metrics?.inboundLatency.record(.nanoseconds(Int64(MonotonicClock.nowNs() &- receivedNs)))
+                    }
                 case .mark(let name):
                     if let mark = MarkName.parse(name) { call?.pipeline.markEchoed(item: mark.item, offsetMs: mark.offsetMs) }
                 case .dtmf(let digit):
                     logger.info("dtmf", metadata: ["digit": .string(digit)])
                 case .stop:
                     logger.info("call stopped by Twilio")
-                    await call?.end(reason: "twilio stop")
+                    await finish(reason: "twilio stop", outcome: "completed")
                     return
                 case .unknown(let event):
                     logger.notice("ignoring unknown Media Streams event", metadata: ["event": .string(event)])
                 }
             }
-            await call?.end(reason: registration.endReason ?? "websocket closed")
+            await finish(reason: registration.endReason ?? "websocket closed",
+                         outcome: registration.endReason == nil ? "caller-disconnected" : "drained")
         } catch let closure as Closure {
             logger.warning("closing media stream", metadata: ["reason": .string(closure.reason)])
-            await call?.end(reason: closure.reason)
+            if call == nil, closure.code == .unexpectedServerError { metrics?.callEnded(outcome: "model-unavailable") }
+            await finish(reason: closure.reason, outcome: "protocol-error")
             try? await outbound.close(closure.code, reason: closure.reason)
         } catch {
             logger.warning("media stream failed", metadata: ["error": .string("\(error)")])
-            await call?.end(reason: registration.endReason ?? "\(error)")
+            await finish(reason: registration.endReason ?? "\(error)", outcome: registration.endReason == nil ? "failed" : "drained")
         }
     }
 }

@@ -15,6 +15,8 @@ final class ModelBridge: RealtimeModelDelegate {
         var names: [UInt32: String] = [:]
         /// The item cut off by a barge-in: its late audio is dropped.
         var discarding: String?
+        /// When the current item's first audio arrived, until its first frame reaches the caller.
+        var firstAudioNs: UInt64?
     }
 
     private let state: Mutex<State>
@@ -53,6 +55,7 @@ final class ModelBridge: RealtimeModelDelegate {
                 state.currentName = item
                 state.names[state.currentID] = item
                 state.names[state.currentID &- 8] = nil
+                state.firstAudioNs = MonotonicClock.nowNs()
             }
             state.producer.append(audio, item: state.currentID)
         }
@@ -75,6 +78,15 @@ final class ModelBridge: RealtimeModelDelegate {
         state.withLock { state in
             state.discarding = state.currentName
             state.producer.discardPartial()
+        }
+    }
+
+    /// When the current response's first audio arrived, once per response (for the outbound latency).
+    func takeFirstAudioArrival(item id: UInt32) -> UInt64? {
+        state.withLock { state in
+            guard state.currentID == id, let arrival = state.firstAudioNs else { return nil }
+            state.firstAudioNs = nil
+            return arrival
         }
     }
 

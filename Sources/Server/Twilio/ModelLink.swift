@@ -12,6 +12,7 @@ final class ModelLink: ModelAudioSink {
     private let fallback: (any RealtimeModel)?
     private let bridge: ModelBridge
     private let health: ModelHealthMonitor?
+    private let metrics: RelayMetrics?
     private let logger: Logger
     private let session = Mutex<(any RealtimeModelSession)?>(nil)
     private let ending = ManagedAtomic<Bool>(false)
@@ -21,7 +22,9 @@ final class ModelLink: ModelAudioSink {
 
     static let backoff: [Duration] = [.milliseconds(100), .milliseconds(400), .milliseconds(1600)]
 
-    init(model: any RealtimeModel, fallback: (any RealtimeModel)?, bridge: ModelBridge, health: ModelHealthMonitor?, logger: Logger) {
+    init(model: any RealtimeModel, fallback: (any RealtimeModel)?, bridge: ModelBridge, health: ModelHealthMonitor?,
+         metrics: RelayMetrics?, logger: Logger) {
+        self.metrics = metrics
         self.model = model
         self.fallback = fallback
         self.bridge = bridge
@@ -42,6 +45,7 @@ final class ModelLink: ModelAudioSink {
 
     private func connect(to model: any RealtimeModel) async throws {
         let opened: any RealtimeModelSession
+        let started = ContinuousClock.now
         do {
             opened = try await model.connect(delegate: bridge)
         } catch {
@@ -49,6 +53,7 @@ final class ModelLink: ModelAudioSink {
             throw error
         }
         health?.callConnected(true)
+        metrics?.modelConnect.record(ContinuousClock.now - started)
         session.withLock { $0 = opened }
     }
 
