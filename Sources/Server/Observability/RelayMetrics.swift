@@ -66,21 +66,21 @@ public final class RelayMetrics: Sendable {
     }
 
     /// A call ended with `outcome` (`completed`, `model-unavailable`, `drained`, `protocol-error`, ...).
-    func callEnded(outcome: String) {
+    public func callEnded(outcome: String) {
         registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "voice_relay", metricName: "calls", unitName: "total",
                                                               helpText: "Calls by how they ended."),
                              labels: labels + [("outcome", outcome)]).increment()
     }
 
     /// A request handed to another region (`reason`: model-down, draining, capacity, tenant-pinned, home-region).
-    func replayed(reason: String) {
+    public func replayed(reason: String) {
         registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "voice_relay", metricName: "fly_replays", unitName: "total",
                                                               helpText: "Requests handed to another region with fly-replay, by reason."),
                              labels: labels + [("reason", reason)]).increment()
     }
 
     /// The exposition text, with the store gauges read now.
-    func render(store: (queueDepth: Int, outbox: Int)?) -> [UInt8] {
+    public func render(store: (queueDepth: Int, outbox: Int)?) -> [UInt8] {
         if let store {
             storeQueueDepth.set(Double(store.queueDepth))
             storeOutbox.set(Double(store.outbox))
