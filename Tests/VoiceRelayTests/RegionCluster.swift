@@ -173,11 +173,13 @@ final class RegionCluster {
     }
 
     func writeVoice(seconds: Double, name: String) throws -> String {
-        let rate = 8000
-        let quiet = [Int16](repeating: 0, count: rate / 2)
-        let samples = quiet + ConvertCommandTests.voice(rate: rate, seconds: seconds) + quiet
-        let path = scratch.path(name)
-        try ConvertCommandTests.writeWAV(samples, rate: rate, to: path)
+        try Self.writeVoice(seconds: seconds, to: scratch.path(name))
+    }
+
+    /// Half a second of quiet, `seconds` of a voice-like signal, half a second of quiet (8 kHz WAV).
+    static func writeVoice(seconds: Double, to path: String) throws -> String {
+        let quiet = [Int16](repeating: 0, count: 4000)
+        try ConvertCommandTests.writeWAV(quiet + ConvertCommandTests.voice(rate: 8000, seconds: seconds) + quiet, rate: 8000, to: path)
         return path
     }
 }

@@ -131,6 +131,25 @@ public struct RelayServer: Sendable {
         if let store = recorder?.store {
             CallRecordsAPI(store: store, adminToken: configuration.adminToken).register(on: routes)
         }
+        let region = configuration.region
+        StatusPage(snapshot: {
+            let exposition = String(decoding: metrics.render(store: recorder.map { ($0.statistics.queueDepth, $0.outbox.count) }), as: UTF8.self)
+            let status = health.status
+            let recent = (try? await recorder?.store.calls(since: nil, limit: 10)) ?? []
+            return StatusSnapshot(
+                region: region, model: model.name, canTakeCalls: status.canTakeCalls, reason: status.reason,
+                activeCalls: health.registry.count, capacity: configuration.maximumCalls,
+                peers: router.plan.failover(for: region).map { StatusSnapshot.Peer(region: $0, healthy: peers?.isHealthy($0)) },
+                callsByOutcome: StatusSnapshot.outcomes(in: exposition),
+                histograms: ["voiceToVoice": StatusSnapshot.buckets(of: "voice_relay_voice_to_voice_seconds", in: exposition),
+                             "bargeIn": StatusSnapshot.buckets(of: "voice_relay_barge_in_reaction_seconds", in: exposition),
+                             "inbound": StatusSnapshot.buckets(of: "voice_relay_relay_inbound_latency_seconds", in: exposition)],
+                recentCalls: recent.map { call in
+                    StatusSnapshot.RecentCall(callSid: call.callSid, tenant: call.tenant, region: call.region, startedAt: call.startedAt,
+                                              seconds: call.endedAt.map { $0.timeIntervalSince(call.startedAt) }, endReason: call.endReason,
+                                              voiceToVoiceMs: call.voiceToVoiceP50Ms)
+                })
+        }).register(on: routes)
         routes.get("/metrics") { _, _ -> Response in
             let store = recorder.map { ($0.statistics.queueDepth, $0.outbox.count) }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

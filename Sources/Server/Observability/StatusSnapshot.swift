@@ -1,0 +1,57 @@
+import CallRecords
+import Foundation
+
+/// What the status page shows, sent to it once a second as one JSON object.
+struct StatusSnapshot: Encodable {
+    struct Peer: Encodable {
+        var region: String
+        var healthy: Bool?
+    }
+    struct Bucket: Encodable {
+        var le: String
+        var count: Double
+    }
+    struct RecentCall: Encodable {
+        var callSid: String
+        var tenant: String
+        var region: String
+        var startedAt: Date
+        var seconds: Double?
+        var endReason: String?
+        var voiceToVoiceMs: Double?
+    }
+
+    var region: String
+    var model: String
+    var canTakeCalls: Bool
+    var reason: String?
+    var activeCalls: Int
+    var capacity: Int
+    var peers: [Peer]
+    var callsByOutcome: [String: Double]
+    var histograms: [String: [Bucket]]
+    var recentCalls: [RecentCall]
+
+    /// Cumulative bucket counts of `family` (summed over label sets), from the exposition text.
+    static func buckets(of family: String, in exposition: String) -> [Bucket] {
+        var totals: [(le: String, count: Double)] = []
+        for line in exposition.split(separator: "\n") where line.hasPrefix(family + "_bucket{") {
+            guard let leStart = line.range(of: "le=\""), let leEnd = line[leStart.upperBound...].firstIndex(of: "\""),
+                  let count = Double(line.split(separator: " ").last ?? "") else { continue }
+            let le = String(line[leStart.upperBound..<leEnd])
+            if let index = totals.firstIndex(where: { $0.le == le }) { totals[index].count += count } else { totals.append((le, count)) }
+        }
+        return totals.map { Bucket(le: $0.le, count: $0.count) }
+    }
+
+    /// `voice_relay_calls_total` by its `outcome` label.
+    static func outcomes(in exposition: String) -> [String: Double] {
+        var outcomes: [String: Double] = [:]
+        for line in exposition.split(separator: "\n") where line.hasPrefix("voice_relay_calls_total{") {
+            guard let start = line.range(of: "outcome=\""), let end = line[start.upperBound...].firstIndex(of: "\""),
+                  let count = Double(line.split(separator: " ").last ?? "") else { continue }
+            outcomes[String(line[start.upperBound..<end]), default: 0] += count
+        }
+        return outcomes
+    }
+}
