@@ -67,6 +67,7 @@ struct ScratchRecorder {
             #expect(metrics.contains("voice_relay_relay_inbound_latency_seconds_count{\(labels)} \(script.count / 10)"))
             #expect(metrics.contains("voice_relay_relay_outbound_latency_seconds_count{\(labels)} 1"))
             #expect(metrics.contains("voice_relay_store_queue_depth_records{\(labels)} 0"))
+            #expect(metrics.contains(#"voice_relay_jitter_buffer_delay_seconds_bucket{\#(labels),le="0.0"} 1"#))
             #expect(!metrics.contains("CA1"))
         }
     }

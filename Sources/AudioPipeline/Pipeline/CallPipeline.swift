@@ -60,6 +60,8 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
         public let concealed = ManagedAtomic<Int>(0)
         public let inboundDropped = ManagedAtomic<Int>(0)
         public let framesToCaller = ManagedAtomic<Int>(0)
+        /// The jitter buffer's current delay (a gauge, not a total).
+        public let jitterDelayMs = ManagedAtomic<Int>(0)
         init() {}
     }
 

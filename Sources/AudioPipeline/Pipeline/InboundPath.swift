@@ -10,6 +10,8 @@ public struct InboundPath<Decoder: InboundDecoder & ~Copyable>: ~Copyable {
         public var framesToModel = 0
         public var concealed = 0
         public var late = 0
+        /// How long the jitter buffer holds frames now (0 in forward-immediately mode).
+        public var jitterDelayMs = 0
     }
 
     private var jitter: JitterBuffer<Decoder.Frame>
@@ -69,6 +71,7 @@ public struct InboundPath<Decoder: InboundDecoder & ~Copyable>: ~Copyable {
             }
         }
         counters.late = jitter.statistics.late
+        counters.jitterDelayMs = jitter.statistics.currentDelayMs
     }
 
 }

@@ -38,5 +38,6 @@ extension InboundPath where Decoder: ~Copyable {
         let after = self.counters
         counters.framesToModel.wrappingIncrement(by: after.framesToModel - before.framesToModel, ordering: .relaxed)
         counters.concealed.wrappingIncrement(by: after.concealed - before.concealed, ordering: .relaxed)
+        counters.jitterDelayMs.store(after.jitterDelayMs, ordering: .relaxed)
     }
 }

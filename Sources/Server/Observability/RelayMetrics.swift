@@ -16,6 +16,7 @@ public final class RelayMetrics: Sendable {
     let framesOut: Counter
     let framesLost: Counter
     let framesConcealed: Counter
+    let jitterDelay: DurationHistogram
     let inboundLatency: DurationHistogram
     let outboundLatency: DurationHistogram
     let modelConnect: DurationHistogram
@@ -45,6 +46,9 @@ public final class RelayMetrics: Sendable {
         framesOut = registry.makeCounter(descriptor: name("caller_frames_sent", "total", "20 ms agent frames sent to Twilio."), labels: labels)
         framesLost = registry.makeCounter(descriptor: name("caller_frames_lost", "total", "Caller frames dropped (a stalled stage or no model session)."), labels: labels)
         framesConcealed = registry.makeCounter(descriptor: name("caller_frames_concealed", "total", "Missing caller frames filled by concealment."), labels: labels)
+        jitterDelay = registry.makeDurationHistogram(
+            descriptor: name("jitter_buffer_delay", "seconds", "The caller jitter buffer's delay at the end of each call (0 in Twilio's forward-immediately mode)."),
+            labels: labels, buckets: [0, 20, 40, 60, 80, 120, 200, 400].map { .milliseconds($0) })
         inboundLatency = registry.makeDurationHistogram(
             descriptor: name("relay_inbound_latency", "seconds", "Caller frame received to its audio handed to the model socket (1 frame in 10)."),
             labels: labels, buckets: Self.relayLatencyBuckets)

@@ -157,7 +157,10 @@ final class CallLog: Sendable {
 
     /// The call is over: open turns close, and the complete call record is written.
     func end(reason: String, counters: CallPipeline<MuLawDecoder>.Counters, reconnects: Int) {
-        defer { state.withLock { $0.call }.recordMetrics(into: metrics) }
+        defer {
+            state.withLock { $0.call }.recordMetrics(into: metrics)
+            metrics?.jitterDelay.record(.milliseconds(counters.jitterDelayMs.load(ordering: .relaxed)))
+        }
         let now = Date()
         let (turns, call) = state.withLock { state -> ([TurnRecord], CallRecord) in
             let turns = [state.close(.caller, at: now), state.close(.agent, at: now)].compactMap { $0 }
