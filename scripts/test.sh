@@ -17,10 +17,10 @@ eval "$(scripts/postgres-for-tests.sh)"
 trap '"$VOICERELAY_TEST_POSTGRES_CTL" stop >/dev/null 2>&1 || true' EXIT
 
 swift build --build-tests
-# The multi-region suite runs three relays, two model stand-ins, an edge and its callers as
-# processes; it runs on its own so that real-time call tests do not compete with it for the CPU.
-swift test --skip-build --skip MultiRegionTests
-swift test --skip-build --filter MultiRegionTests
+# The multi-region and status-page suites run relays, model stand-ins, an edge, callers and a
+# browser as processes; they run on their own so real-time call tests do not compete with them.
+swift test --skip-build --skip "MultiRegionTests|StatusPageTests"
+swift test --skip-build --filter "MultiRegionTests|StatusPageTests"
 
 # The lock-free ring buffer's stress test again under ThreadSanitizer (its own build folder).
 swift test --sanitize=thread --scratch-path .build-tsan --filter SPSCRingBufferTests

@@ -16,6 +16,7 @@ public final class ModelHealthMonitor: Service, Sendable {
     private struct State {
         var status = Status(isHealthy: false, detail: "model not checked yet")
         var lastSuccess: ContinuousClock.Instant?
+        var checked = false
     }
 
     private let model: any RealtimeModel
@@ -78,14 +79,15 @@ public final class ModelHealthMonitor: Service, Sendable {
                 outcome = Status(isHealthy: false, detail: "model \(model.name) unavailable: \(error)")
             }
         }
-        let previous = state.withLock { state -> Status in
+        let (previous, firstCheck) = state.withLock { state -> (Status, Bool) in
             defer {
                 state.status = outcome
+                state.checked = true
                 if outcome.isHealthy { state.lastSuccess = .now }
             }
-            return state.status
+            return (state.status, !state.checked)
         }
-        if previous.isHealthy != outcome.isHealthy {
+        if firstCheck || previous.isHealthy != outcome.isHealthy {
             logger.notice(outcome.isHealthy ? "model upstream healthy" : "model upstream unhealthy",
                           metadata: ["detail": .string(outcome.detail)])
         }
