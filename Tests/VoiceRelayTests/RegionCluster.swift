@@ -12,9 +12,13 @@ final class BackgroundProcess {
     let outputPath: String
     let errorPath: String
 
-    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], scratch: ScratchDirectory, name: String) throws {
-        outputPath = scratch.path("\(name).out")
-        errorPath = scratch.path("\(name).err")
+    convenience init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], scratch: ScratchDirectory, name: String) throws {
+        try self.init(executable, arguments, environment: environment, directory: scratch.url.path, name: name)
+    }
+
+    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String, name: String) throws {
+        outputPath = (directory as NSString).appendingPathComponent("\(name).out")
+        errorPath = (directory as NSString).appendingPathComponent("\(name).err")
         _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : try CommandRunner.locate(executable))
@@ -146,13 +150,16 @@ final class RegionCluster {
         try await Self.dial(port: edgePorts[edge]!, to: number, audio: audio, tailSeconds: tailSeconds)
     }
 
+    /// Runs `voice-relay dial` as a process and waits for it without blocking a thread (several
+    /// calls run at once, and the test goes on meanwhile, e.g. to send SIGTERM).
     static func dial(port: Int, to number: String = "+15555550199", audio: String, tailSeconds: Int = 2) async throws -> DialOutcome {
-        let result = try await Task.detached {
-            try CommandRunner.run(CommandRunner.voiceRelay, ["dial", "http://127.0.0.1:\(port)", "--play", audio, "--to", number,
-                                                             "--tail-seconds", "\(tailSeconds)", "--json"])
-        }.value
-        guard result.status == 0 else { return DialOutcome(error: result.standardError) }
-        var outcome = try JSONDecoder().decode(DialOutcome.self, from: Data(result.standardOutput.utf8))
+        let directory = (audio as NSString).deletingLastPathComponent
+        let process = try BackgroundProcess(CommandRunner.voiceRelay, ["dial", "http://127.0.0.1:\(port)", "--play", audio, "--to", number,
+                                                                       "--tail-seconds", "\(tailSeconds)", "--json"],
+                                            directory: directory, name: "dial-\(UUID().uuidString)")
+        guard let status = await process.waitForExit(timeout: .seconds(90)) else { return DialOutcome(error: "dial did not finish") }
+        guard status == 0 else { return DialOutcome(error: process.errors) }
+        var outcome = try JSONDecoder().decode(DialOutcome.self, from: Data(process.output.utf8))
         outcome.error = nil
         return outcome
     }
