@@ -72,8 +72,11 @@ import Testing
         await pipeline.start(modelSink: model, callerSink: RecordingCallerSink())
         pipeline.deliver(TestAudio.muLawFrames([Float](repeating: 0, count: 160), firstSequence: 41)[0], sequence: 41, arrivalNs: 0)
         try await Task.sleep(for: .milliseconds(100))
-        // Half the ring (8 frames) of backlog was kept; what is older was shed; the gap is concealed.
-        #expect(pipeline.counters.inboundDropped.load(ordering: .relaxed) == 24 + 9)
+        // Half the ring (8 frames) of backlog was kept and the 8 older ones shed. Frame 41 is refused
+        // too if it arrived while the ring was still full, i.e. before the drain task first woke:
+        // which comes first is up to the scheduler, so both counts are right.
+        let dropped = pipeline.counters.inboundDropped.load(ordering: .relaxed)
+        #expect(dropped == 24 + 8 || dropped == 24 + 9, "dropped \(dropped)")
         await pipeline.stop()
     }
 
