@@ -60,10 +60,15 @@ final class ActiveCall: Sendable {
 
         let writerTask = Task {
             var writer = writer
+            var lastItem: UInt32?
             await callerBridge.drain { media in
                 callLog.agentAudioSent(item: media.frame.item)
-                if let arrival = modelBridge.takeFirstAudioArrival(item: media.frame.item) {
-                    metrics?.outboundLatency.record(.nanoseconds(Int64(MonotonicClock.nowNs() &- arrival)))
+                // Only a response's first frame asks the bridge (and takes its lock) for the arrival time.
+                if media.frame.item != lastItem {
+                    lastItem = media.frame.item
+                    if let arrival = modelBridge.takeFirstAudioArrival(item: media.frame.item) {
+                        metrics?.outboundLatency.record(.nanoseconds(Int64(MonotonicClock.nowNs() &- arrival)))
+                    }
                 }
                 do {
                     let message = withUnsafeBytes(of: media.frame.payload) { payload in writer.media(payload) { ByteBuffer(bytes: $0) } }
