@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "AudioPipeline", targets: ["AudioPipeline"]),
         .library(name: "CallRecords", targets: ["CallRecords"]),
         .library(name: "Server", targets: ["Server"]),
+        .library(name: "LoadGenerator", targets: ["LoadGenerator"]),
         .executable(name: "voice-relay", targets: ["VoiceRelay"]),
     ],
     dependencies: [
@@ -92,9 +93,20 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        .target(
+            name: "LoadGenerator",
+            dependencies: [
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "VoiceRelay",
             dependencies: [
+                "LoadGenerator",
                 "Codecs",
                 "AudioPipeline",
                 "CallRecords",

@@ -6,6 +6,6 @@ struct VoiceRelayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "voice-relay",
         abstract: "A media relay between Twilio Media Streams and speech-to-speech models.",
-        subcommands: [ServeCommand.self, SimulateModelCommand.self, DialCommand.self, CallsCommand.self, ConvertCommand.self, VADCommand.self]
+        subcommands: [ServeCommand.self, LoadCommand.self, SimulateModelCommand.self, DialCommand.self, CallsCommand.self, ConvertCommand.self, VADCommand.self]
     )
 }

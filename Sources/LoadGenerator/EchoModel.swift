@@ -1,0 +1,184 @@
+import Atomics
+import NIOCore
+import NIOPosix
+import NIOWebSocket
+import Synchronization
+
+/// The model stand-in a load run bridges calls to: an OpenAI-Realtime-shaped WebSocket server
+/// that confirms every session and answers each `input_audio_buffer.append` at once with a
+/// `response.output_audio.delta` carrying the same audio (an echoing model, the reference
+/// setup the Python bridges are measured with). Its base64 is copied, never decoded.
+///
+/// One event-loop thread serves every connection, and it stamps what it receives and sends in
+/// the call's ``CallTimeline``: that is how relay-added latency is matched frame by frame.
+final class EchoModel: Sendable {
+    let group: MultiThreadedEventLoopGroup
+    let binder: CallBinder
+    private let statistics: NIOLoopBound<ModelStatistics>
+    private let channel: any Channel
+
+    var port: Int { channel.localAddress?.port ?? 0 }
+    var loop: any EventLoop { group.next() }
+
+    init(port: Int, recording: ManagedAtomic<Bool>) async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let binder = CallBinder()
+        let statistics = try await loop.submit { NIOLoopBound(ModelStatistics(), eventLoop: loop) }.get()
+        self.group = group
+        self.binder = binder
+        self.statistics = statistics
+        self.channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 4096)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handshake = ServerHandshakeHandler { path in
+                        guard path.hasPrefix("/v1/realtime") else { return nil }
+                        return EchoModelConnection(binder: binder, statistics: statistics.value, recording: recording)
+                    }
+                    try channel.pipeline.syncOperations.addHandler(handshake)
+                }
+            }
+            .bind(host: "127.0.0.1", port: port).get()
+    }
+
+    /// What the stand-in saw, read on its own thread.
+    func snapshot() async throws -> ModelStatistics.Snapshot {
+        let statistics = self.statistics
+        return try await loop.submit { statistics.value.snapshot() }.get()
+    }
+
+    func shutdown() async {
+        try? await channel.close()
+        try? await group.shutdownGracefully()
+    }
+}
+
+/// Hands each new call to the model connection that serves it. The generator opens calls one at
+/// a time: it posts the call here before sending `start`, and the first connection to send
+/// audio afterwards is that call's (the relay opens its model session on `start`). Connections
+/// that never send audio (the relay's health probes) are never bound.
+final class CallBinder: Sendable {
+    private struct Pending {
+        var timeline: CallTimeline
+        var bound: @Sendable () -> Void
+    }
+    private let pending = Mutex<Pending?>(nil)
+
+    func expect(_ timeline: CallTimeline, bound: @escaping @Sendable () -> Void) {
+        pending.withLock { $0 = Pending(timeline: timeline, bound: bound) }
+    }
+
+    func bind() -> CallTimeline? {
+        guard let taken = pending.withLock({ value -> Pending? in defer { value = nil }; return value }) else { return nil }
+        taken.bound()
+        return taken.timeline
+    }
+}
+
+/// Counters and the inbound latency histogram of the model stand-in; confined to its loop.
+final class ModelStatistics {
+    struct Snapshot: Sendable {
+        var inbound: LatencyHistogram
+        var cancels: Int
+        var truncations: Int
+        var unboundAppends: Int
+        var threadCPUSeconds: Double
+    }
+
+    var inbound = LatencyHistogram()
+    var cancels = 0
+    var truncations = 0
+    var unboundAppends = 0
+
+    func snapshot() -> Snapshot {
+        Snapshot(inbound: inbound, cancels: cancels, truncations: truncations, unboundAppends: unboundAppends,
+                 threadCPUSeconds: ThreadCPU.seconds())
+    }
+}
+
+/// One model session of the stand-in.
+final class EchoModelConnection: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private static let typeField = JSONField("type")
+    private static let audioField = JSONField("audio")
+    private static let append = Array("input_audio_buffer.append".utf8)
+    private static let sessionUpdate = Array("session.update".utf8)
+    private static let cancel = Array("response.cancel".utf8)
+    private static let truncate = Array("conversation.item.truncate".utf8)
+    private static let deltaPrefix = Array(#"{"type":"response.output_audio.delta","response_id":"resp_echo","item_id":"item_echo","output_index":0,"content_index":0,"delta":""#.utf8)
+    private static let deltaSuffix = Array(#""}"#.utf8)
+
+    private let binder: CallBinder
+    private let statistics: ModelStatistics
+    private let recording: ManagedAtomic<Bool>
+    private var timeline: CallTimeline?
+
+    init(binder: CallBinder, statistics: ModelStatistics, recording: ManagedAtomic<Bool>) {
+        self.binder = binder
+        self.statistics = statistics
+        self.recording = recording
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        send(#"{"type":"session.created","event_id":"event_1","session":{"type":"realtime"}}"#, context: context)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text:
+            let message = frame.unmaskedData
+            message.withUnsafeReadableBytes { bytes in handle(bytes, context: context) }
+        case .connectionClose:
+            var reply = context.channel.allocator.buffer(capacity: 2)
+            reply.write(webSocketErrorCode: .normalClosure)
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: reply)))
+                .whenComplete { _ in context.close(promise: nil) }
+        case .ping:
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+        default:
+            break
+        }
+    }
+
+    private func handle(_ bytes: UnsafeRawBufferPointer, context: ChannelHandlerContext) {
+        if Self.typeField.has(Self.append, in: bytes) {
+            let received = NIODeadline.now().uptimeNanoseconds
+            if timeline == nil { timeline = binder.bind() }
+            guard let timeline, let audio = Self.audioField.range(in: bytes) else {
+                statistics.unboundAppends += 1
+                return
+            }
+            if let latency = timeline.modelReceived(at: received), recording.load(ordering: .relaxed) {
+                statistics.inbound.record(ns: latency)
+            }
+            var reply = context.channel.allocator.buffer(capacity: Self.deltaPrefix.count + audio.count + Self.deltaSuffix.count)
+            reply.writeBytes(Self.deltaPrefix)
+            reply.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[audio]))
+            reply.writeBytes(Self.deltaSuffix)
+            timeline.modelSent(at: NIODeadline.now().uptimeNanoseconds)
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: reply)), promise: nil)
+        } else if Self.typeField.has(Self.sessionUpdate, in: bytes) {
+            send(#"{"type":"session.updated","session":{"type":"realtime"}}"#, context: context)
+        } else if Self.typeField.has(Self.cancel, in: bytes) {
+            statistics.cancels += 1
+            send(#"{"type":"response.done","response":{"status":"cancelled"}}"#, context: context)
+        } else if Self.typeField.has(Self.truncate, in: bytes) {
+            statistics.truncations += 1
+        }
+    }
+
+    private func send(_ text: String, context: ChannelHandlerContext) {
+        let buffer = context.channel.allocator.buffer(string: text)
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: buffer)), promise: nil)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,177 @@
+import Atomics
+import NIOCore
+import NIOWebSocket
+
+/// One Twilio caller of a load run, on the generator's event loop: after the upgrade it sends
+/// `connected` and `start`, then (driven by ``CallerFleet``) a 20 ms `media` frame of mu-law
+/// silence in real time, exactly as Twilio frames them; it echoes the relay's marks as Twilio
+/// does once audio has played, and stamps every model frame it receives in its ``CallTimeline``.
+final class SimulatedCaller: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    /// 160 bytes of mu-law silence (0xFF), base64-encoded.
+    private static let silence = Array((String(repeating: "/", count: 212) + "/w==").utf8)
+    private static let eventField = JSONField("event")
+    private static let payloadField = JSONField("payload")
+    private static let nameField = JSONField("name")
+    private static let media = Array("media".utf8)
+    private static let mark = Array("mark".utf8)
+    private static let clear = Array("clear".utf8)
+
+    let timeline: CallTimeline
+    let streamSid: String
+    private let statistics: CallerStatistics
+    private let recording: ManagedAtomic<Bool>
+    private let ready: (SimulatedCaller) -> Void
+    private var context: ChannelHandlerContext?
+    private let mask: WebSocketMaskingKey
+    private var sequence = 1
+    /// When the next media frame is due (monotonic ns).
+    var nextFrameNs: UInt64 = 0
+    private(set) var isOpen = false
+    private var closing = false
+
+    init(timeline: CallTimeline, statistics: CallerStatistics, recording: ManagedAtomic<Bool>,
+         ready: @escaping (SimulatedCaller) -> Void) {
+        self.timeline = timeline
+        self.streamSid = "MZload" + String(timeline.index, radix: 10).leftPadded(to: 26)
+        self.statistics = statistics
+        self.recording = recording
+        self.ready = ready
+        self.mask = WebSocketMaskingKey([0x37, 0xFA, 0x21, UInt8(truncatingIfNeeded: timeline.index | 1)])!
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        isOpen = true
+        ready(self)
+    }
+
+    /// Sends `connected` and `start`, and the first frame at once (the relay opens its model
+    /// session on `start`, and the first audio tells the model stand-in which call it serves).
+    func begin(now: UInt64) {
+        let callSid = "CAload" + String(timeline.index).leftPadded(to: 26)
+        send(#"{"event":"connected","protocol":"Call","version":"1.0.0"}"#)
+        send(#"{"event":"start","sequenceNumber":"\#(sequence)","start":{"accountSid":"ACload","streamSid":"\#(streamSid)","callSid":"\#(callSid)","tracks":["inbound"],"customParameters":{"callSid":"\#(callSid)","tenant":"+15550100"},"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1}},"streamSid":"\#(streamSid)"}"#)
+        sequence += 1
+        nextFrameNs = now
+        sendDueFrames(now: now)
+    }
+
+    /// Sends every frame due by `now` (more than one only if the generator fell behind).
+    func sendDueFrames(now: UInt64) {
+        guard isOpen, !closing, let context else { return }
+        while nextFrameNs <= now {
+            let chunk = timeline.callerFramesSent.load(ordering: .relaxed) + 1
+            var buffer = context.channel.allocator.buffer(capacity: 360)
+            buffer.writeStaticString(#"{"event":"media","sequenceNumber":""#)
+            buffer.writeString(String(sequence))
+            buffer.writeStaticString(#"","media":{"track":"inbound","chunk":""#)
+            buffer.writeString(String(chunk))
+            buffer.writeStaticString(#"","timestamp":""#)
+            buffer.writeString(String((chunk - 1) * 20))
+            buffer.writeStaticString(#"","payload":""#)
+            buffer.writeBytes(Self.silence)
+            buffer.writeStaticString(#""},"streamSid":""#)
+            buffer.writeString(streamSid)
+            buffer.writeStaticString(#""}"#)
+            sequence += 1
+            timeline.callerSent(at: NIODeadline.now().uptimeNanoseconds)
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, maskKey: mask, data: buffer)), promise: nil)
+            nextFrameNs += 20_000_000
+        }
+    }
+
+    /// Ends the call as Twilio does when the caller hangs up: `stop`, then a normal close.
+    func hangUp() {
+        guard isOpen, !closing, let context else { return }
+        closing = true
+        send(#"{"event":"stop","sequenceNumber":"\#(sequence)","streamSid":"\#(streamSid)","stop":{"accountSid":"ACload","callSid":"CAload"}}"#)
+        var code = context.channel.allocator.buffer(capacity: 2)
+        code.write(webSocketErrorCode: .normalClosure)
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: mask, data: code)), promise: nil)
+    }
+
+    /// Stops sending audio but keeps the call up (so what is in flight can arrive).
+    func pause() { closing = true }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text:
+            frame.data.withUnsafeReadableBytes { bytes in receive(bytes, context: context) }
+        case .connectionClose:
+            if !closing { statistics.closedByRelay += 1 }
+            isOpen = false
+            context.close(promise: nil)
+        case .ping:
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, maskKey: mask, data: frame.data)), promise: nil)
+        default:
+            break
+        }
+    }
+
+    private func receive(_ bytes: UnsafeRawBufferPointer, context: ChannelHandlerContext) {
+        if Self.eventField.has(Self.media, in: bytes) {
+            let now = NIODeadline.now().uptimeNanoseconds
+            if Self.payloadField.range(in: bytes)?.count != Self.silence.count { statistics.malformedMedia += 1 }
+            if let latency = timeline.callerReceived(at: now), recording.load(ordering: .relaxed) {
+                statistics.outbound.record(ns: latency)
+            }
+        } else if Self.eventField.has(Self.mark, in: bytes), let name = Self.nameField.range(in: bytes) {
+            statistics.marks += 1
+            let label = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[name]), as: UTF8.self)
+            send(#"{"event":"mark","sequenceNumber":"\#(sequence)","streamSid":"\#(streamSid)","mark":{"name":"\#(label)"}}"#)
+            sequence += 1
+        } else if Self.eventField.has(Self.clear, in: bytes) {
+            statistics.clears += 1
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if isOpen, !closing { statistics.closedByRelay += 1 }
+        isOpen = false
+        self.context = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        statistics.errors += 1
+        context.close(promise: nil)
+    }
+
+    private func send(_ text: String) {
+        guard let context else { return }
+        let buffer = context.channel.allocator.buffer(string: text)
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, maskKey: mask, data: buffer)), promise: nil)
+    }
+}
+
+/// What the callers saw; confined to the generator's loop.
+final class CallerStatistics {
+    struct Snapshot: Sendable {
+        var outbound: LatencyHistogram
+        var marks: Int
+        var clears: Int
+        var closedByRelay: Int
+        var errors: Int
+        var malformedMedia: Int
+        var open: Int
+        var threadCPUSeconds: Double
+        var lateTicks: Int
+    }
+
+    var outbound = LatencyHistogram()
+    var marks = 0
+    var clears = 0
+    var closedByRelay = 0
+    var errors = 0
+    var malformedMedia = 0
+}
+
+extension String {
+    func leftPadded(to length: Int) -> String {
+        count >= length ? self : String(repeating: "0", count: length - count) + self
+    }
+}
