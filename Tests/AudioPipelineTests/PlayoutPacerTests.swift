@@ -28,7 +28,7 @@ import Testing
         for (earlier, later) in zip(releases.dropFirst(3), releases.dropFirst(4)) {
             #expect(later.time - earlier.time == 20 * Self.ms)
         }
-        // A mark every five frames, and on the last one.
+        // A mark every five frames (the last one is the fiftieth).
         #expect(releases.filter(\.mark).map(\.offset) == [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000])
     }
 

@@ -3,8 +3,13 @@ import Atomics
 /// A call's outbound playout as a ``PacingClock`` member: applies Twilio's mark echoes and
 /// flush requests, then lets the ``PlayoutPacer`` release what is due to the caller.
 ///
-/// `@unchecked Sendable`: `pacer` is mutable state touched only inside ``tick(now:)``, which its
-/// clock calls from one task and never concurrently; everything else is a lock-free ring, an
+/// Two threads drive it: the clock every 20 ms, and the model reader right after it queued new
+/// audio (``PlayoutKick``), so a frame the lead allows goes out on arrival instead of waiting
+/// up to 20 ms for the next tick. Whoever finds the other running skips the turn: the one running
+/// releases everything due.
+///
+/// `@unchecked Sendable`: `pacer` and the sink's producer side are touched only while holding
+/// `running` (acquire/release), so never concurrently; everything else is a lock-free ring, an
 /// atomic, or immutable.
 final class OutboundPlayout<Sink: CallerAudioSink>: PacedOutput, @unchecked Sendable {
     private var pacer: PlayoutPacer
@@ -14,6 +19,7 @@ final class OutboundPlayout<Sink: CallerAudioSink>: PacedOutput, @unchecked Send
     private let framesToCaller: ManagedAtomic<Int>
     private let events: AsyncStream<PipelineEvent>.Continuation
     private let sink: Sink
+    private let running = ManagedAtomic<Bool>(false)
 
     init(pacer: PlayoutPacer, ring: SPSCRingBuffer<OutboundFrame>, markEchoes: SPSCRingBuffer<MarkEcho>,
          flushRequested: ManagedAtomic<Bool>, framesToCaller: ManagedAtomic<Int>,
@@ -28,6 +34,8 @@ final class OutboundPlayout<Sink: CallerAudioSink>: PacedOutput, @unchecked Send
     }
 
     func tick(now: UInt64) {
+        guard running.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return }
+        defer { running.store(false, ordering: .releasing) }
         while let echo = markEchoes.pop() {
             pacer.markPlayed(item: echo.item, offsetMs: echo.offsetMs, now: now)
         }
@@ -38,5 +46,25 @@ final class OutboundPlayout<Sink: CallerAudioSink>: PacedOutput, @unchecked Send
         let sink = self.sink
         let released = pacer.tick(now: now, queue: ring) { sink.sendToCaller($0.frame, mark: $0.wantsMark) }
         if released > 0 { framesToCaller.wrappingIncrement(by: released, ordering: .relaxed) }
+    }
+}
+
+/// Lets the model reader run a call's playout as soon as it has queued audio. Set once the
+/// pipeline starts; disarmed when it stops.
+final class PlayoutKick: Sendable {
+    private final class Target: Sendable {
+        let playout: any PacedOutput
+        init(_ playout: any PacedOutput) { self.playout = playout }
+    }
+
+    private let target = ManagedAtomicLazyReference<Target>()
+    private let disarmed = ManagedAtomic<Bool>(false)
+
+    func arm(_ playout: any PacedOutput) { _ = target.storeIfNilThenLoad(Target(playout)) }
+    func disarm() { disarmed.store(true, ordering: .releasing) }
+
+    func fire() {
+        guard !disarmed.load(ordering: .acquiring), let target = target.load() else { return }
+        target.playout.tick(now: MonotonicClock.nowNs())
     }
 }

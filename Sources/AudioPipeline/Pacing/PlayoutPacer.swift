@@ -14,7 +14,7 @@ public struct PlayoutPacer: Sendable {
     public struct Configuration: Sendable {
         /// How far ahead of the caller's playback the pacer may send (default 60 ms).
         public var lead: Duration
-        /// Ask for a Twilio `mark` every this many frames (and on the last frame of a burst).
+        /// Ask for a Twilio `mark` every this many frames (5: every 100 ms).
         public var markEveryFrames: Int
 
         public init(lead: Duration = .milliseconds(60), markEveryFrames: Int = 5) {
@@ -92,8 +92,9 @@ public struct PlayoutPacer: Sendable {
             scheduledEndNs = startNs + Self.frameNs
             sentOffsetMs = frame.endOffsetMs
             framesSinceMark += 1
-            let lastQueued = queue.count == 0
-            let wantsMark = framesSinceMark >= configuration.markEveryFrames || lastQueued
+            // Every few frames, not every one: a mark is a message each way, and the clock
+            // model covers the frames between two marks.
+            let wantsMark = framesSinceMark >= configuration.markEveryFrames
             if wantsMark { framesSinceMark = 0 }
             send(Release(frame: frame, wantsMark: wantsMark))
             released += 1

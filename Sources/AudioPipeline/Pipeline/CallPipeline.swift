@@ -8,9 +8,9 @@ import Atomics
 ///   through an ``InboundPath`` (jitter buffer, decode, resample, VAD) and hands the model's bytes
 ///   to the ``ModelAudioSink``.
 /// - Outbound: the model side converts audio with an ``OutboundPath`` into the outbound ring
-///   (see ``makeModelAudioProducer()``); every 20 ms the pacing clock lets this call's
-///   ``PlayoutPacer`` release what is due to the ``CallerAudioSink``, after applying mark echoes
-///   and flush requests. (One clock for all calls: a timer task per call cost more CPU than the
+///   (see ``makeModelAudioProducer()``) and at once lets this call's ``PlayoutPacer`` release
+///   what its lead allows; every 20 ms the pacing clock does the same for what the lead held
+///   back, after applying mark echoes and flush requests. (One clock for all calls: a timer task per call cost more CPU than the
 ///   DSP; see ``PacingClock``.)
 ///
 /// No frame crosses the actor: the tasks own their paths, so the per-frame path has no actor hop,
@@ -36,13 +36,14 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
         public var pacer: PlayoutPacer.Configuration
         /// Frames the inbound ring holds before the oldest are shed (64 = 1.3 s).
         public var inboundCapacity: Int
-        /// Frames of model audio buffered ahead of the pacer (256 = 5.1 s).
+        /// Frames of model audio buffered ahead of the pacer (128 = 2.6 s; model readers hold back
+        /// well before, so a burst never overflows it).
         public var outboundCapacity: Int
 
         public init(modelFormat: ModelAudioFormat = .pcm16(sampleRate: 24000), inboundDrive: InboundDrive = .inline,
                     jitterMode: JitterBuffer<Decoder.Frame>.Mode = .forwardImmediately,
                     vadAggressiveness: VoiceActivityDetector.Configuration.Aggressiveness = .normal,
-                    pacer: PlayoutPacer.Configuration = .init(), inboundCapacity: Int = 64, outboundCapacity: Int = 256) {
+                    pacer: PlayoutPacer.Configuration = .init(), inboundCapacity: Int = 64, outboundCapacity: Int = 128) {
             self.modelFormat = modelFormat
             self.inboundDrive = jitterMode == .forwardImmediately ? inboundDrive : .task
             self.jitterMode = jitterMode
@@ -76,6 +77,7 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
     private nonisolated let outboundRing: SPSCRingBuffer<OutboundFrame>
     private nonisolated let markEchoes = SPSCRingBuffer<MarkEcho>(minimumCapacity: 64)
     private nonisolated let flushRequested = ManagedAtomic<Bool>(false)
+    private nonisolated let kick = PlayoutKick()
     private let makeDecoder: @Sendable () -> Decoder
     private let pacingClock: PacingClock
     private nonisolated let inline: InlineInbound<Decoder>?
@@ -118,11 +120,13 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
                                       markEchoes: markEchoes, flushRequested: flushRequested,
                                       framesToCaller: counters.framesToCaller, events: events, sink: callerSink)
         pacingClock.register(playout)
+        kick.arm(playout)
         self.playout = playout
     }
 
     /// Stops the inbound task and leaves the pacing clock; frames still in the rings are discarded.
     public func stop() async {
+        kick.disarm()
         if let playout { pacingClock.unregister(playout) }
         playout = nil
         inboundBell.close()
@@ -152,7 +156,7 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
 
     /// The converter the model reader feeds (it becomes the outbound ring's single producer).
     public nonisolated func makeModelAudioProducer() -> ModelAudioProducer {
-        ModelAudioProducer(path: OutboundPath(format: configuration.modelFormat), ring: outboundRing)
+        ModelAudioProducer(path: OutboundPath(format: configuration.modelFormat), ring: outboundRing, kick: kick)
     }
 
     /// Milliseconds of model audio waiting for the pacer: a model reader should pause above a few seconds.
@@ -179,13 +183,25 @@ public final class ModelAudioProducer: @unchecked Sendable {
     private var path: OutboundPath
     private let ring: SPSCRingBuffer<OutboundFrame>
 
-    init(path: OutboundPath, ring: SPSCRingBuffer<OutboundFrame>) {
+    private let kick: PlayoutKick
+
+    init(path: OutboundPath, ring: SPSCRingBuffer<OutboundFrame>, kick: PlayoutKick) {
         self.path = path
         self.ring = ring
+        self.kick = kick
     }
 
-    public func append(_ audio: UnsafeRawBufferPointer, item: UInt32) { path.append(audio, item: item, into: ring) }
-    public func finishItem() { path.finishItem(into: ring) }
+    /// Converts and queues model audio, then lets the playout send what the lead allows at once.
+    public func append(_ audio: UnsafeRawBufferPointer, item: UInt32) {
+        let before = ring.count
+        path.append(audio, item: item, into: ring)
+        if ring.count > before { kick.fire() }
+    }
+
+    public func finishItem() {
+        path.finishItem(into: ring)
+        kick.fire()
+    }
     public func discardPartial() { path.discardPartial() }
     public var droppedFrames: Int { path.droppedFrames }
 }

@@ -41,7 +41,8 @@ final class RealtimeSocketSession<Delegate: RealtimeModelDelegate>: RealtimeMode
 
     private let socket: RealtimeSocket
     private let delegate: Delegate
-    private let audio = SPSCRingBuffer<AudioChunk>(minimumCapacity: 64)
+    /// 32 chunks (640 ms): a model socket that cannot take that much is failing; newer audio is dropped.
+    private let audio = SPSCRingBuffer<AudioChunk>(minimumCapacity: 32)
     private let control = Mutex<[String]>([])
     private let bell = Doorbell()
     private let ready = Mutex<CheckedContinuation<Void, any Error>?>(nil)
@@ -144,7 +145,8 @@ final class RealtimeSocketSession<Delegate: RealtimeModelDelegate>: RealtimeMode
     }
 
     private func readLoop(_ inbound: WebSocketInboundStream) async throws {
-        var decoded = [UInt8](repeating: 0, count: 64 * 1024)
+        // Grown to the largest delta seen (a 20 ms pcm16 delta is 960 bytes); per call, so kept small.
+        var decoded = [UInt8](repeating: 0, count: 4096)
         var itemBytes: [UInt8] = []
         var itemName = ""
         var iterator = inbound.messages(maxSize: 1 << 22).makeAsyncIterator()

@@ -37,7 +37,7 @@ final class ModelBridge: RealtimeModelDelegate {
     }
 
     /// Most model audio held for the pacer before the model's socket stops being read (the ring holds 5 s).
-    static let backlogLimitMs = 3000
+    static let backlogLimitMs = 1500
     private let finished = Atomic<Bool>(false)
 
     func waitForPlaybackRoom() async {
