@@ -29,6 +29,16 @@ struct ServeCommand: AsyncParsableCommand {
     var regions: String? = ProcessInfo.processInfo.environment["REGIONS_FILE"]
     @Option(name: .customLong("max-calls"), help: "Calls taken at once before health turns 503 and new calls are replayed (env MAX_CALLS).")
     var maxCalls: Int = Int(ProcessInfo.processInfo.environment["MAX_CALLS"] ?? "") ?? 500
+    @Option(name: .customLong("max-connections"), help: "Open TCP connections beyond which new ones get a 503 (env MAX_CONNECTIONS; default twice --max-calls plus 64).")
+    var maxConnections: Int? = Int(ProcessInfo.processInfo.environment["MAX_CONNECTIONS"] ?? "")
+    @Option(name: .customLong("max-message-bytes"), help: "Largest WebSocket message taken from Twilio; larger ones close the stream (env MAX_MESSAGE_BYTES).")
+    var maxMessageBytes: Int = Int(ProcessInfo.processInfo.environment["MAX_MESSAGE_BYTES"] ?? "") ?? 64 * 1024
+    @Option(name: .customLong("handshake-timeout"), help: "Seconds a connection has to send a whole HTTP request (env HANDSHAKE_TIMEOUT_SECONDS).")
+    var handshakeTimeout: Double = Double(ProcessInfo.processInfo.environment["HANDSHAKE_TIMEOUT_SECONDS"] ?? "") ?? 10
+    @Option(name: .customLong("start-timeout"), help: "Seconds a media stream has to send 'start' (env START_TIMEOUT_SECONDS).")
+    var startTimeout: Double = Double(ProcessInfo.processInfo.environment["START_TIMEOUT_SECONDS"] ?? "") ?? 10
+    @Option(name: .customLong("idle-timeout"), help: "Seconds of silence on a media stream before it is closed (env IDLE_TIMEOUT_SECONDS).")
+    var idleTimeout: Double = Double(ProcessInfo.processInfo.environment["IDLE_TIMEOUT_SECONDS"] ?? "") ?? 10
     @Option(name: .customLong("drain-seconds"), help: "On SIGTERM, how long calls in progress may run on; keep it under fly.toml's kill_timeout (env DRAIN_SECONDS).")
     var drainSeconds: Int = Int(ProcessInfo.processInfo.environment["DRAIN_SECONDS"] ?? "") ?? 50
     @Option(name: .customLong("model-probe-seconds"), help: "How often the model upstream is probed when no call has connected to it (env MODEL_PROBE_SECONDS).")
@@ -67,7 +77,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let configuration = RelayConfiguration(
             host: host, port: port, publicHost: publicHost ?? environment["PUBLIC_HOST"], twilioAuthToken: environment["TWILIO_AUTH_TOKEN"],
-            region: region, maximumCalls: maxCalls, drainDeadline: .seconds(drainSeconds), callerNumbers: callerPolicy,
+            region: region, maximumMessageBytes: maxMessageBytes, maximumCalls: maxCalls, maximumConnections: maxConnections,
+            handshakeTimeout: .seconds(handshakeTimeout), startTimeout: .seconds(startTimeout), idleTimeout: .seconds(idleTimeout),
+            drainDeadline: .seconds(drainSeconds), callerNumbers: callerPolicy,
             adminToken: environment["ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
         let recorder: RecordWriter
         do {

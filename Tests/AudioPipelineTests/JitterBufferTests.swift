@@ -32,14 +32,17 @@ import Testing
         #expect(buffer.statistics.released == 4)
     }
 
-    @Test func anAbsurdJumpResynchronisesInsteadOfConcealingForever() {
+    /// Forward by a million, and forward by over 2^31 (which reads as "far behind" in serial
+    /// arithmetic): both restart from the new number; neither conceals nor drops what follows.
+    @Test(arguments: [UInt32(1_000_000), 4_000_000_000])
+    func anAbsurdJumpResynchronisesInsteadOfConcealingForever(jump: UInt32) {
         var buffer = Buffer(mode: .forwardImmediately)
         var outputs: [Buffer.Output] = []
-        for (value, sequence) in [(UInt32(1), UInt32(1)), (2, 1_000_000), (3, 1_000_001)] {
+        for (value, sequence) in [(UInt32(1), UInt32(1)), (2, jump), (3, jump + 1)] {
             buffer.insert(value, sequence: sequence, arrivalNs: 0)
             while let output = buffer.next(now: 0) { outputs.append(output) }
         }
-        #expect(Self.describe(outputs) == ["f1:1", "f1000000:2", "f1000001:3"])
+        #expect(Self.describe(outputs) == ["f1:1", "f\(jump):2", "f\(jump + 1):3"])
         #expect(buffer.statistics.resyncs == 1)
     }
 

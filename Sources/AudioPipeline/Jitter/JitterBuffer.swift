@@ -90,16 +90,16 @@ public struct JitterBuffer<Frame: BitwiseCopyable>: Sendable where Frame: Sendab
             // Late frames count most: they are the jitter the target failed to cover.
             observeArrival(sequence: sequence, arrivalNs: arrivalNs)
         }
-        if distance < 0 {
-            if Int32(bitPattern: sequence &- highestSeen) < 0 { statistics.reordered += 1 }
-            statistics.late += 1
-            return
-        }
-        if distance >= Int64(Self.capacity) {
-            // An absurd jump (a restarted sender, a corrupted counter): start again from here.
+        if distance <= -Int64(Self.capacity) || distance >= Int64(Self.capacity) {
+            // An absurd jump either way (a restarted sender, a corrupted counter; a real late
+            // frame is never a whole buffer behind): start again from here.
             statistics.resyncs += 1
             for index in 0..<Self.capacity { slots[index] = nil }
             start(at: sequence, arrivalNs: arrivalNs)
+        } else if distance < 0 {
+            if Int32(bitPattern: sequence &- highestSeen) < 0 { statistics.reordered += 1 }
+            statistics.late += 1
+            return
         }
         let slot = Int(sequence % UInt32(Self.capacity))
         if slots[slot] != nil {

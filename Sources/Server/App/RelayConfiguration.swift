@@ -12,6 +12,14 @@ public struct RelayConfiguration: Sendable {
     public var maximumMessageBytes: Int
     /// Calls this instance takes at once; above it, health is 503 and new calls are replayed.
     public var maximumCalls: Int
+    /// Open TCP connections (HTTP and WebSocket) beyond which new ones get a 503 and are closed.
+    public var maximumConnections: Int
+    /// A connection must send a whole HTTP request head within this, or it is closed.
+    public var handshakeTimeout: Duration
+    /// A media stream must send `start` within this after the upgrade.
+    public var startTimeout: Duration
+    /// A media stream that sends nothing for this long is closed (Twilio sends 50 messages a second).
+    public var idleTimeout: Duration
     /// How long a SIGTERM drain lets calls in progress run on (shorter than fly.toml's `kill_timeout`).
     public var drainDeadline: Duration
     /// How caller numbers are kept in call records.
@@ -21,7 +29,8 @@ public struct RelayConfiguration: Sendable {
 
     public init(host: String = "0.0.0.0", port: Int = 8080, publicHost: String? = nil, twilioAuthToken: String? = nil,
                 region: String = "local", maximumMessageBytes: Int = 64 * 1024, maximumCalls: Int = 500,
-                drainDeadline: Duration = .seconds(50), callerNumbers: CallerNumbers = .hashed(salt: "voice-relay"),
+                maximumConnections: Int? = nil, handshakeTimeout: Duration = .seconds(10), startTimeout: Duration = .seconds(10),
+                idleTimeout: Duration = .seconds(10), drainDeadline: Duration = .seconds(50), callerNumbers: CallerNumbers = .hashed(salt: "voice-relay"),
                 adminToken: String? = nil) {
         self.host = host
         self.port = port
@@ -30,6 +39,11 @@ public struct RelayConfiguration: Sendable {
         self.region = region
         self.maximumMessageBytes = maximumMessageBytes
         self.maximumCalls = maximumCalls
+        // Calls, plus room for webhooks, health checks and refused upgrades.
+        self.maximumConnections = maximumConnections ?? maximumCalls * 2 + 64
+        self.handshakeTimeout = handshakeTimeout
+        self.startTimeout = startTimeout
+        self.idleTimeout = idleTimeout
         self.drainDeadline = drainDeadline
         self.callerNumbers = callerNumbers
         self.adminToken = adminToken

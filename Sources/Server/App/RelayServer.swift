@@ -62,7 +62,8 @@ public struct RelayServer: Sendable {
         let pending = PendingModelSessions(health: health.model)
         let session = MediaStreamSession(model: model, fallback: fallbackModel, pending: pending, registry: health.registry,
                                          modelHealth: health.model, recorder: recorder, metrics: metrics, region: configuration.region, logger: logger,
-                                         maximumMessageBytes: configuration.maximumMessageBytes)
+                                         maximumMessageBytes: configuration.maximumMessageBytes,
+                                         startTimeout: configuration.startTimeout, idleTimeout: configuration.idleTimeout)
         let model = self.model
         let plan = self.plan
         let health = self.health
@@ -166,6 +167,8 @@ public struct RelayServer: Sendable {
             return Response(status: .serviceUnavailable, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
         }
 
+        let limits = ConnectionLimits(maximum: configuration.maximumConnections, handshakeTimeout: configuration.handshakeTimeout,
+                                      metrics: metrics, logger: logger)
         let server = HTTPServerBuilder { responder in
             let upgrades = HTTP1WebSocketUpgradeChannel(
                 responder: responder, configuration: .init(ws: .init(maxFrameSize: configuration.maximumMessageBytes))
@@ -176,7 +179,7 @@ public struct RelayServer: Sendable {
                     await session.run(inbound: inbound, outbound: outbound)
                 }
             }
-            return GatedWebSocketChannel(inner: upgrades, refusal: refuseUpgrade)
+            return GatedWebSocketChannel(inner: upgrades, limits: limits, refusal: refuseUpgrade)
         }
         return Application(
             router: routes,

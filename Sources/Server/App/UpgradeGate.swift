@@ -71,14 +71,17 @@ final class UpgradeGate: ChannelInboundHandler, RemovableChannelHandler {
     }
 }
 
-/// Hummingbird's HTTP/1 + WebSocket child channel with an ``UpgradeGate`` in front of its upgrade handler.
+/// Hummingbird's HTTP/1 + WebSocket child channel with a ``ConnectionGuard`` first and an
+/// ``UpgradeGate`` in front of its upgrade handler.
 struct GatedWebSocketChannel: ServerChildChannel {
     let inner: HTTP1WebSocketUpgradeChannel
+    let limits: ConnectionLimits
     let refusal: @Sendable (HTTPRequest) -> UpgradeRefusal?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1WebSocketUpgradeChannel.Value> {
         inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let operations = channel.pipeline.syncOperations
+            try operations.addHandler(ConnectionGuard(limits: limits), position: .first)
             let upgrader = try operations.handler(type: NIOTypedHTTPServerUpgradeHandler<HTTP1WebSocketUpgradeChannel.UpgradeResult>.self)
             try operations.addHandler(UpgradeGate(refusal: refusal), position: .before(upgrader))
             return value

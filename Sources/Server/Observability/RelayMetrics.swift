@@ -83,6 +83,14 @@ public final class RelayMetrics: Sendable {
                              labels: labels + [("reason", reason)]).increment()
     }
 
+    /// A connection or stream ended by a limit (`reason`: connection-limit, handshake-timeout,
+    /// no-start-timeout, idle-timeout).
+    public func refused(reason: String) {
+        registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "voice_relay", metricName: "connections_refused", unitName: "total",
+                                                              helpText: "Connections and streams closed by a limit, by reason."),
+                             labels: labels + [("reason", reason)]).increment()
+    }
+
     /// The exposition text, with the store gauges read now.
     public func render(store: (queueDepth: Int, outbox: Int)?) -> [UInt8] {
         if let store {

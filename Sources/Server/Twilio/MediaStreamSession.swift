@@ -32,10 +32,14 @@ final class MediaStreamSession: Sendable {
     private let region: String
     private let logger: Logger
     private let parser: MediaStreamParser
+    private let startTimeout: Duration
+    private let idleTimeout: Duration
 
     init(model: any RealtimeModel, fallback: (any RealtimeModel)?, pending: PendingModelSessions, registry: CallRegistry,
          modelHealth: ModelHealthMonitor?, recorder: RecordWriter?, metrics: RelayMetrics?, region: String, logger: Logger,
-         maximumMessageBytes: Int) {
+         maximumMessageBytes: Int, startTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(10)) {
+        self.startTimeout = startTimeout
+        self.idleTimeout = idleTimeout
         self.metrics = metrics
         self.model = model
         self.fallback = fallback
@@ -57,6 +61,10 @@ final class MediaStreamSession: Sendable {
         registry.add(registration)
         defer { registry.remove(registration) }
         let metrics = self.metrics
+        let watchdog = StreamWatchdog(startTimeout: startTimeout, idleTimeout: idleTimeout, metrics: metrics, logger: logger) { reason in
+            try? await outbound.close(.policyViolation, reason: reason)
+        }
+        defer { watchdog.stop() }
         var framesDelivered = 0
         func finish(reason: String, outcome: String) async {
             guard let call else { return }
@@ -68,6 +76,7 @@ final class MediaStreamSession: Sendable {
             var payload = [UInt8](repeating: 0, count: 512)
             for try await frame in inbound {
                 let receivedNs = MonotonicClock.nowNs()
+                watchdog.heard(atNs: receivedNs)
                 guard frame.fin else { throw Closure(code: .unacceptableData, reason: "fragmented messages are not supported") }
                 guard frame.opcode == .text else { throw Closure(code: .unacceptableData, reason: "binary frames are not part of Media Streams") }
                 let message: MediaStreamMessage
@@ -101,6 +110,7 @@ final class MediaStreamSession: Sendable {
                     call = try await ActiveCall.begin(start: start, model: model, fallback: fallback, preopened: preopened, outbound: outbound,
                                                   modelHealth: modelHealth, callLog: callLog, metrics: metrics, logger: logger)
                     metrics?.activeCalls.increment()
+                    watchdog.started()
                     logger.info("call started", metadata: ["tenant": .string(start.customParameters["tenant"] ?? ""),
                                                            "modelPreopened": .stringConvertible(preopened != nil)])
                 case .media(let packet):
@@ -130,8 +140,12 @@ final class MediaStreamSession: Sendable {
                     logger.notice("ignoring unknown Media Streams event", metadata: ["event": .string(event)])
                 }
             }
-            await finish(reason: registration.endReason ?? "websocket closed",
-                         outcome: registration.endReason == nil ? "caller-disconnected" : "drained")
+            if let timedOut = watchdog.reason {
+                await finish(reason: timedOut, outcome: "timed-out")
+            } else {
+                await finish(reason: registration.endReason ?? "websocket closed",
+                             outcome: registration.endReason == nil ? "caller-disconnected" : "drained")
+            }
         } catch let closure as Closure {
             logger.warning("closing media stream", metadata: ["reason": .string(closure.reason)])
             if call == nil, closure.code == .unexpectedServerError { metrics?.callEnded(outcome: "model-unavailable") }

@@ -1,0 +1,179 @@
+import CallRecords
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import HummingbirdWSClient
+import Logging
+import NIOCore
+import NIOWebSocket
+import Server
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Bad peers on real sockets while a good call runs: each gets a clear close code or HTTP status,
+/// and the good call loses nothing.
+@Suite(.serialized) struct HostileInputTests {
+    static func relay(recorder: RecordWriter, maximumConnections: Int? = nil) -> RelayServer {
+        RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test", region: "test", maximumMessageBytes: 4096,
+                                         maximumConnections: maximumConnections, handshakeTimeout: .seconds(1),
+                                         startTimeout: .seconds(1), idleTimeout: .seconds(1)),
+                    model: LocalAgent(), recorder: recorder)
+    }
+
+    static func start(_ sid: String, call: String) -> String {
+        #"{"event":"start","sequenceNumber":"1","start":{"accountSid":"AC1","streamSid":"\#(sid)","callSid":"\#(call)","tracks":["inbound"],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1},"customParameters":{}},"streamSid":"\#(sid)"}"#
+    }
+
+    static func media(_ sid: String, chunk: UInt64, payload: String = String(repeating: "/", count: 212) + "/w==") -> String {
+        #"{"event":"media","sequenceNumber":"\#(chunk + 1)","media":{"track":"inbound","chunk":"\#(chunk)","timestamp":"\#(chunk % 1000 * 20)","payload":"\#(payload)"},"streamSid":"\#(sid)"}"#
+    }
+
+    struct Case: Sendable, CustomStringConvertible {
+        var description: String
+        var messages: [WebSocketOutboundWriter.OutboundFrame]
+        /// Expected close code, and a phrase of the reason (nil: any reason).
+        var code: WebSocketErrorCode
+        var reason: String?
+    }
+
+    static let cases: [Case] = {
+        let sid = "MZ00000000000000000000000000000009"
+        let stop = #"{"event":"stop","sequenceNumber":"9","streamSid":"\#(sid)","stop":{"accountSid":"AC1","callSid":"CAh"}}"#
+        return [
+            Case(description: "malformed JSON", messages: [.text(#"{"event":"media""#)], code: .policyViolation, reason: nil),
+            Case(description: "media before start", messages: [.text(media(sid, chunk: 1))], code: .policyViolation, reason: "media before start"),
+            Case(description: "invalid base64", messages: [.text(start(sid, call: "CAh1")), .text(media(sid, chunk: 1, payload: "!!!!"))],
+                 code: .policyViolation, reason: "media payload"),
+            Case(description: "wrong payload size", messages: [.text(start(sid, call: "CAh2")), .text(media(sid, chunk: 1, payload: "AAAA"))],
+                 code: .policyViolation, reason: "expected 160"),
+            Case(description: "wrong streamSid", messages: [.text(start(sid, call: "CAh3")), .text(media("MZ" + String(repeating: "7", count: 32), chunk: 1))],
+                 code: .policyViolation, reason: "streamSid"),
+            Case(description: "binary frame", messages: [.binary(ByteBuffer(bytes: [1, 2, 3]))], code: .unacceptableData, reason: "binary"),
+            Case(description: "oversized frame", messages: [.text(String(repeating: " ", count: 8192))], code: .messageTooLarge, reason: nil),
+            Case(description: "no start", messages: [.text(#"{"event":"connected","protocol":"Call","version":"1.0.0"}"#)],
+                 code: .policyViolation, reason: "no start within"),
+            Case(description: "silence after start", messages: [.text(start(sid, call: "CAh4"))], code: .policyViolation, reason: "no message for"),
+            // Tolerated: an unknown event is logged, and an absurd sequence jump resynchronises the
+            // jitter buffer instead of concealing billions of frames; both streams end normally.
+            Case(description: "unknown event", messages: [.text(start(sid, call: "CAh5")), .text(#"{"event":"bogus","streamSid":"\#(sid)"}"#),
+                                                          .text(media(sid, chunk: 1)), .text(stop)], code: .normalClosure, reason: nil),
+            Case(description: "sequence jump", messages: [.text(start(sid, call: "CAh6")), .text(media(sid, chunk: 1)),
+                                                          .text(media(sid, chunk: 4_000_000_000)), .text(media(sid, chunk: 4_000_000_001)), .text(stop)],
+                 code: .normalClosure, reason: nil),
+        ]
+    }()
+
+    /// Sends a case's messages and waits for the server to close.
+    static func play(_ hostile: Case, port: Int) async throws -> WebSocketCloseFrame? {
+        try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/media-stream", logger: Logger(label: "hostile")) { inbound, outbound, _ in
+            for message in hostile.messages {
+                // The server may close before the last message is written: its close frame is what counts.
+                do { try await outbound.write(message) } catch { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            for try await _ in inbound {}
+        }
+    }
+
+    @Test func badPeersAreClosedWithAReasonWhileAGoodCallLosesNothing() async throws {
+        let recorder = try ScratchRecorder()
+        defer { recorder.remove() }
+        // 3 s: quiet, a second of speech, quiet.
+        let script = Array(repeating: false, count: 40) + Array(repeating: true, count: 50) + Array(repeating: false, count: 60)
+        try await Self.relay(recorder: recorder.writer).makeApplication().test(.live) { client in
+            let port = client.port!
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { _ = try await MediaStreamCallTests.call(port: port, script: script) }
+                group.addTask {
+                    try await Task.sleep(for: .milliseconds(300))
+                    try await withThrowingTaskGroup(of: (Case, WebSocketCloseFrame?).self) { hostile in
+                        for item in Self.cases {
+                            hostile.addTask {
+                                do { return (item, try await Self.play(item, port: port)) } catch {
+                                    Issue.record("\(item): \(error)")
+                                    return (item, nil)
+                                }
+                            }
+                        }
+                        for try await (item, close) in hostile {
+                            #expect(close?.closeCode == item.code, "\(item): \(String(describing: close?.reason))")
+                            if let reason = item.reason {
+                                #expect(close?.reason?.contains(reason) == true, "\(item): \(String(describing: close?.reason))")
+                            }
+                        }
+                    }
+                }
+                group.addTask {
+                    // A peer that connects and never sends a request is closed after the handshake timeout.
+                    try await Task.sleep(for: .milliseconds(300))
+                    let closedAfter = try await Self.silentConnectionLifetime(port: port)
+                    #expect(closedAfter >= 0.9 && closedAfter < 3, "closed after \(closedAfter) s")
+                }
+                try await group.waitForAll()
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            let store = try await recorder.flushed()
+            let good = try #require(try await store.call(sid: "CA1"))
+            #expect(good.call.endReason == "twilio stop")
+            #expect(good.call.framesIn == script.count)
+            #expect(good.call.framesLost == 0)
+            #expect(good.call.framesConcealed == 0)
+            let jumped = try #require(try await store.call(sid: "CAh6"))
+            #expect(jumped.call.framesConcealed < 10, "concealed \(jumped.call.framesConcealed)")
+            let silent = try #require(try await store.call(sid: "CAh4"))
+            #expect(silent.call.endReason?.contains("no message for") == true)
+            // (Not through the test client: its idle keep-alive connection met the handshake timeout too.)
+            let text = try await RawHTTP.exchange(port: port, "GET /metrics HTTP/1.1\r\nHost: relay.test\r\nConnection: close\r\n\r\n").body
+            for reason in ["handshake-timeout", "no-start-timeout", "idle-timeout"] {
+                #expect(text.contains(#"reason="\#(reason)""#), "no \(reason) in the metrics")
+            }
+        }
+    }
+
+    @Test func connectionsBeyondTheLimitGetA503() async throws {
+        let recorder = try ScratchRecorder()
+        defer { recorder.remove() }
+        try await Self.relay(recorder: recorder.writer, maximumConnections: 3).makeApplication().test(.live) { client in
+            let port = client.port!
+            let held = try (0..<3).map { _ in try Self.openSocket(port: port) }
+            try await Task.sleep(for: .milliseconds(100))
+            let refused = try await RawHTTP.exchange(port: port, "GET /healthz HTTP/1.1\r\nHost: relay.test\r\n\r\n")
+            #expect(refused.status == 503)
+            #expect(refused.body.contains("too many connections"))
+            for socket in held { close(socket) }
+            try await Task.sleep(for: .milliseconds(200))
+            let served = try await RawHTTP.exchange(port: port, "GET /healthz HTTP/1.1\r\nHost: relay.test\r\nConnection: close\r\n\r\n")
+            #expect(served.status == 200)
+        }
+    }
+
+    static func openSocket(port: Int) throws -> Int32 {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard descriptor >= 0, connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        return descriptor
+    }
+
+    /// Seconds until the server closes a connection that sends nothing.
+    static func silentConnectionLifetime(port: Int) async throws -> Double {
+        try await Task.detached {
+            let descriptor = try openSocket(port: port)
+            defer { close(descriptor) }
+            var timeout = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            let opened = ContinuousClock.now
+            var byte: UInt8 = 0
+            _ = recv(descriptor, &byte, 1, 0)
+            let elapsed = ContinuousClock.now - opened
+            return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        }.value
+    }
+}
