@@ -11,6 +11,9 @@ struct RealtimeEventFields {
     var errorMessage: JSONScanner.StringValue?
     var audioEndMs: UInt64?
 
+    /// Bytes a base64 value decodes to at most (its length is a multiple of 4 when valid).
+    static func decodedCapacity(of value: JSONScanner.StringValue) -> Int { value.range.count / 4 * 3 }
+
     static func scan(_ message: UnsafeRawBufferPointer) throws(JSONScanner.Failure) -> (RealtimeEventFields, JSONScanner) {
         var fields = RealtimeEventFields()
         var scanner = JSONScanner(message)

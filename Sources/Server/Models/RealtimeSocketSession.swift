@@ -166,7 +166,7 @@ final class RealtimeSocketSession<Delegate: RealtimeModelDelegate>: RealtimeMode
                         itemBytes = Array(scanner.slice(item))
                         itemName = String(decoding: itemBytes, as: UTF8.self)
                     }
-                    let needed = data.range.count / 4 * 3
+                    let needed = RealtimeEventFields.decodedCapacity(of: data)
                     if decoded.count < needed { decoded = [UInt8](repeating: 0, count: needed) }
                     let count = decoded.withUnsafeMutableBytes { try? Base64.decode(scanner.slice(data), into: $0) }
                     guard let count else {

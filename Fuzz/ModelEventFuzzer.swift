@@ -1,0 +1,19 @@
+// libFuzzer target: every event a model could send, through the scan and the audio-delta
+// decoding the model socket's reader does. Built by scripts/fuzz.sh.
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzModelEvent(_ data: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
+    let message = UnsafeRawBufferPointer(start: data, count: count)
+    guard let (fields, scanner) = try? RealtimeEventFields.scan(message), let type = fields.type else { return 0 }
+    if RealtimeEventFields.is(type, in: scanner, "response.output_audio.delta", "response.audio.delta"), let delta = fields.data {
+        var decoded = [UInt8](repeating: 0, count: RealtimeEventFields.decodedCapacity(of: delta))
+        if let written = decoded.withUnsafeMutableBytes({ try? Base64.decode(scanner.slice(delta), into: $0) }) {
+            precondition(written <= decoded.count)
+        }
+    }
+    for value in [fields.itemID, fields.transcript, fields.errorMessage] {
+        if let value { _ = String(decoding: scanner.slice(value), as: UTF8.self) }
+    }
+    _ = fields.audioEndMs
+    return 0
+}
