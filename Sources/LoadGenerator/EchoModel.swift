@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import NIOWebSocket
 import Synchronization
+import WebSocketWire
 
 /// The model stand-in a load run bridges calls to: an OpenAI-Realtime-shaped WebSocket server
 /// that confirms every session and answers each `input_audio_buffer.append` at once with a

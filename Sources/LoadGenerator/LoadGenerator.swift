@@ -2,6 +2,7 @@ import Atomics
 import Foundation
 import NIOCore
 import NIOPosix
+import WebSocketWire
 
 /// `voice-relay load`'s engine: plays N Twilio callers in real time against a relay on this
 /// machine whose model is the ``EchoModel`` stand-in it also runs, and measures what the relay
@@ -161,8 +162,8 @@ public final class LoadGenerator: Sendable {
                         binder.expect(timeline) { bound.succeed() }
                         fleet.value.add(caller)
                     }
-                    let handshake = ClientHandshakeHandler(host: options.relayHost, port: options.relayPort, path: options.streamPath,
-                                                           next: caller, failed: { bound.fail($0) })
+                    let handshake = ClientHandshakeHandler(hostHeader: "\(options.relayHost):\(options.relayPort)", path: options.streamPath,
+                                                           encoder: true, next: caller, failed: { bound.fail($0) })
                     try channel.pipeline.syncOperations.addHandler(handshake)
                 }
             }

@@ -69,4 +69,6 @@ final class ModelDelegateProxy: RealtimeModelDelegate {
     func modelEvent(_ event: ModelEvent) {
         target.withLock { $0 }?.modelEvent(event)
     }
+
+    var hasPlaybackRoom: Bool { target.withLock { $0 }?.hasPlaybackRoom ?? true }
 }

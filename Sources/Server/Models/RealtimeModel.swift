@@ -32,10 +32,15 @@ public protocol RealtimeModelDelegate: AnyObject, Sendable {
     /// Returns when the call can buffer more model audio. Sessions await it before reading on, so
     /// a model sending much faster than real time is held back by TCP, not by dropped audio.
     func waitForPlaybackRoom() async
+
+    /// Whether the call can buffer more model audio now: a socket reading on an event loop stops
+    /// reading while this is false, so a fast model is held back by TCP, not by dropped audio.
+    var hasPlaybackRoom: Bool { get }
 }
 
 extension RealtimeModelDelegate {
     public func waitForPlaybackRoom() async {}
+    public var hasPlaybackRoom: Bool { true }
 }
 
 /// The rare things a model says besides audio.

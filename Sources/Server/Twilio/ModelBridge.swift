@@ -36,15 +36,17 @@ final class ModelBridge: RealtimeModelDelegate {
         eventSink.finish()
     }
 
-    /// Most model audio held for the pacer before the model's socket stops being read (the ring holds 5 s).
+    /// Most model audio held for the pacer before the model's socket stops being read (the ring holds 2.6 s).
     static let backlogLimitMs = 1500
     private let finished = Atomic<Bool>(false)
 
     func waitForPlaybackRoom() async {
-        while pipeline.outboundBacklogMs > Self.backlogLimitMs, !finished.load(ordering: .acquiring) {
+        while !hasPlaybackRoom {
             try? await Task.sleep(for: .milliseconds(20))
         }
     }
+
+    var hasPlaybackRoom: Bool { pipeline.outboundBacklogMs <= Self.backlogLimitMs || finished.load(ordering: .acquiring) }
 
     func modelAudio(item: String, _ audio: UnsafeRawBufferPointer) {
         state.withLock { state in

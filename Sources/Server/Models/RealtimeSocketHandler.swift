@@ -1,0 +1,186 @@
+import NIOCore
+import NIOWebSocket
+import WebSocketWire
+
+/// The model socket's channel handler, on its event loop. Sends `session.update` once the
+/// upgrade is done; parses each server event from the frame's bytes (GA and beta names) and
+/// calls the delegate inline; writes caller audio as `input_audio_buffer.append` frames, masked
+/// by ``MaskedFrameWriter``. When the call's playout buffer is full it stops reading, so a model
+/// sending much faster than real time is held back by TCP instead of losing audio.
+final class RealtimeSocketHandler<Delegate: RealtimeModelDelegate>: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = ByteBuffer
+
+    private let delegate: Delegate
+    private let sessionUpdate: String
+    private let ready: EventLoopPromise<Void>
+    private var context: ChannelHandlerContext?
+    private var messages = RealtimeMessageWriter()
+    private var frames = MaskedFrameWriter()
+    /// Whether `ready` was completed (success or failure) and whether the model confirmed.
+    private var resolved = false
+    private var confirmed = false
+    private var closeReason: String?
+    /// A message split over continuation frames.
+    private var fragments: ByteBuffer?
+    private var decoded = [UInt8](repeating: 0, count: 4096)
+    private var itemBytes: [UInt8] = []
+    private var itemName = ""
+    private var paused = false
+
+    init(delegate: Delegate, sessionUpdate: String, ready: EventLoopPromise<Void>) {
+        self.delegate = delegate
+        self.sessionUpdate = sessionUpdate
+        self.ready = ready
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        sendText(sessionUpdate)
+    }
+
+    /// Fails the open, once.
+    func fail(_ error: any Error) {
+        guard !resolved else { return }
+        resolved = true
+        ready.fail(error)
+    }
+
+    // MARK: Writing
+
+    func sendAudio(_ audio: UnsafeRawBufferPointer) {
+        guard let context, closeReason == nil else { return }
+        messages.append(audio) { json in write(.text, json, context: context) }
+    }
+
+    func sendText(_ text: String) {
+        guard let context, closeReason == nil else { return }
+        var text = text
+        text.withUTF8 { write(.text, UnsafeRawBufferPointer($0), context: context) }
+    }
+
+    func closeSocket() {
+        guard let context, closeReason == nil else { return }
+        closeReason = "closed by the relay"
+        let code: [UInt8] = [0x03, 0xE8]  // 1000, normal closure
+        code.withUnsafeBytes { write(.close, $0, context: context) }
+        context.close(promise: nil)
+    }
+
+    private func write(_ opcode: MaskedFrameWriter.Opcode, _ payload: UnsafeRawBufferPointer, context: ChannelHandlerContext) {
+        var buffer = context.channel.allocator.buffer(capacity: MaskedFrameWriter.frameBytes(payloadCount: payload.count))
+        frames.write(opcode, payload: payload, into: &buffer)
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    // MARK: Reading
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text, .continuation:
+            var payload = frame.maskKey == nil ? frame.data : frame.unmaskedData
+            if !frame.fin || fragments != nil {
+                if fragments == nil { fragments = payload } else { fragments!.writeBuffer(&payload) }
+                guard frame.fin, let whole = fragments else { return }
+                fragments = nil
+                payload = whole
+            }
+            payload.withUnsafeReadableBytes { handle($0) }
+            if !delegate.hasPlaybackRoom { pauseReading(context: context) }
+        case .connectionClose:
+            var data = frame.unmaskedData
+            let code = data.readInteger(as: UInt16.self).map { "\($0)" } ?? "no code"
+            let reason = data.readString(length: data.readableBytes) ?? ""
+            closeReason = "closed by the model (\(code)): \(reason)"
+            var reply = context.channel.allocator.buffer(capacity: 8)
+            frames.write(.close, payload: UnsafeRawBufferPointer(start: nil, count: 0), into: &reply)
+            context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in context.close(promise: nil) }
+        case .ping:
+            frame.unmaskedData.withUnsafeReadableBytes { write(.pong, $0, context: context) }
+        default:
+            break
+        }
+    }
+
+    /// Stops reading until the call's playout has room again (checked every 20 ms).
+    private func pauseReading(context: ChannelHandlerContext) {
+        guard !paused else { return }
+        paused = true
+        context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: .milliseconds(20)) { bound.value.resumeWhenRoom() }
+    }
+
+    private func resumeWhenRoom() {
+        guard let context, paused else { return }
+        guard delegate.hasPlaybackRoom else {
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: .milliseconds(20)) { bound.value.resumeWhenRoom() }
+            return
+        }
+        paused = false
+        context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+        context.read()
+    }
+
+    private func handle(_ raw: UnsafeRawBufferPointer) {
+        guard let (fields, scanner) = try? RealtimeEventFields.scan(raw), let type = fields.type else {
+            delegate.modelEvent(.error("unparseable model event"))
+            return
+        }
+        if RealtimeEventFields.is(type, in: scanner, "response.output_audio.delta", "response.audio.delta") {
+            guard let data = fields.data, let item = fields.itemID else { return }
+            if !scanner.slice(item).elementsEqual(itemBytes) {
+                itemBytes = Array(scanner.slice(item))
+                itemName = String(decoding: itemBytes, as: UTF8.self)
+            }
+            let needed = RealtimeEventFields.decodedCapacity(of: data)
+            if decoded.count < needed { decoded = [UInt8](repeating: 0, count: needed) }
+            let count = decoded.withUnsafeMutableBytes { try? Base64.decode(scanner.slice(data), into: $0) }
+            guard let count else {
+                delegate.modelEvent(.error("model audio delta is not valid base64"))
+                return
+            }
+            decoded.withUnsafeBytes { delegate.modelAudio(item: itemName, UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        } else if RealtimeEventFields.is(type, in: scanner, "session.created", "session.updated") {
+            if !resolved {
+                resolved = true
+                confirmed = true
+                ready.succeed()
+            }
+        } else if RealtimeEventFields.is(type, in: scanner, "input_audio_buffer.speech_started") {
+            delegate.modelEvent(.speechStarted)
+        } else if RealtimeEventFields.is(type, in: scanner, "response.output_audio.done", "response.audio.done") {
+            delegate.modelEvent(.responseDone(item: fields.itemID.map { String(decoding: scanner.slice($0), as: UTF8.self) } ?? itemName))
+        } else if RealtimeEventFields.is(type, in: scanner, "response.output_audio_transcript.done", "response.audio_transcript.done"),
+                  let transcript = fields.transcript {
+            delegate.modelEvent(.transcript(speaker: .agent, text: String(decoding: scanner.slice(transcript), as: UTF8.self)))
+        } else if RealtimeEventFields.is(type, in: scanner, "conversation.item.input_audio_transcription.completed"),
+                  let transcript = fields.transcript {
+            delegate.modelEvent(.transcript(speaker: .caller, text: String(decoding: scanner.slice(transcript), as: UTF8.self)))
+        } else if RealtimeEventFields.is(type, in: scanner, "error") {
+            let message = fields.errorMessage.map { String(decoding: scanner.slice($0), as: UTF8.self) } ?? "unknown error"
+            delegate.modelEvent(.error(message))
+        }
+    }
+
+    // MARK: Lifecycle
+
+    func channelInactive(context: ChannelHandlerContext) {
+        let reason = closeReason ?? "the model's connection closed"
+        self.context = nil
+        if confirmed {
+            // Only a session that was up reports `.closed` (a failed open reports through `open` throwing).
+            if reason != "closed by the relay" { delegate.modelEvent(.closed(reason: reason)) }
+        } else {
+            fail(ModelConnectionError(description: reason))
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if closeReason == nil { closeReason = "model connection failed: \(error)" }
+        context.close(promise: nil)
+    }
+}
