@@ -170,16 +170,14 @@ public struct RelayServer: Sendable {
         let limits = ConnectionLimits(maximum: configuration.maximumConnections, handshakeTimeout: configuration.handshakeTimeout,
                                       metrics: metrics, logger: logger)
         let server = HTTPServerBuilder { responder in
-            let upgrades = HTTP1WebSocketUpgradeChannel(
+            // Media streams never reach Hummingbird's WebSocket layer: the gate upgrades them
+            // itself (or refuses them); this channel serves plain HTTP.
+            let http = HTTP1WebSocketUpgradeChannel(
                 responder: responder, configuration: .init(ws: .init(maxFrameSize: configuration.maximumMessageBytes))
-            ) { head, _, _ in
-                // Upgrades that reach here were let through by the gate.
-                guard head.path?.hasPrefix("/media-stream") == true else { return .dontUpgrade }
-                return .upgrade([:]) { inbound, outbound, _ in
-                    await session.run(inbound: inbound, outbound: outbound)
-                }
-            }
-            return GatedWebSocketChannel(inner: upgrades, limits: limits, refusal: refuseUpgrade)
+            ) { _, _, _ in .dontUpgrade }
+            return GatedWebSocketChannel(inner: http, limits: limits, maximumFrameBytes: configuration.maximumMessageBytes,
+                                         refusal: refuseUpgrade,
+                                         takeOver: { head in head.path?.hasPrefix("/media-stream") == true ? session.makeHandler() : nil })
         }
         return Application(
             router: routes,

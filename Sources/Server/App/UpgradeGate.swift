@@ -4,6 +4,8 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOWebSocket
+import WebSocketWire
 
 /// The relay's answer to a WebSocket upgrade it will not take: a `fly-replay` hand-off, a 403 or
 /// a 503, with headers and a short body.
@@ -13,39 +15,68 @@ struct UpgradeRefusal: Sendable {
     var body: String
 }
 
-/// Answers WebSocket upgrades the relay will not take with a real HTTP response.
+/// Decides every WebSocket upgrade before Hummingbird sees it.
 ///
-/// Fly's proxy can only replay a media stream from the response to its upgrade request, and
-/// that response must carry `fly-replay`; but Hummingbird answers every upgrade its
-/// `shouldUpgrade` declines with a bare 400. This handler sits just in front of the upgrade
-/// handler, asks `refusal` about each upgrade request, and when there is one writes it, drops
-/// the rest of the request and lets the upgrade handler close the connection. Other requests
-/// pass untouched, and the handler leaves the pipeline after the first one.
+/// - A refused upgrade gets a real HTTP response. Fly's proxy can only replay a media stream
+///   from the response to its upgrade request, and that response must carry `fly-replay`; but
+///   Hummingbird answers every upgrade its `shouldUpgrade` declines with a bare 400.
+/// - An accepted media stream is upgraded here, by hand: the gate answers `101`, replaces the
+///   HTTP handlers with NIO's WebSocket frame codec and the stream's own channel handler, and
+///   Hummingbird's async WebSocket layer never runs for it. Its per-message task hops and
+///   queues cost more CPU than the relay's DSP (measured with `voice-relay load`).
+///
+/// Other requests pass untouched, and the gate leaves the pipeline after the first one.
 final class UpgradeGate: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let refusal: @Sendable (HTTPRequest) -> UpgradeRefusal?
+    private let takeOver: @Sendable (HTTPRequest) -> (any ChannelHandler)?
+    private let maximumFrameBytes: Int
+    private let decided: (Bool) -> Void
     private var refusing = false
+    /// An accepted media stream: the key to answer and the handler to install at the request's end.
+    private var upgrading: (key: String, handler: any ChannelHandler)?
 
-    init(refusal: @escaping @Sendable (HTTPRequest) -> UpgradeRefusal?) {
+    init(maximumFrameBytes: Int, refusal: @escaping @Sendable (HTTPRequest) -> UpgradeRefusal?,
+         takeOver: @escaping @Sendable (HTTPRequest) -> (any ChannelHandler)?, decided: @escaping (Bool) -> Void) {
+        self.maximumFrameBytes = maximumFrameBytes
         self.refusal = refusal
+        self.takeOver = takeOver
+        self.decided = decided
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !refusing else { return }
-        guard case .head(let head) = unwrapInboundIn(data) else {
+        let part = unwrapInboundIn(data)
+        if let upgrading {
+            if case .end = part { upgrade(context: context, key: upgrading.key, handler: upgrading.handler) }
+            return
+        }
+        guard case .head(let head) = part else {
             context.fireChannelRead(data)
             return
         }
-        guard head.headers[canonicalForm: "upgrade"].contains(where: { $0.lowercased() == "websocket" }),
-              let answer = refusal(Self.request(head)) else {
-            context.fireChannelRead(data)
-            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        let isWebSocket = head.headers[canonicalForm: "upgrade"].contains { $0.lowercased() == "websocket" }
+        let request = Self.request(head)
+        if isWebSocket, let answer = refusal(request) {
+            refuse(context: context, head: head, answer: answer)
             return
         }
+        if isWebSocket, let key = head.headers.first(name: "sec-websocket-key"),
+           head.headers.first(name: "sec-websocket-version") == "13", let handler = takeOver(request) {
+            upgrading = (key, handler)
+            return
+        }
+        decided(false)
+        context.fireChannelRead(data)
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+
+    private func refuse(context: ChannelHandlerContext, head: HTTPRequestHead, answer: UpgradeRefusal) {
         refusing = true
+        decided(false)
         var headers = HTTPHeaders(answer.headerFields.map { ($0.name.rawName, $0.value) })
         headers.replaceOrAdd(name: "content-length", value: "\(answer.body.utf8.count)")
         headers.replaceOrAdd(name: "connection", value: "close")
@@ -62,6 +93,37 @@ final class UpgradeGate: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    /// Answers `101` and swaps the HTTP handlers for the WebSocket frame codec and `handler`.
+    /// The HTTP decoder stops parsing after an upgrade request and, removed last, hands any bytes
+    /// it holds to the frame decoder.
+    private func upgrade(context: ChannelHandlerContext, key: String, handler: any ChannelHandler) {
+        upgrading = nil
+        var headers = HTTPHeaders()
+        headers.add(name: "upgrade", value: "websocket")
+        headers.add(name: "connection", value: "upgrade")
+        headers.add(name: "sec-websocket-accept", value: WebSocketHandshake.accept(key: key))
+        context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .switchingProtocols, headers: headers))),
+                              promise: nil)
+        let pipeline = context.pipeline.syncOperations
+        do {
+            let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
+            let upgrader = try pipeline.handler(type: NIOTypedHTTPServerUpgradeHandler<HTTP1WebSocketUpgradeChannel.UpgradeResult>.self)
+            let frameDecoder = ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maximumFrameBytes))
+            let frameEncoder = WebSocketFrameEncoder()
+            try pipeline.addHandler(frameEncoder, position: .after(decoder))
+            try pipeline.addHandler(frameDecoder, position: .after(frameEncoder))
+            try pipeline.addHandler(handler, position: .after(frameDecoder))
+            decided(true)
+            pipeline.removeHandler(upgrader, promise: nil)
+            pipeline.removeHandler(context: context, promise: nil)
+            pipeline.removeHandler(encoder, promise: nil)
+            pipeline.removeHandler(decoder, promise: nil)
+        } catch {
+            context.close(promise: nil)
+        }
+    }
+
     static func request(_ head: HTTPRequestHead) -> HTTPRequest {
         var fields = HTTPFields()
         for (name, value) in head.headers {
@@ -72,23 +134,56 @@ final class UpgradeGate: ChannelInboundHandler, RemovableChannelHandler {
 }
 
 /// Hummingbird's HTTP/1 + WebSocket child channel with a ``ConnectionGuard`` first and an
-/// ``UpgradeGate`` in front of its upgrade handler.
+/// ``UpgradeGate`` in front of its upgrade handler. A media stream the gate took over is the
+/// gate's: this child channel then only waits for the connection to close.
 struct GatedWebSocketChannel: ServerChildChannel {
     let inner: HTTP1WebSocketUpgradeChannel
     let limits: ConnectionLimits
+    let maximumFrameBytes: Int
     let refusal: @Sendable (HTTPRequest) -> UpgradeRefusal?
+    let takeOver: @Sendable (HTTPRequest) -> (any ChannelHandler)?
 
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1WebSocketUpgradeChannel.Value> {
+    struct Value: ServerChildChannelValue {
+        let inner: HTTP1WebSocketUpgradeChannel.Value
+        /// Whether the gate upgraded the connection itself.
+        let takenOver: EventLoopFuture<Bool>
+        var channel: any Channel { inner.channel }
+    }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let operations = channel.pipeline.syncOperations
+            let decision = channel.eventLoop.makePromise(of: Bool.self)
+            let once = NIOLoopBound(DecisionLatch(decision), eventLoop: channel.eventLoop)
+            channel.closeFuture.whenComplete { _ in once.value.decide(false) }
             try operations.addHandler(ConnectionGuard(limits: limits), position: .first)
             let upgrader = try operations.handler(type: NIOTypedHTTPServerUpgradeHandler<HTTP1WebSocketUpgradeChannel.UpgradeResult>.self)
-            try operations.addHandler(UpgradeGate(refusal: refusal), position: .before(upgrader))
-            return value
+            try operations.addHandler(UpgradeGate(maximumFrameBytes: maximumFrameBytes, refusal: refusal, takeOver: takeOver,
+                                                  decided: { once.value.decide($0) }),
+                                      position: .before(upgrader))
+            return Value(inner: value, takenOver: decision.futureResult)
         }
     }
 
-    func handle(value: HTTP1WebSocketUpgradeChannel.Value, logger: Logger) async {
-        await inner.handle(value: value, logger: logger)
+    func handle(value: Value, logger: Logger) async {
+        if (try? await value.takenOver.get()) == true {
+            try? await value.channel.closeFuture.get()
+            return
+        }
+        await inner.handle(value: value.inner, logger: logger)
+    }
+}
+
+/// Completes a decision promise once, from the channel's loop.
+private final class DecisionLatch {
+    private let promise: EventLoopPromise<Bool>
+    private var done = false
+
+    init(_ promise: EventLoopPromise<Bool>) { self.promise = promise }
+
+    func decide(_ value: Bool) {
+        guard !done else { return }
+        done = true
+        promise.succeed(value)
     }
 }

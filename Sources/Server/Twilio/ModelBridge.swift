@@ -15,8 +15,6 @@ final class ModelBridge: RealtimeModelDelegate {
         var names: [UInt32: String] = [:]
         /// The item cut off by a barge-in: its late audio is dropped.
         var discarding: String?
-        /// When the current item's first audio arrived, until its first frame reaches the caller.
-        var firstAudioNs: UInt64?
     }
 
     private let state: Mutex<State>
@@ -39,6 +37,9 @@ final class ModelBridge: RealtimeModelDelegate {
     /// Most model audio held for the pacer before the model's socket stops being read (the ring holds 2.6 s).
     static let backlogLimitMs = 1500
     private let finished = Atomic<Bool>(false)
+    /// When the current item's first audio arrived (0: already taken), until its first frame reaches the caller.
+    private let firstAudioNs = Atomic<UInt64>(0)
+    private let firstAudioItem = Atomic<UInt32>(0)
 
     func waitForPlaybackRoom() async {
         while !hasPlaybackRoom {
@@ -57,7 +58,8 @@ final class ModelBridge: RealtimeModelDelegate {
                 state.currentName = item
                 state.names[state.currentID] = item
                 state.names[state.currentID &- 8] = nil
-                state.firstAudioNs = MonotonicClock.nowNs()
+                firstAudioItem.store(state.currentID, ordering: .relaxed)
+                firstAudioNs.store(MonotonicClock.nowNs(), ordering: .releasing)
             }
             state.producer.append(audio, item: state.currentID)
         }
@@ -84,12 +86,13 @@ final class ModelBridge: RealtimeModelDelegate {
     }
 
     /// When the current response's first audio arrived, once per response (for the outbound latency).
+    ///
+    /// Atomics, not the state lock: the caller sink asks from inside ``modelAudio(item:_:)``, which
+    /// holds that lock while the playout releases the frame.
     func takeFirstAudioArrival(item id: UInt32) -> UInt64? {
-        state.withLock { state in
-            guard state.currentID == id, let arrival = state.firstAudioNs else { return nil }
-            state.firstAudioNs = nil
-            return arrival
-        }
+        guard firstAudioItem.load(ordering: .relaxed) == id else { return nil }
+        let arrival = firstAudioNs.exchange(0, ordering: .acquiring)
+        return arrival == 0 ? nil : arrival
     }
 
     func itemName(for id: UInt32) -> String? {

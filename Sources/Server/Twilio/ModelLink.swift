@@ -1,6 +1,7 @@
 import Atomics
 import AudioPipeline
 import Logging
+import NIOCore
 import Synchronization
 
 /// A call's connection to its model, kept up for the whole call: if the model side drops
@@ -22,8 +23,12 @@ final class ModelLink: ModelAudioSink {
 
     static let backoff: [Duration] = [.milliseconds(100), .milliseconds(400), .milliseconds(1600)]
 
+    /// The call's Twilio socket's event loop: model sockets are opened on it.
+    private let eventLoop: (any EventLoop)?
+
     init(model: any RealtimeModel, fallback: (any RealtimeModel)?, bridge: ModelBridge, health: ModelHealthMonitor?,
-         metrics: RelayMetrics?, logger: Logger) {
+         metrics: RelayMetrics?, eventLoop: (any EventLoop)? = nil, logger: Logger) {
+        self.eventLoop = eventLoop
         self.metrics = metrics
         self.model = model
         self.fallback = fallback
@@ -47,7 +52,7 @@ final class ModelLink: ModelAudioSink {
         let opened: any RealtimeModelSession
         let started = ContinuousClock.now
         do {
-            opened = try await model.connect(delegate: bridge)
+            opened = try await ModelConnectionAffinity.$eventLoop.withValue(eventLoop) { try await model.connect(delegate: bridge) }
         } catch {
             health?.callConnected(false)
             throw error

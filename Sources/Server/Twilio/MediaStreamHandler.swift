@@ -1,0 +1,301 @@
+import AudioPipeline
+import CallRecords
+import Foundation
+import Logging
+import NIOCore
+import NIOWebSocket
+
+/// One Twilio media stream, as the channel handler of its WebSocket on the connection's event
+/// loop: it speaks the Media Streams protocol and bridges the call to a model through a
+/// ``CallPipeline``.
+///
+/// Caller audio is parsed from the frame's bytes straight into a ``MuLawFrame`` and delivered to
+/// the pipeline, which runs the inbound stages inline and writes the model's audio to the model
+/// socket, whose channel lives on this same loop: a caller frame crosses no thread, task or
+/// queue on its way to the model. Opening the model session on `start` is the one wait: reading
+/// pauses until the call is up. A protocol error ends this stream only, with a close code and
+/// reason; a stream that never starts or goes quiet is closed by its watchdog.
+final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    struct Closure: Error {
+        let code: WebSocketErrorCode
+        let reason: String
+    }
+
+    private enum Phase {
+        case awaitingStart
+        /// The model session is opening; messages that arrive meanwhile wait here.
+        case starting(held: [ByteBuffer])
+        case live(ActiveCall)
+        case ended
+    }
+
+    private let session: MediaStreamSession
+    private var logger: Logger
+    private var context: ChannelHandlerContext?
+    private var phase = Phase.awaitingStart
+    private var payload = [UInt8](repeating: 0, count: 512)
+    private var framesDelivered = 0
+    private var registration: CallRegistry.Entry?
+    private var watchdog: RepeatedTask?
+    private let openedNs = MonotonicClock.nowNs()
+    private var lastHeardNs = MonotonicClock.nowNs()
+    private var timedOut: String?
+
+    init(session: MediaStreamSession) {
+        self.session = session
+        self.logger = session.logger
+    }
+
+    // MARK: Lifecycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        let socket = TwilioSocket(channel: context.channel)
+        // Registered for capacity and drain: a drain that runs out of time closes the socket
+        // (1001, going away) and the call ends with the drain's reason.
+        let registration = CallRegistry.Entry { reason in socket.close(.goingAway, reason: reason) }
+        self.registration = registration
+        session.registry.add(registration)
+        let period = max(.milliseconds(50), min(.seconds(1), min(session.startTimeout, session.idleTimeout) / 4))
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        watchdog = context.eventLoop.scheduleRepeatedTask(initialDelay: Self.timeAmount(period), delay: Self.timeAmount(period)) { _ in
+            bound.value.checkTimeouts()
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        watchdog?.cancel()
+        if let registration { session.registry.remove(registration) }
+        let reason = timedOut ?? registration?.endReason ?? "websocket closed"
+        let outcome = timedOut != nil ? "timed-out" : registration?.endReason == nil ? "caller-disconnected" : "drained"
+        finish(reason: reason, outcome: outcome)
+        self.context = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.warning("media stream failed", metadata: ["error": .string("\(error)")])
+        if let error = error as? NIOWebSocketError, error == .invalidFrameLength {
+            close(Closure(code: .messageTooLarge, reason: "frame exceeds the message size limit"))
+        } else {
+            close(Closure(code: .protocolError, reason: "\(error)"))
+        }
+    }
+
+    // MARK: Reading
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        let receivedNs = MonotonicClock.nowNs()
+        lastHeardNs = receivedNs
+        switch frame.opcode {
+        case .text where frame.fin:
+            let message = frame.unmaskedData
+            if case .starting(var held) = phase {
+                guard held.count < 256 else {
+                    close(Closure(code: .policyViolation, reason: "too many messages before the call was up"))
+                    return
+                }
+                held.append(message)
+                phase = .starting(held: held)
+                return
+            }
+            receive(message, at: receivedNs)
+        case .text, .continuation:
+            close(Closure(code: .unacceptableData, reason: "fragmented messages are not supported"))
+        case .binary:
+            close(Closure(code: .unacceptableData, reason: "binary frames are not part of Media Streams"))
+        case .connectionClose:
+            var data = frame.unmaskedData
+            let code = data.readInteger(as: UInt16.self) ?? 1000
+            var reply = context.channel.allocator.buffer(capacity: 2)
+            reply.writeInteger(code)
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: reply)))
+                .whenComplete { _ in context.close(promise: nil) }
+        case .ping:
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+        default:
+            break
+        }
+    }
+
+    private func receive(_ message: ByteBuffer, at receivedNs: UInt64) {
+        do {
+            let parsed = try parse(message)
+            try handle(parsed, receivedNs: receivedNs)
+        } catch let closure as Closure {
+            close(closure)
+        } catch {
+            close(Closure(code: .policyViolation, reason: "\(error)"))
+        }
+    }
+
+    private func parse(_ message: ByteBuffer) throws -> MediaStreamMessage {
+        do {
+            return try message.withUnsafeReadableBytes { bytes in
+                try payload.withUnsafeMutableBytes { payloadBuffer in
+                    if case .live(let call) = phase {
+                        return try call.streamSid.withUnsafeBytes { try session.parser.parse(bytes, payload: payloadBuffer, streamSid: $0) }
+                    }
+                    return try session.parser.parse(bytes, payload: payloadBuffer)
+                }
+            }
+        } catch let error as MediaStreamProtocolError {
+            throw Closure(code: .policyViolation, reason: error.description)
+        }
+    }
+
+    private func handle(_ message: MediaStreamMessage, receivedNs: UInt64) throws {
+        switch message {
+        case .connected:
+            break
+        case .start(let start):
+            guard case .awaitingStart = phase else { throw Closure(code: .policyViolation, reason: "second start on one stream") }
+            guard start.mediaFormat.encoding == "audio/x-mulaw", start.mediaFormat.sampleRate == 8000 else {
+                throw Closure(code: .policyViolation, reason: "unsupported media format \(start.mediaFormat.encoding)")
+            }
+            begin(start)
+        case .media(let packet):
+            guard case .live(let call) = phase else { throw Closure(code: .policyViolation, reason: "media before start") }
+            guard packet.isInbound else { return }
+            guard packet.payloadCount == MuLawFrame.payloadBytes else {
+                throw Closure(code: .policyViolation, reason: "media payload is \(packet.payloadCount) bytes, expected 160")
+            }
+            var audio = InlineArray<160, UInt8>(repeating: 0xFF)
+            for index in 0..<160 { audio[index] = payload[index] }
+            // Decode, resample, VAD and the write to the model socket, inline here.
+            call.pipeline.deliver(MuLawFrame(sequence: packet.chunk, payload: audio), sequence: packet.chunk, arrivalNs: receivedNs)
+            framesDelivered += 1
+            if framesDelivered % 10 == 0 {
+                session.metrics?.inboundLatency.record(.nanoseconds(Int64(MonotonicClock.nowNs() &- receivedNs)))
+            }
+        case .mark(let name):
+            if case .live(let call) = phase, let mark = MarkName.parse(name) {
+                call.pipeline.markEchoed(item: mark.item, offsetMs: mark.offsetMs)
+            }
+        case .dtmf(let digit):
+            logger.info("dtmf", metadata: ["digit": .string(digit)])
+        case .stop:
+            logger.info("call stopped by Twilio")
+            finish(reason: "twilio stop", outcome: "completed")
+            closeNormally()
+        case .unknown(let event):
+            logger.notice("ignoring unknown Media Streams event", metadata: ["event": .string(event)])
+        }
+    }
+
+    // MARK: The call
+
+    /// Opens the model session (reading pauses meanwhile), then replays what arrived during it.
+    private func begin(_ start: MediaStreamStart) {
+        guard let context else { return }
+        phase = .starting(held: [])
+        logger[metadataKey: "call"] = .string(start.callSid)
+        logger[metadataKey: "stream"] = .string(start.streamSid)
+        context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+        let (session, logger, socket) = (self.session, self.logger, TwilioSocket(channel: context.channel))
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        Task {
+            let preopened = await session.pending.take(callSid: start.customParameters["callSid"] ?? start.callSid)
+            let callLog = CallLog(writer: session.recorder, metrics: session.metrics, call: CallRecord(
+                callSid: start.callSid, streamSid: start.streamSid, tenant: start.customParameters["tenant"] ?? "",
+                caller: start.customParameters["caller"] ?? "", region: session.region, provider: session.model.name,
+                endpoint: session.model.endpoint, startedAt: Date()))
+            do {
+                let call = try await ActiveCall.begin(start: start, model: session.model, fallback: session.fallback, preopened: preopened,
+                                                      socket: socket, modelHealth: session.modelHealth, callLog: callLog,
+                                                      metrics: session.metrics, logger: logger)
+                session.metrics?.activeCalls.increment()
+                logger.info("call started", metadata: ["tenant": .string(start.customParameters["tenant"] ?? ""),
+                                                       "modelPreopened": .stringConvertible(preopened != nil)])
+                loop.execute { bound.value.started(call) }
+            } catch {
+                let closure = error as? Closure ?? Closure(code: .unexpectedServerError, reason: "\(error)")
+                if closure.code == .unexpectedServerError { session.metrics?.callEnded(outcome: "model-unavailable") }
+                loop.execute { bound.value.close(closure) }
+            }
+        }
+    }
+
+    private func started(_ call: ActiveCall) {
+        guard case .starting(let held) = phase, let context else {
+            // The stream went away while the model session opened.
+            let (reason, metrics) = (timedOut ?? "websocket closed", session.metrics)
+            Task {
+                await call.end(reason: reason)
+                metrics?.activeCalls.decrement()
+                metrics?.callEnded(outcome: "caller-disconnected")
+            }
+            return
+        }
+        phase = .live(call)
+        for message in held {
+            guard case .live = phase else { break }
+            receive(message, at: MonotonicClock.nowNs())
+        }
+        context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+        context.read()
+    }
+
+    /// Ends the call once (its records, metrics and model session), whatever ended it.
+    private func finish(reason: String, outcome: String) {
+        guard case .live(let call) = phase else {
+            if case .starting = phase {} else { phase = .ended }
+            return
+        }
+        phase = .ended
+        let metrics = session.metrics
+        Task {
+            await call.end(reason: reason)
+            metrics?.activeCalls.decrement()
+            metrics?.callEnded(outcome: outcome)
+        }
+    }
+
+    // MARK: Closing
+
+    private func close(_ closure: Closure) {
+        guard let context else { return }
+        logger.warning("closing media stream", metadata: ["reason": .string(closure.reason)])
+        finish(reason: closure.reason, outcome: "protocol-error")
+        TwilioSocket(channel: context.channel).close(closure.code, reason: closure.reason)
+    }
+
+    private func closeNormally() {
+        guard let context else { return }
+        TwilioSocket(channel: context.channel).close(.normalClosure, reason: "")
+    }
+
+    private func checkTimeouts() {
+        guard timedOut == nil else { return }
+        let now = MonotonicClock.nowNs()
+        let reason: String
+        let label: String
+        switch phase {
+        case .awaitingStart:
+            guard now &- openedNs >= Self.nanoseconds(session.startTimeout) else { return }
+            reason = "no start within \(session.startTimeout)"
+            label = "no-start-timeout"
+        case .live:
+            guard now &- lastHeardNs >= Self.nanoseconds(session.idleTimeout) else { return }
+            reason = "no message for \(session.idleTimeout)"
+            label = "idle-timeout"
+        case .starting, .ended:
+            return
+        }
+        timedOut = reason
+        session.metrics?.refused(reason: label)
+        finish(reason: reason, outcome: "timed-out")
+        close(Closure(code: .policyViolation, reason: reason))
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> UInt64 {
+        UInt64(duration.components.seconds) * 1_000_000_000 + UInt64(duration.components.attoseconds / 1_000_000_000)
+    }
+
+    private static func timeAmount(_ duration: Duration) -> TimeAmount { .nanoseconds(Int64(nanoseconds(duration))) }
+}
