@@ -151,7 +151,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VoiceRelayTests",
-            dependencies: ["VoiceRelay", "Codecs"]
+            dependencies: ["VoiceRelay", "Codecs", "LoadGenerator"]
         ),
         .testTarget(
             name: "AudioPipelineTests",

@@ -45,6 +45,25 @@ final class EchoModel: Sendable {
             .bind(host: "127.0.0.1", port: port).get()
     }
 
+    /// Fault injection: closes every model session at once (1001, going away), as a model
+    /// service restarting would. Returns how many were open.
+    func dropAllSessions() async throws -> Int {
+        let statistics = self.statistics
+        return try await loop.submit {
+            let open = statistics.value.connections
+            statistics.value.connections.removeAll()
+            statistics.value.drops += open.count
+            for channel in open.values {
+                var data = channel.allocator.buffer(capacity: 2)
+                data.write(webSocketErrorCode: .goingAway)
+                channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)).whenComplete { _ in
+                    channel.close(promise: nil)
+                }
+            }
+            return open.count
+        }.get()
+    }
+
     /// What the stand-in saw, read on its own thread.
     func snapshot() async throws -> ModelStatistics.Snapshot {
         let statistics = self.statistics
@@ -86,6 +105,7 @@ final class ModelStatistics {
         var cancels: Int
         var truncations: Int
         var unboundAppends: Int
+        var drops: Int
         var threadCPUSeconds: Double
     }
 
@@ -93,9 +113,12 @@ final class ModelStatistics {
     var cancels = 0
     var truncations = 0
     var unboundAppends = 0
+    var drops = 0
+    /// Open sessions, for fault injection.
+    var connections: [ObjectIdentifier: any Channel] = [:]
 
     func snapshot() -> Snapshot {
-        Snapshot(inbound: inbound, cancels: cancels, truncations: truncations, unboundAppends: unboundAppends,
+        Snapshot(inbound: inbound, cancels: cancels, truncations: truncations, unboundAppends: unboundAppends, drops: drops,
                  threadCPUSeconds: ThreadCPU.seconds())
     }
 }
@@ -118,14 +141,18 @@ final class EchoModelConnection: ChannelInboundHandler {
     private let statistics: ModelStatistics
     private let recording: ManagedAtomic<Bool>
     private var timeline: CallTimeline?
+    /// Opened after a fault: not one of the calls the generator is binding.
+    private let reconnected: Bool
 
     init(binder: CallBinder, statistics: ModelStatistics, recording: ManagedAtomic<Bool>) {
+        self.reconnected = statistics.drops > 0
         self.binder = binder
         self.statistics = statistics
         self.recording = recording
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        statistics.connections[ObjectIdentifier(context.channel)] = context.channel
         send(#"{"type":"session.created","event_id":"event_1","session":{"type":"realtime"}}"#, context: context)
     }
 
@@ -150,19 +177,18 @@ final class EchoModelConnection: ChannelInboundHandler {
     private func handle(_ bytes: UnsafeRawBufferPointer, context: ChannelHandlerContext) {
         if Self.typeField.has(Self.append, in: bytes) {
             let received = NIODeadline.now().uptimeNanoseconds
-            if timeline == nil { timeline = binder.bind() }
-            guard let timeline, let audio = Self.audioField.range(in: bytes) else {
-                statistics.unboundAppends += 1
-                return
-            }
-            if let latency = timeline.modelReceived(at: received), recording.load(ordering: .relaxed) {
+            if timeline == nil, !reconnected { timeline = binder.bind() }
+            guard let audio = Self.audioField.range(in: bytes) else { return }
+            if let timeline, let latency = timeline.modelReceived(at: received), recording.load(ordering: .relaxed) {
                 statistics.inbound.record(ns: latency)
             }
+            // A session the relay reopened after a drop is not matched to its call: echoed, not timed.
+            if timeline == nil { statistics.unboundAppends += 1 }
             var reply = context.channel.allocator.buffer(capacity: Self.deltaPrefix.count + audio.count + Self.deltaSuffix.count)
             reply.writeBytes(Self.deltaPrefix)
             reply.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[audio]))
             reply.writeBytes(Self.deltaSuffix)
-            timeline.modelSent(at: NIODeadline.now().uptimeNanoseconds)
+            timeline?.modelSent(at: NIODeadline.now().uptimeNanoseconds)
             context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: reply)), promise: nil)
         } else if Self.typeField.has(Self.sessionUpdate, in: bytes) {
             send(#"{"type":"session.updated","session":{"type":"realtime"}}"#, context: context)
@@ -177,6 +203,11 @@ final class EchoModelConnection: ChannelInboundHandler {
     private func send(_ text: String, context: ChannelHandlerContext) {
         let buffer = context.channel.allocator.buffer(string: text)
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: buffer)), promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        statistics.connections[ObjectIdentifier(context.channel)] = nil
+        context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -22,9 +22,16 @@ public final class LoadGenerator: Sendable {
         public var modelAudio: String
         /// Print a progress line (memory, frames) this often during the window.
         public var progressEvery: Duration?
+        /// Fault injection, this far into the window: the model closes every session at once.
+        public var dropModelAfter: Duration?
+        /// Fault injection, this far into the window: SIGTERM to the relay (it should drain).
+        public var terminateRelayAfter: Duration?
 
         public init(calls: Int, window: Duration, relayHost: String = "127.0.0.1", relayPort: Int, streamPath: String = "/media-stream",
-                    relayPID: Int32, modelAudio: String, progressEvery: Duration? = nil) {
+                    relayPID: Int32, modelAudio: String, progressEvery: Duration? = nil, dropModelAfter: Duration? = nil,
+                    terminateRelayAfter: Duration? = nil) {
+            self.dropModelAfter = dropModelAfter
+            self.terminateRelayAfter = terminateRelayAfter
             self.calls = calls
             self.window = window
             self.relayHost = relayHost
@@ -95,8 +102,26 @@ public final class LoadGenerator: Sendable {
         recording.store(true, ordering: .relaxed)
         var memory: [LoadReport.MemoryPoint] = []
         var lastProgress = ContinuousClock.now
-        let end = ContinuousClock.now + options.window
+        let windowStart = ContinuousClock.now
+        let end = windowStart + options.window
+        var fault: (name: String, at: ContinuousClock.Instant)?
+        var afterFault: [Int]?
         while ContinuousClock.now < end {
+            let elapsed = ContinuousClock.now - windowStart
+            if fault == nil, let drop = options.dropModelAfter, elapsed >= drop {
+                let dropped = try await model.dropAllSessions()
+                fault = ("model dropped \(dropped) sessions", .now)
+                progress("fault: the model closed \(dropped) sessions")
+            }
+            if fault == nil, let terminate = options.terminateRelayAfter, elapsed >= terminate {
+                kill(options.relayPID, SIGTERM)
+                fault = ("SIGTERM to the relay", .now)
+                progress("fault: SIGTERM to the relay")
+            }
+            if let fault, afterFault == nil, ContinuousClock.now - fault.at >= .seconds(3) {
+                // Audio each call had received 3 s after the fault; compared with the end.
+                afterFault = timelines.map { $0.callerFramesReceived.load(ordering: .relaxed) }
+            }
             try await Task.sleep(for: min(.seconds(1), end - ContinuousClock.now))
             guard let sample = ProcessSample.read(pid: options.relayPID) else { throw Failure(description: "the relay exited during the run") }
             memory.append(.init(seconds: (sample.at - before.at).seconds, residentMB: Double(sample.residentBytes) / 1_048_576))
@@ -140,7 +165,9 @@ public final class LoadGenerator: Sendable {
             residentKBPerCall: Double(after.residentBytes - idle.residentBytes) / 1024 / Double(options.calls),
             generatorCores: (callerCPUEnd - callerCPUStart) / window, modelCores: (modelEnd.threadCPUSeconds - modelStart.threadCPUSeconds) / window,
             generatorLateTicks: callers.lateTicks, callsClosedByRelay: callers.closedByRelay, clears: callers.clears,
-            cancels: modelEnd.cancels, marks: callers.marks, memory: memory)
+            cancels: modelEnd.cancels, marks: callers.marks, fault: fault?.name,
+            callsWithAudioAfterFault: afterFault.map { counts in zip(timelines, counts).filter { $0.callerFramesReceived.load(ordering: .relaxed) > $1 }.count },
+            memory: memory)
     }
 
     /// Opens one call and waits until the model stand-in has seen its first audio.

@@ -38,6 +38,10 @@ public struct LoadReport: Codable, Sendable {
     public var clears: Int
     public var cancels: Int
     public var marks: Int
+    /// The fault injected during the window, if any, and how many calls still received agent
+    /// audio from 3 s after it until the end.
+    public var fault: String?
+    public var callsWithAudioAfterFault: Int?
     public var memory: [MemoryPoint]
 
     public var table: String {
@@ -50,6 +54,6 @@ public struct LoadReport: Codable, Sendable {
         relay memory        \(String(format: "%.1f", relayResidentMBBefore)) MB idle, \(String(format: "%.1f", relayResidentMBAfter)) MB loaded: \(String(format: "%.1f", residentKBPerCall)) KB per call
         generator / model   \(String(format: "%.2f", generatorCores)) / \(String(format: "%.2f", modelCores)) cores (generator ticks late: \(generatorLateTicks))
         relay behaviour     marks \(marks), clears \(clears), cancels \(cancels), calls closed by the relay \(callsClosedByRelay)
-        """
+        """ + (fault.map { "\nfault               \($0): \(callsWithAudioAfterFault ?? 0) of \(calls) calls had agent audio after it" } ?? "")
     }
 }

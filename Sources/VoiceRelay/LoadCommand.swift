@@ -25,6 +25,10 @@ struct LoadCommand: AsyncParsableCommand {
     var progressSeconds: Int?
     @Option(name: .customLong("relay-log"), help: "Where a relay this command starts writes its log.")
     var relayLog: String = "out/load-relay.log"
+    @Option(name: .customLong("drop-model-after"), help: "Fault: this many seconds into the window, the model closes every session.")
+    var dropModelAfter: Int?
+    @Option(name: .customLong("terminate-relay-after"), help: "Fault: this many seconds into the window, SIGTERM to the relay this command started (it drains).")
+    var terminateRelayAfter: Int?
     @Flag(help: "Print the report as JSON.") var json = false
 
     func validate() throws {
@@ -32,6 +36,7 @@ struct LoadCommand: AsyncParsableCommand {
         guard (1...7200).contains(duration) else { throw ValidationError("--duration must be 1...7200 seconds") }
         guard ["pcm16", "pcmu"].contains(modelAudio) else { throw ValidationError("--model-audio is pcm16 or pcmu") }
         if target != nil, relayPID == nil { throw ValidationError("--target needs --relay-pid (the relay's CPU and memory are read from /proc)") }
+        if target != nil, terminateRelayAfter != nil { throw ValidationError("--terminate-relay-after only applies to a relay this command starts") }
     }
 
     func run() async throws {
@@ -45,14 +50,15 @@ struct LoadCommand: AsyncParsableCommand {
             }
             options = .init(calls: calls, window: .seconds(duration), relayHost: host, relayPort: port,
                             streamPath: url.path.isEmpty ? "/media-stream" : url.path, relayPID: relayPID!, modelAudio: modelAudio,
-                            progressEvery: progressSeconds.map { .seconds($0) })
+                            progressEvery: progressSeconds.map { .seconds($0) }, dropModelAfter: dropModelAfter.map { .seconds($0) })
         } else {
             guard let port = LoopbackHTTP.freePort() else { throw CommandFailure("no free port for the relay") }
             let started = try startRelay(port: port, modelURL: generator.modelURL)
             relay = started
             try await Self.waitUntilReady(port: port, relay: started)
             options = .init(calls: calls, window: .seconds(duration), relayPort: port, relayPID: started.processIdentifier,
-                            modelAudio: modelAudio, progressEvery: progressSeconds.map { .seconds($0) })
+                            modelAudio: modelAudio, progressEvery: progressSeconds.map { .seconds($0) },
+                            dropModelAfter: dropModelAfter.map { .seconds($0) }, terminateRelayAfter: terminateRelayAfter.map { .seconds($0) })
         }
         let report: LoadReport
         do {
@@ -62,6 +68,13 @@ struct LoadCommand: AsyncParsableCommand {
             throw CommandFailure("load run failed: \(error)")
         }
         await generator.shutdown()
+        if terminateRelayAfter != nil, let relay {
+            // Every call hung up: a draining relay now has nothing left and exits by itself.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while relay.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+            FileHandle.standardError.write(Data((relay.isRunning ? "relay still running 10 s after the last call\n"
+                : "relay exited with status \(relay.terminationStatus) after draining\n").utf8))
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -86,7 +99,8 @@ struct LoadCommand: AsyncParsableCommand {
         environment["MODEL_AUDIO_FORMAT"] = modelAudio
         environment["MAX_CALLS"] = String(calls + 50)
         environment["DATA_DIR"] = dataDirectory.path
-        environment["DRAIN_SECONDS"] = "3"
+        // A drain fault lets calls run to the end of the window; otherwise shutdown is quick.
+        environment["DRAIN_SECONDS"] = terminateRelayAfter != nil ? String(duration + 60) : "3"
         environment["LOG_LEVEL"] = environment["LOG_LEVEL"] ?? "warning"
         environment.removeValue(forKey: "DATABASE_URL")
         environment.removeValue(forKey: "REGIONS_FILE")

@@ -13,12 +13,11 @@ final class RealtimeSocketHandler<Delegate: RealtimeModelDelegate>: ChannelInbou
 
     private let delegate: Delegate
     private let sessionUpdate: String
-    private let ready: EventLoopPromise<Void>
+    private let ready: SessionConfirmation
     private var context: ChannelHandlerContext?
     private var messages = RealtimeMessageWriter()
     private var frames = MaskedFrameWriter()
-    /// Whether `ready` was completed (success or failure) and whether the model confirmed.
-    private var resolved = false
+    /// Whether the model confirmed the session.
     private var confirmed = false
     private var closeReason: String?
     /// A message split over continuation frames.
@@ -28,7 +27,7 @@ final class RealtimeSocketHandler<Delegate: RealtimeModelDelegate>: ChannelInbou
     private var itemName = ""
     private var paused = false
 
-    init(delegate: Delegate, sessionUpdate: String, ready: EventLoopPromise<Void>) {
+    init(delegate: Delegate, sessionUpdate: String, ready: SessionConfirmation) {
         self.delegate = delegate
         self.sessionUpdate = sessionUpdate
         self.ready = ready
@@ -39,12 +38,8 @@ final class RealtimeSocketHandler<Delegate: RealtimeModelDelegate>: ChannelInbou
         sendText(sessionUpdate)
     }
 
-    /// Fails the open, once.
-    func fail(_ error: any Error) {
-        guard !resolved else { return }
-        resolved = true
-        ready.fail(error)
-    }
+    /// Fails the open (if it has not completed).
+    func fail(_ error: any Error) { ready.fail(error) }
 
     // MARK: Writing
 
@@ -144,11 +139,7 @@ final class RealtimeSocketHandler<Delegate: RealtimeModelDelegate>: ChannelInbou
             }
             decoded.withUnsafeBytes { delegate.modelAudio(item: itemName, UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
         } else if RealtimeEventFields.is(type, in: scanner, "session.created", "session.updated") {
-            if !resolved {
-                resolved = true
-                confirmed = true
-                ready.succeed()
-            }
+            if !confirmed { confirmed = ready.succeed() }
         } else if RealtimeEventFields.is(type, in: scanner, "input_audio_buffer.speech_started") {
             delegate.modelEvent(.speechStarted)
         } else if RealtimeEventFields.is(type, in: scanner, "response.output_audio.done", "response.audio.done") {

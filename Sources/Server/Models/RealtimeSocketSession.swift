@@ -26,7 +26,7 @@ final class RealtimeSocketSession<Delegate: RealtimeModelDelegate>: RealtimeMode
 
     static func open(endpoint: RealtimeSocket.Endpoint, socket: RealtimeSocket, delegate: Delegate,
                      on loop: any EventLoop) async throws -> RealtimeSocketSession {
-        let ready = loop.makePromise(of: Void.self)
+        let ready = SessionConfirmation(loop.makePromise(of: Void.self))
         let tls = endpoint.secure ? try tlsContext : nil
         let headers = socket.headers.map { ($0.name.rawName, $0.value) }
         let update = socket.sessionUpdate
@@ -49,18 +49,19 @@ final class RealtimeSocketSession<Delegate: RealtimeModelDelegate>: RealtimeMode
                 }
                 .connect(host: endpoint.host, port: endpoint.port).get()
         } catch {
-            throw ModelConnectionError(description: "model connection failed: \(error)")
+            let failure = ModelConnectionError(description: "model connection failed: \(error)")
+            ready.fail(failure)
+            throw failure
         }
         let timeout = socket.setupTimeout
         let expiry = loop.scheduleTask(in: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
                                                          + timeout.components.attoseconds / 1_000_000_000)) {
             // Still unconfirmed: fail the open and drop the half-open socket.
-            let handler = try? channel.pipeline.syncOperations.handler(type: RealtimeSocketHandler<Delegate>.self)
-            handler?.fail(ModelConnectionError(description: "model session not confirmed within \(timeout)"))
+            ready.fail(ModelConnectionError(description: "model session not confirmed within \(timeout)"))
             channel.close(promise: nil)
         }
         do {
-            try await ready.futureResult.get()
+            try await ready.future.get()
             expiry.cancel()
         } catch {
             expiry.cancel()
@@ -103,3 +104,23 @@ final class RealtimeSocketSession<Delegate: RealtimeModelDelegate>: RealtimeMode
 
 /// Made once: building a client TLS context loads the trust store.
 private let sharedTLSContext = Result { try NIOSSLContext(configuration: .makeClientConfiguration()) }
+
+/// The promise `open` waits on: completed once, by whichever comes first (the model's
+/// confirmation, the connection failing, the set-up timeout).
+final class SessionConfirmation: Sendable {
+    private let promise: EventLoopPromise<Void>
+    private let done = ManagedAtomic<Bool>(false)
+
+    init(_ promise: EventLoopPromise<Void>) { self.promise = promise }
+
+    var future: EventLoopFuture<Void> { promise.futureResult }
+
+    /// Whether this completed it (false: it had already failed, e.g. timed out).
+    @discardableResult
+    func succeed() -> Bool {
+        guard !done.exchange(true, ordering: .acquiringAndReleasing) else { return false }
+        promise.succeed()
+        return true
+    }
+    func fail(_ error: any Error) { if !done.exchange(true, ordering: .acquiringAndReleasing) { promise.fail(error) } }
+}

@@ -36,7 +36,9 @@ final class ActiveCall: Sendable {
         guard let writer = try? MediaStreamWriter(streamSid: start.streamSid) else {
             throw MediaStreamHandler.Closure(code: .policyViolation, reason: "streamSid is not alphanumeric")
         }
-        let pipeline = CallPipeline<MuLawDecoder>(configuration: .init(modelFormat: model.audioFormat)) { MuLawDecoder() }
+        // Inline inbound stages: the inbound ring only holds frames delivered before `start`, and
+        // the stream's handler holds those until the call is up; a small ring saves 9 KB a call.
+        let pipeline = CallPipeline<MuLawDecoder>(configuration: .init(modelFormat: model.audioFormat, inboundCapacity: 16)) { MuLawDecoder() }
         let modelBridge = ModelBridge(producer: pipeline.makeModelAudioProducer(), pipeline: pipeline)
         let modelLink = ModelLink(model: model, fallback: fallback, bridge: modelBridge, health: modelHealth, metrics: metrics,
                                   eventLoop: socket.channel.eventLoop, logger: logger)

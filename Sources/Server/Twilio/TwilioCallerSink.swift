@@ -41,9 +41,10 @@ final class TwilioCallerSink: CallerAudioSink, @unchecked Sendable {
                 return buffer
             }
         }
-        socket.send(media)
         if mark {
-            socket.send(writer.mark(item: frame.item, offsetMs: frame.endOffsetMs) { allocator.buffer(bytes: $0) })
+            socket.send(media, writer.mark(item: frame.item, offsetMs: frame.endOffsetMs) { allocator.buffer(bytes: $0) })
+        } else {
+            socket.send(media)
         }
     }
 }

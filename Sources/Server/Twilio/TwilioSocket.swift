@@ -13,6 +13,12 @@ struct TwilioSocket: Sendable {
         channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: message), promise: nil)
     }
 
+    /// Two messages in one flush (one system call): a frame of audio and its mark.
+    func send(_ first: ByteBuffer, _ second: ByteBuffer) {
+        channel.write(WebSocketFrame(fin: true, opcode: .text, data: first), promise: nil)
+        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: second), promise: nil)
+    }
+
     /// Sends a close frame with `code` and `reason`, then closes the connection.
     func close(_ code: WebSocketErrorCode, reason: String) {
         var data = channel.allocator.buffer(capacity: 2 + reason.utf8.count)
