@@ -142,14 +142,18 @@ public final class LoadGenerator: Sendable {
         try await loop.submit { fleet.value.pauseAll() }.get()
         try await Task.sleep(for: .milliseconds(1500))
         let callers = try await loop.submit { fleet.value.snapshot() }.get()
+        let unboundAppends = try await model.snapshot().unboundAppends
         try await loop.submit { fleet.value.hangUpAll() }.get()
         try await Task.sleep(for: .milliseconds(500))
 
+        /// `unmatched`: frames that arrived on sessions not matched to a call (reopened after a
+        /// fault); they count as received, though not per call.
         func direction(sent: KeyPath<CallTimeline, ManagedAtomic<Int>>, received: KeyPath<CallTimeline, ManagedAtomic<Int>>,
-                       histogram: LatencyHistogram) -> LoadReport.Direction {
+                       unmatched: Int, histogram: LatencyHistogram) -> LoadReport.Direction {
             let sentCount = timelines.reduce(0) { $0 + $1[keyPath: sent].load(ordering: .acquiring) }
-            let lost = timelines.reduce(0) { $0 + max(0, $1[keyPath: sent].load(ordering: .acquiring) - $1[keyPath: received].load(ordering: .acquiring)) }
-            let receivedCount = timelines.reduce(0) { $0 + $1[keyPath: received].load(ordering: .acquiring) }
+            let missing = timelines.reduce(0) { $0 + max(0, $1[keyPath: sent].load(ordering: .acquiring) - $1[keyPath: received].load(ordering: .acquiring)) }
+            let lost = missing - min(missing, unmatched)
+            let receivedCount = timelines.reduce(0) { $0 + $1[keyPath: received].load(ordering: .acquiring) } + unmatched
             return .init(sent: sentCount, received: receivedCount, lost: lost,
                          p50Ms: histogram.percentileMicroseconds(0.5) / 1000, p99Ms: histogram.percentileMicroseconds(0.99) / 1000,
                          maxMs: Double(histogram.maximumNs) / 1e6, samples: histogram.count)
@@ -158,8 +162,9 @@ public final class LoadGenerator: Sendable {
         let relayCPU = after.cpuSeconds - before.cpuSeconds
         return LoadReport(
             calls: options.calls, callsHeld: callers.open, modelAudio: options.modelAudio, windowSeconds: window, rampSeconds: rampSeconds,
-            inbound: direction(sent: \.callerFramesSent, received: \.modelFramesReceived, histogram: modelEnd.inbound),
-            outbound: direction(sent: \.modelFramesSent, received: \.callerFramesReceived, histogram: callers.outbound),
+            inbound: direction(sent: \.callerFramesSent, received: \.modelFramesReceived, unmatched: unboundAppends,
+                               histogram: modelEnd.inbound),
+            outbound: direction(sent: \.modelFramesSent, received: \.callerFramesReceived, unmatched: 0, histogram: callers.outbound),
             relayCPUMsPerCallSecond: relayCPU * 1000 / (Double(options.calls) * window), relayCores: relayCPU / window,
             relayResidentMBBefore: Double(idle.residentBytes) / 1_048_576, relayResidentMBAfter: Double(after.residentBytes) / 1_048_576,
             residentKBPerCall: Double(after.residentBytes - idle.residentBytes) / 1024 / Double(options.calls),

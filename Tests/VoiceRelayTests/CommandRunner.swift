@@ -19,6 +19,23 @@ enum CommandRunner {
         return directory.appendingPathComponent("voice-relay").path
     }
 
+    /// The release build of `voice-relay`, for tests that put it under load (the debug build
+    /// spends twenty times the CPU per call). `scripts/test.sh` builds it before the tests.
+    static func releaseVoiceRelay() throws -> String {
+        if let override = ProcessInfo.processInfo.environment["VOICE_RELAY_RELEASE_BINARY"] { return override }
+        let debug = URL(fileURLWithPath: voiceRelay)
+        let release = debug.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("release/voice-relay").path
+        guard FileManager.default.isExecutableFile(atPath: release) else {
+            throw ReleaseBuildMissing(path: release)
+        }
+        return release
+    }
+
+    struct ReleaseBuildMissing: Error, CustomStringConvertible {
+        let path: String
+        var description: String { "no release build at \(path): run `swift build -c release --product voice-relay` (scripts/test.sh does)" }
+    }
+
     @discardableResult
     static func run(_ executable: String, _ arguments: [String]) throws -> Result {
         let process = Process()

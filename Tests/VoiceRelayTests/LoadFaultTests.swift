@@ -5,14 +5,14 @@ import Testing
 /// Faults while many calls run, through `voice-relay load` (real relay process, real sockets on
 /// 127.0.0.1, an echoing model stand-in): every call must survive the model dropping all its
 /// sessions, and a SIGTERM must let every call finish and then the relay exit by itself.
-/// Small and short (40 calls, 8 s) so it fits CI on two cores; the load figures themselves come
-/// from `scripts/load-curve.sh`.
+/// 100 calls for 8 s on the release build (it fits CI on two cores); the load figures
+/// themselves come from `scripts/load-curve.sh`.
 @Suite(.serialized) struct LoadFaultTests {
-    static let calls = 40
+    static let calls = 100
 
     static func load(_ arguments: [String]) async throws -> (LoadReport, String) {
         let scratch = try ScratchDirectory()
-        let process = try BackgroundProcess(CommandRunner.voiceRelay,
+        let process = try BackgroundProcess(try CommandRunner.releaseVoiceRelay(),
                                             ["load", "--calls", "\(calls)", "--duration", "8", "--json",
                                              "--relay-log", scratch.path("relay.log")] + arguments,
                                             environment: ["LOG_LEVEL": "info"], scratch: scratch, name: "load")
