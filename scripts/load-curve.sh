@@ -15,7 +15,8 @@ for audio in $audio_list; do
   for calls in $calls_list; do
     echo "== $calls calls, $audio, $seconds s" >&2
     .build/release/voice-relay load --calls "$calls" --duration "$seconds" --model-audio "$audio" \
-      --relay-log "out/load/relay-$audio-$calls.log" --json > "out/load/$audio-$calls.json"
+      --relay-log "out/load/relay-$audio-$calls.log" --json > "out/load/$audio-$calls.json" 2> "out/load/$audio-$calls.err" \
+      || echo "   failed: $(tail -1 "out/load/$audio-$calls.err")" >&2
     sleep 2
   done
 done
@@ -26,7 +27,12 @@ print("| path | calls | held | frames lost in/out | relay-added p50/p99 in (ms) 
 print("|---|---|---|---|---|---|---|---|---|---|")
 for audio in audios:
     for n in calls:
-        r = json.load(open(f"out/load/{audio}-{n}.json"))
+        try:
+            r = json.load(open(f"out/load/{audio}-{n}.json"))
+        except ValueError:
+            reason = open(f"out/load/{audio}-{n}.err").read().strip().splitlines()[-1]
+            print(f"| {audio} | {n} | {reason} |||||||")
+            continue
         i, o = r["inbound"], r["outbound"]
         print(f"| {audio} | {r['calls']} | {r['callsHeld']} | {i['lost']} / {o['lost']} | {i['p50Ms']:.2f} / {i['p99Ms']:.2f} | "
               f"{o['p50Ms']:.2f} / {o['p99Ms']:.2f} | {r['relayCPUMsPerCallSecond']:.2f} | {r['relayCores']:.2f} | "

@@ -47,6 +47,9 @@ public final class LoadGenerator: Sendable {
         public let description: String
     }
 
+    /// Longer than this to open every call means the machine cannot carry them: the run stops.
+    static let rampLimit: Duration = .seconds(60)
+
     private let model: EchoModel
     private let recording = ManagedAtomic<Bool>(false)
 
@@ -87,6 +90,9 @@ public final class LoadGenerator: Sendable {
         let rampStart = ContinuousClock.now
         var timelines: [CallTimeline] = []
         for index in 0..<options.calls {
+            guard ContinuousClock.now - rampStart < Self.rampLimit else {
+                throw Failure(description: "ramp stalled: \(index) of \(options.calls) calls up after \(Self.rampLimit) (the machine is saturated)")
+            }
             let timeline = CallTimeline(index: index)
             timelines.append(timeline)
             try await open(timeline, fleet: fleet, loop: loop, group: group, options: options)

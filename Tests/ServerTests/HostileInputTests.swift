@@ -137,7 +137,7 @@ import Glibc
         defer { recorder.remove() }
         try await Self.relay(recorder: recorder.writer, maximumConnections: 3).makeApplication().test(.live) { client in
             let port = client.port!
-            let held = try (0..<3).map { _ in try Self.openSocket(port: port) }
+            let held = try (0..<3).map { _ in try RawHTTP.connectedSocket(port: port) }
             try await Task.sleep(for: .milliseconds(100))
             let refused = try await RawHTTP.exchange(port: port, "GET /healthz HTTP/1.1\r\nHost: relay.test\r\n\r\n")
             #expect(refused.status == 503)
@@ -149,26 +149,11 @@ import Glibc
         }
     }
 
-    static func openSocket(port: Int) throws -> Int32 {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard descriptor >= 0, connected == 0 else { throw POSIXError(.ECONNREFUSED) }
-        return descriptor
-    }
-
     /// Seconds until the server closes a connection that sends nothing.
     static func silentConnectionLifetime(port: Int) async throws -> Double {
         try await Task.detached {
-            let descriptor = try openSocket(port: port)
+            let descriptor = try RawHTTP.connectedSocket(port: port)
             defer { close(descriptor) }
-            var timeout = timeval(tv_sec: 5, tv_usec: 0)
-            setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             let opened = ContinuousClock.now
             var byte: UInt8 = 0
             _ = recv(descriptor, &byte, 1, 0)
