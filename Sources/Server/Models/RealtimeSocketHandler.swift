@@ -43,8 +43,16 @@ final class RealtimeSocketHandler<Delegate: RealtimeModelDelegate>: ChannelInbou
 
     // MARK: Writing
 
+    /// Caller audio dropped because the model was not draining its socket (over NIO's 64 KiB
+    /// high water mark): bounded memory rather than an ever longer queue in front of the model.
+    private var droppedAudio = 0
+
     func sendAudio(_ audio: UnsafeRawBufferPointer) {
         guard let context, closeReason == nil else { return }
+        guard context.channel.isWritable else {
+            droppedAudio += 1
+            return
+        }
         messages.append(audio) { json in write(.text, json, context: context) }
     }
 
@@ -161,6 +169,9 @@ final class RealtimeSocketHandler<Delegate: RealtimeModelDelegate>: ChannelInbou
     func channelInactive(context: ChannelHandlerContext) {
         let reason = closeReason ?? "the model's connection closed"
         self.context = nil
+        if droppedAudio > 0 {
+            delegate.modelEvent(.error("\(droppedAudio) caller frames dropped: the model's socket was not draining"))
+        }
         if confirmed {
             // Only a session that was up reports `.closed` (a failed open reports through `open` throwing).
             if reason != "closed by the relay" { delegate.modelEvent(.closed(reason: reason)) }

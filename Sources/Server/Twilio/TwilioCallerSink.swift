@@ -41,10 +41,7 @@ final class TwilioCallerSink: CallerAudioSink, @unchecked Sendable {
                 return buffer
             }
         }
-        if mark {
-            socket.send(media, writer.mark(item: frame.item, offsetMs: frame.endOffsetMs) { allocator.buffer(bytes: $0) })
-        } else {
-            socket.send(media)
-        }
+        let markMessage = mark ? writer.mark(item: frame.item, offsetMs: frame.endOffsetMs) { allocator.buffer(bytes: $0) } : nil
+        if !socket.sendAudio(media, mark: markMessage) { metrics?.agentFramesDropped.increment() }
     }
 }

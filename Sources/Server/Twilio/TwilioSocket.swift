@@ -13,10 +13,19 @@ struct TwilioSocket: Sendable {
         channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: message), promise: nil)
     }
 
-    /// Two messages in one flush (one system call): a frame of audio and its mark.
-    func send(_ first: ByteBuffer, _ second: ByteBuffer) {
-        channel.write(WebSocketFrame(fin: true, opcode: .text, data: first), promise: nil)
-        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: second), promise: nil)
+    /// Agent audio, and its mark if any, in one flush (one system call). When the caller's side
+    /// is not draining (more than NIO's high water mark, 64 KiB, is waiting) the frame is dropped
+    /// instead of queued, so a stalled peer costs a bounded buffer, not memory without end.
+    /// Returns whether it was written.
+    func sendAudio(_ media: ByteBuffer, mark: ByteBuffer?) -> Bool {
+        guard channel.isWritable else { return false }
+        guard let mark else {
+            channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: media), promise: nil)
+            return true
+        }
+        channel.write(WebSocketFrame(fin: true, opcode: .text, data: media), promise: nil)
+        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: mark), promise: nil)
+        return true
     }
 
     /// Sends a close frame with `code` and `reason`, then closes the connection.
