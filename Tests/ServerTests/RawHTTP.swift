@@ -18,7 +18,7 @@ enum RawHTTP {
 
     static func exchange(port: Int, _ request: String) async throws -> Response {
         try await Task.detached {
-            let descriptor = try connectedSocket(port: port)
+            let descriptor = try RawHTTP.connectedSocket(port: port)
             defer { close(descriptor) }
             let bytes = Array(request.utf8)
             guard send(descriptor, bytes, bytes.count, 0) == bytes.count else { throw POSIXError(.EIO) }
