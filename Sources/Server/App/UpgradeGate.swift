@@ -114,6 +114,9 @@ final class UpgradeGate: ChannelInboundHandler, RemovableChannelHandler {
             try pipeline.addHandler(frameEncoder, position: .after(decoder))
             try pipeline.addHandler(frameDecoder, position: .after(frameEncoder))
             try pipeline.addHandler(handler, position: .after(frameDecoder))
+            // A caller not reading stops being written to after 16 KiB (about a second of
+            // audio) rather than NIO's default 64 KiB: less memory and less stale audio.
+            context.channel.setOption(ChannelOptions.writeBufferWaterMark, value: Self.writeBufferWaterMark).whenComplete { _ in }
             decided(true)
             pipeline.removeHandler(upgrader, promise: nil)
             pipeline.removeHandler(context: context, promise: nil)
@@ -123,6 +126,9 @@ final class UpgradeGate: ChannelInboundHandler, RemovableChannelHandler {
             context.close(promise: nil)
         }
     }
+
+    /// The bounds of what may wait in user space for a socket that is not draining.
+    static let writeBufferWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 8 * 1024, high: 16 * 1024)
 
     static func request(_ head: HTTPRequestHead) -> HTTPRequest {
         var fields = HTTPFields()

@@ -36,6 +36,8 @@ final class RealtimeSocketSession<Delegate: RealtimeModelDelegate>: RealtimeMode
                 .connectTimeout(.nanoseconds(Int64(socket.setupTimeout.components.seconds) * 1_000_000_000
                                              + socket.setupTimeout.components.attoseconds / 1_000_000_000))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                // 16 KiB of appends (a quarter second) may wait for a model not reading; then audio is dropped.
+                .channelOption(ChannelOptions.writeBufferWaterMark, value: UpgradeGate.writeBufferWaterMark)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let handler = RealtimeSocketHandler(delegate: delegate, sessionUpdate: update, ready: ready)
