@@ -55,8 +55,7 @@ final class ConnectionGuard: ChannelInboundHandler {
         }
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         let (limits, seconds) = (self.limits, limits.handshakeTimeout)
-        timeout = context.eventLoop.scheduleTask(in: .nanoseconds(Int64(seconds.components.seconds) * 1_000_000_000
-                                                                   + seconds.components.attoseconds / 1_000_000_000)) {
+        timeout = context.eventLoop.scheduleTask(in: TimeAmount(seconds)) {
             limits.logger.notice("closing a connection that sent no complete request in time",
                                  metadata: ["timeout": .string("\(seconds)"), "peer": .string("\(bound.value.remoteAddress.map { "\($0)" } ?? "?")")])
             limits.metrics.refused(reason: "handshake-timeout")

@@ -33,8 +33,7 @@ final class RealtimeSocketSession<Delegate: RealtimeModelDelegate>: RealtimeMode
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: loop)
-                .connectTimeout(.nanoseconds(Int64(socket.setupTimeout.components.seconds) * 1_000_000_000
-                                             + socket.setupTimeout.components.attoseconds / 1_000_000_000))
+                .connectTimeout(TimeAmount(socket.setupTimeout))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 // 16 KiB of appends (a quarter second) may wait for a model not reading; then audio is dropped.
                 .channelOption(ChannelOptions.writeBufferWaterMark, value: UpgradeGate.writeBufferWaterMark)
@@ -56,8 +55,7 @@ final class RealtimeSocketSession<Delegate: RealtimeModelDelegate>: RealtimeMode
             throw failure
         }
         let timeout = socket.setupTimeout
-        let expiry = loop.scheduleTask(in: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
-                                                         + timeout.components.attoseconds / 1_000_000_000)) {
+        let expiry = loop.scheduleTask(in: TimeAmount(timeout)) {
             // Still unconfirmed: fail the open and drop the half-open socket.
             ready.fail(ModelConnectionError(description: "model session not confirmed within \(timeout)"))
             channel.close(promise: nil)

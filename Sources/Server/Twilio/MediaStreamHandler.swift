@@ -61,7 +61,7 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         session.registry.add(registration)
         let period = max(.milliseconds(50), min(.seconds(1), min(session.startTimeout, session.idleTimeout) / 4))
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        watchdog = context.eventLoop.scheduleRepeatedTask(initialDelay: Self.timeAmount(period), delay: Self.timeAmount(period)) { _ in
+        watchdog = context.eventLoop.scheduleRepeatedTask(initialDelay: TimeAmount(period), delay: TimeAmount(period)) { _ in
             bound.value.checkTimeouts()
         }
     }
@@ -277,11 +277,11 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         let label: String
         switch phase {
         case .awaitingStart:
-            guard now &- openedNs >= Self.nanoseconds(session.startTimeout) else { return }
+            guard now &- openedNs >= UInt64(TimeAmount(session.startTimeout).nanoseconds) else { return }
             reason = "no start within \(session.startTimeout)"
             label = "no-start-timeout"
         case .live:
-            guard now &- lastHeardNs >= Self.nanoseconds(session.idleTimeout) else { return }
+            guard now &- lastHeardNs >= UInt64(TimeAmount(session.idleTimeout).nanoseconds) else { return }
             reason = "no message for \(session.idleTimeout)"
             label = "idle-timeout"
         case .starting, .ended:
@@ -292,10 +292,4 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         finish(reason: reason, outcome: "timed-out")
         close(Closure(code: .policyViolation, reason: reason))
     }
-
-    private static func nanoseconds(_ duration: Duration) -> UInt64 {
-        UInt64(duration.components.seconds) * 1_000_000_000 + UInt64(duration.components.attoseconds / 1_000_000_000)
-    }
-
-    private static func timeAmount(_ duration: Duration) -> TimeAmount { .nanoseconds(Int64(nanoseconds(duration))) }
 }
