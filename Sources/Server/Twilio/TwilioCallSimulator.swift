@@ -8,9 +8,10 @@ import NIOCore
 import Synchronization
 
 /// Plays Twilio against a relay: posts the incoming-call webhook, opens the media stream the
-/// TwiML names, streams the caller's audio in real time (20 ms frames, as Twilio does), echoes
-/// marks, and records what the agent sends back with its arrival times. `voice-relay dial` and
-/// the end-to-end tests use it.
+/// TwiML names, streams the caller's audio in real time (20 ms frames, as Twilio does), plays the
+/// agent's audio as Twilio would (each frame after the previous one; `clear` drops what is left),
+/// echoes each mark when that playback reaches it (at once when `clear` discards it), and records
+/// what the agent sends back with its arrival times. `voice-relay dial` and the end-to-end tests use it.
 public struct TwilioCallSimulator: Sendable {
     public struct Result: Sendable {
         /// The agent's audio as the caller would hear it, 8 kHz, on the call's timeline
@@ -94,12 +95,23 @@ public struct TwilioCallSimulator: Sendable {
                             recorder.media(Array(bytes), atMs: atMs)
                         case "mark":
                             guard let name = (json["mark"] as? [String: Any])?["name"] as? String else { continue }
-                            recorder.mark()
-                            try await outbound.write(.text(#"{"event":"mark","sequenceNumber":"0","streamSid":"\#(streamSid)","mark":{"name":"\#(name)"}}"#))
+                            recorder.mark(name, atMs: atMs)
                         case "clear":
                             recorder.clear(atMs: atMs)
                         default:
                             continue
+                        }
+                    }
+                }
+                group.addTask {
+                    // Echo each mark once playback has reached it; 5 ms is finer than a frame.
+                    while true {
+                        try await Task.sleep(for: .milliseconds(5))
+                        let nowMs = Double((ContinuousClock.now - start).components.attoseconds) / 1e15
+                            + Double((ContinuousClock.now - start).components.seconds) * 1000
+                        for name in recorder.marksPlayed(byMs: nowMs) {
+                            // The relay may have ended the stream meanwhile; the reader sees that.
+                            try? await outbound.write(.text(#"{"event":"mark","sequenceNumber":"0","streamSid":"\#(streamSid)","mark":{"name":"\#(name)"}}"#))
                         }
                     }
                 }
@@ -150,24 +162,55 @@ public struct TwilioCallSimulator: Sendable {
     struct SimulatorError: Error, CustomStringConvertible { let description: String }
 
     final class Recorder: Sendable {
-        private let state = Mutex<Result>(Result(agentAudio: [], agentFrameTimesMs: [], marksEchoed: 0, clearTimesMs: [], closeReason: nil))
+        private struct State {
+            var result = Result(agentAudio: [], agentFrameTimesMs: [], marksEchoed: 0, clearTimesMs: [], closeReason: nil)
+            /// Marks not yet echoed, with when playback reaches them (ms on the call's timeline).
+            var pendingMarks: [(name: String, playedAtMs: Double)] = []
+            /// The agent's audio on the call's timeline, in samples, is also Twilio's playback
+            /// queue: it ends where the last frame sent so far finishes playing.
+            var playbackEndMs: Double { Double(result.agentAudio.count) / 8 }
+        }
+        private let state = Mutex(State())
 
         func media(_ codes: [UInt8], atMs: Double) {
             var linear = [Int16](repeating: 0, count: codes.count)
             codes.withUnsafeBufferPointer { input in linear.withUnsafeMutableBufferPointer { MuLaw.decode(input, into: $0) } }
-            state.withLock { result in
+            state.withLock { state in
                 // Place the frame where the caller hears it: after what was already queued, or now.
                 let arrivalSample = Int(atMs * 8)
-                if result.agentAudio.count < arrivalSample {
-                    result.agentAudio += [Int16](repeating: 0, count: arrivalSample - result.agentAudio.count)
+                if state.result.agentAudio.count < arrivalSample {
+                    state.result.agentAudio += [Int16](repeating: 0, count: arrivalSample - state.result.agentAudio.count)
                 }
-                result.agentAudio += linear
-                result.agentFrameTimesMs.append(atMs)
+                state.result.agentAudio += linear
+                state.result.agentFrameTimesMs.append(atMs)
             }
         }
 
-        func mark() { state.withLock { $0.marksEchoed += 1 } }
-        func clear(atMs: Double) { state.withLock { $0.clearTimesMs.append(atMs) } }
-        func result() -> Result { state.withLock { $0 } }
+        func mark(_ name: String, atMs: Double) {
+            state.withLock { $0.pendingMarks.append((name, max(atMs, $0.playbackEndMs))) }
+        }
+
+        /// Takes the marks playback has reached by `byMs`, in order, counting them as echoed.
+        func marksPlayed(byMs: Double) -> [String] {
+            state.withLock { state in
+                let count = state.pendingMarks.prefix { $0.playedAtMs <= byMs }.count
+                guard count > 0 else { return [] }
+                let names = state.pendingMarks.prefix(count).map(\.name)
+                state.pendingMarks.removeFirst(count)
+                state.result.marksEchoed += count
+                return names
+            }
+        }
+
+        /// Twilio drops the audio it still holds and echoes the pending marks at once.
+        func clear(atMs: Double) {
+            state.withLock { state in
+                state.result.clearTimesMs.append(atMs)
+                state.result.agentAudio.removeLast(max(0, state.result.agentAudio.count - Int(atMs * 8)))
+                for index in state.pendingMarks.indices { state.pendingMarks[index].playedAtMs = atMs }
+            }
+        }
+
+        func result() -> Result { state.withLock { $0.result } }
     }
 }
