@@ -184,7 +184,7 @@ public final class RecordWriter: Service, Sendable {
             }
         }
         let timer = Task { [writeTimeout] in
-            try? await Task.sleep(for: writeTimeout)
+            guard (try? await Task.sleep(for: writeTimeout)) != nil else { return }
             outcome.finish(CallStoreError("the store did not answer within \(writeTimeout)"))
             write.cancel()
         }

@@ -125,6 +125,34 @@ import Glibc
         }
     }
 
+    /// A failed call connect asks for one probe now, and then probing goes back to its interval
+    /// (it once span: the cancelled sleeper rang the bell and every wait after ended at once).
+    @Test func aFailedConnectAsksForOneProbeNotAProbeLoop() async throws {
+        let (descriptor, port) = try silentListener()
+        defer { close(descriptor) }
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+        let model = OpenAIRealtimeModel(url: "ws://127.0.0.1:\(port)/v1/realtime", setupTimeout: .milliseconds(100))
+        let monitor = ModelHealthMonitor(model: model, fallback: nil, interval: .seconds(1), logger: Logger(label: "test"))
+        let running = Task { try await monitor.run() }
+        defer { running.cancel() }
+        var probes = 0
+        func acceptAll() {
+            while case let connection = accept(descriptor, nil, nil), connection >= 0 {
+                probes += 1
+                close(connection)
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        monitor.callConnected(false)
+        for _ in 0..<30 {
+            try await Task.sleep(for: .milliseconds(50))
+            acceptAll()
+        }
+        // At start, after the failed connect, and one interval later: three in 1.8 s, not one per 100 ms.
+        #expect(probes >= 2, "the failed connect did not trigger a probe")
+        #expect(probes <= 4, "\(probes) probes in 1.8 s with a 1 s interval")
+    }
+
     @Test func healthFollowsTheModelDrainingAndCapacity() async throws {
         try await SimulatedRealtimeServer(port: 0).makeApplication().test(.live) { modelClient in
             // A generous set-up timeout: on a loaded 2-core CI machine a session can take seconds.

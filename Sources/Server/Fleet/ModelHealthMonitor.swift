@@ -54,8 +54,10 @@ public final class ModelHealthMonitor: Service, Sendable {
                 let recent = state.withLock { $0.lastSuccess.map { ContinuousClock.now - $0 < interval } ?? false }
                 if !recent { await probe() }
                 // Sleep for an interval, or less when a call reports a failed connect.
+                // A cancelled sleeper must not ring: that ring would end the next wait at once,
+                // whose sleeper is then cancelled and rings, and the loop would spin for good.
                 let sleeper = Task { [wake, interval] in
-                    try? await Task.sleep(for: interval)
+                    guard (try? await Task.sleep(for: interval)) != nil else { return }
                     wake.ring()
                 }
                 guard await wake.wait() else { sleeper.cancel(); return }

@@ -42,9 +42,7 @@ final class ModelBridge: RealtimeModelDelegate {
     private let firstAudioItem = Atomic<UInt32>(0)
 
     func waitForPlaybackRoom() async {
-        while !hasPlaybackRoom {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        while !hasPlaybackRoom, (try? await Task.sleep(for: .milliseconds(20))) != nil {}
     }
 
     var hasPlaybackRoom: Bool { pipeline.outboundBacklogMs <= Self.backlogLimitMs || finished.load(ordering: .acquiring) }
