@@ -6,10 +6,12 @@ public func fuzzModelEvent(_ data: UnsafePointer<UInt8>, _ count: Int) -> Int32 
     let message = UnsafeRawBufferPointer(start: data, count: count)
     guard let (fields, scanner) = try? RealtimeEventFields.scan(message), let type = fields.type else { return 0 }
     if RealtimeEventFields.is(type, in: scanner, "response.output_audio.delta", "response.audio.delta"), let delta = fields.data {
-        var decoded = [UInt8](repeating: 0, count: RealtimeEventFields.decodedCapacity(of: delta))
-        if let written = decoded.withUnsafeMutableBytes({ try? Base64.decode(scanner.slice(delta), into: $0) }) {
-            precondition(written <= decoded.count)
+        var decoded = 0
+        _ = try? Base64.decodeInChunks(scanner.slice(delta)) { chunk in
+            precondition(chunk.count <= Base64.chunkBytes)
+            decoded += chunk.count
         }
+        precondition(decoded <= delta.range.count / 4 * 3)
     }
     for value in [fields.itemID, fields.transcript, fields.errorMessage] {
         if let value { _ = String(decoding: scanner.slice(value), as: UTF8.self) }

@@ -24,16 +24,23 @@ public struct MaskedFrameWriter: Sendable {
 
     /// Appends one whole (fin) frame carrying `payload` to `buffer`.
     public mutating func write(_ opcode: Opcode, payload: UnsafeRawBufferPointer, into buffer: inout ByteBuffer) {
-        buffer.reserveCapacity(minimumWritableBytes: Self.frameBytes(payloadCount: payload.count))
+        write(opcode, payloadCount: payload.count, into: &buffer) { $0.copyMemory(from: payload) }
+    }
+
+    /// Appends one whole (fin) frame of `payloadCount` bytes that `fill` writes in place (all of
+    /// them), then masks them there: a message composed straight into the frame, no copy.
+    public mutating func write(_ opcode: Opcode, payloadCount: Int, into buffer: inout ByteBuffer,
+                               fill: (UnsafeMutableRawBufferPointer) -> Void) {
+        buffer.reserveCapacity(minimumWritableBytes: Self.frameBytes(payloadCount: payloadCount))
         buffer.writeInteger(0x80 | opcode.rawValue)
-        if payload.count < 126 {
-            buffer.writeInteger(0x80 | UInt8(payload.count))
-        } else if payload.count <= 0xFFFF {
+        if payloadCount < 126 {
+            buffer.writeInteger(0x80 | UInt8(payloadCount))
+        } else if payloadCount <= 0xFFFF {
             buffer.writeInteger(UInt8(0x80 | 126))
-            buffer.writeInteger(UInt16(payload.count))
+            buffer.writeInteger(UInt16(payloadCount))
         } else {
             buffer.writeInteger(UInt8(0x80 | 127))
-            buffer.writeInteger(UInt64(payload.count))
+            buffer.writeInteger(UInt64(payloadCount))
         }
         state ^= state << 13
         state ^= state >> 7
@@ -41,18 +48,20 @@ public struct MaskedFrameWriter: Sendable {
         let key = UInt32(truncatingIfNeeded: state)
         buffer.writeInteger(key)  // big-endian: key byte i is (key >> (24 - 8i))
         let keyBytes = (UInt64(key.bigEndian) << 32) | UInt64(key.bigEndian)  // the 4 key bytes, twice, in memory order
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: payload.count) { output in
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: payloadCount) { whole in
+            let payload = UnsafeMutableRawBufferPointer(rebasing: whole[0..<payloadCount])
+            fill(payload)
             var index = 0
-            while index + 8 <= payload.count {
+            while index + 8 <= payloadCount {
                 let word = payload.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-                output.storeBytes(of: word ^ keyBytes, toByteOffset: index, as: UInt64.self)
+                payload.storeBytes(of: word ^ keyBytes, toByteOffset: index, as: UInt64.self)
                 index += 8
             }
-            while index < payload.count {
-                output[index] = payload[index] ^ UInt8(truncatingIfNeeded: key >> (24 - 8 * UInt32(index & 3)))
+            while index < payloadCount {
+                payload[index] ^= UInt8(truncatingIfNeeded: key >> (24 - 8 * UInt32(index & 3)))
                 index += 1
             }
-            return payload.count
+            return payloadCount
         }
     }
 

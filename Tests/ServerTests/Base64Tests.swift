@@ -32,4 +32,38 @@ import Testing
             try Array("QUJD".utf8).withUnsafeBytes { input in try output.withUnsafeMutableBytes { try Base64.decode(input, into: $0) } }
         }
     }
+
+    /// A model delta of any size decodes chunk by chunk to exactly what Foundation decodes, each
+    /// chunk whole 16-bit samples; padding inside (the end of an inner chunk) is refused.
+    @Test(arguments: [0, 1, 2, 1019, 1020, 1021, 2040, 4801, 48_000])
+    func decodesInChunksOfWholeSamples(length: Int) throws {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let encoded = Array(Data(bytes).base64EncodedString().utf8)
+        var decoded: [UInt8] = []
+        var chunks = 0
+        try encoded.withUnsafeBytes { input in
+            try Base64.decodeInChunks(input) { chunk in
+                decoded += chunk
+                chunks += 1
+                if decoded.count < length { #expect(chunk.count % 2 == 0) }
+            }
+        }
+        #expect(decoded == bytes)
+        #expect(chunks == (length + 1019) / 1020)
+    }
+
+    @Test func chunkedDecodingRefusesPaddingBeforeTheEndAndReportsWhere() {
+        // 1,020 bytes end in "=" when the first chunk's last quad is padded: "QQ==" at 1,356.
+        let inner = Array(String(repeating: "QUJD", count: 339).utf8) + Array("QQ==".utf8) + Array("QUJD".utf8)
+        #expect(throws: Base64.DecodingError.invalidCharacter(offset: 1359)) {
+            try inner.withUnsafeBytes { try Base64.decodeInChunks($0) { _ in } }
+        }
+        let late = Array(String(repeating: "QUJD", count: 400).utf8) + Array("QU!D".utf8)
+        var handedOn = 0
+        #expect(throws: Base64.DecodingError.invalidCharacter(offset: 1602)) {
+            try late.withUnsafeBytes { try Base64.decodeInChunks($0) { handedOn += $0.count } }
+        }
+        #expect(handedOn == 1020, "the first chunk went on before the bad one was read")
+    }
 }

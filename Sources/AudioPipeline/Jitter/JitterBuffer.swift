@@ -13,9 +13,12 @@
 ///   and shrinks 5 ms at a time when it falls, so playout never jumps audibly.
 ///
 /// Frames go in with ``insert(_:sequence:arrivalNs:)`` and come out, in order, from
-/// ``next(now:)`` (call it until it returns nil). A plain struct over fixed storage
-/// (`capacity` slots): no allocation per frame. Times are monotonic nanoseconds passed in.
-public struct JitterBuffer<Frame: BitwiseCopyable>: Sendable where Frame: Sendable {
+/// ``next(now:)`` (call it until it returns nil). A struct over storage allocated once
+/// (``capacity`` slots): no allocation per frame. Times are monotonic nanoseconds passed in.
+///
+/// Noncopyable because it owns its slots; `@unchecked Sendable` because only its single owner
+/// ever reaches them.
+public struct JitterBuffer<Frame: BitwiseCopyable>: ~Copyable, @unchecked Sendable where Frame: Sendable {
     public enum Mode: Sendable, Equatable {
         case forwardImmediately
         case adaptive(minimumDelay: Duration, maximumDelay: Duration)
@@ -51,9 +54,12 @@ public struct JitterBuffer<Frame: BitwiseCopyable>: Sendable where Frame: Sendab
 
     public let mode: Mode
     public private(set) var statistics = Statistics()
-    /// Slots indexed by sequence modulo capacity.
-    private var slots: InlineArray<64, Frame?>
-    private static var capacity: Int { 64 }
+    /// Slots indexed by sequence modulo capacity (a power of two).
+    private let slots: UnsafeMutableBufferPointer<Frame?>
+    /// Slots, and the largest sequence jump bridged by concealment (bigger ones start over):
+    /// 64 (1.28 s) when adaptive; 16 (320 ms) forwarding, where a frame never waits for the
+    /// next and TCP delivers in order, so 9 KB a call stay free.
+    public let capacity: Int
     /// Sequence of the next frame to release.
     private var next: UInt32 = 0
     private var started = false
@@ -72,12 +78,16 @@ public struct JitterBuffer<Frame: BitwiseCopyable>: Sendable where Frame: Sendab
 
     public init(mode: Mode) {
         self.mode = mode
-        self.slots = .init(repeating: nil)
+        self.capacity = mode == .forwardImmediately ? 16 : 64
+        self.slots = .allocate(capacity: capacity)
+        slots.initialize(repeating: nil)
         if case .adaptive(let minimum, let maximum) = mode {
             targetMs = min(max(Self.initialTargetMs, Self.milliseconds(minimum)), Self.milliseconds(maximum))
         }
         statistics.targetDelayMs = targetMs
     }
+
+    deinit { slots.deallocate() }
 
     /// Accepts a frame from the network.
     public mutating func insert(_ frame: Frame, sequence: UInt32, arrivalNs: UInt64) {
@@ -86,22 +96,22 @@ public struct JitterBuffer<Frame: BitwiseCopyable>: Sendable where Frame: Sendab
             start(at: sequence, arrivalNs: arrivalNs)
         }
         let distance = Int64(Int32(bitPattern: sequence &- next))
-        if distance < Int64(Self.capacity) {
+        if distance < Int64(capacity) {
             // Late frames count most: they are the jitter the target failed to cover.
             observeArrival(sequence: sequence, arrivalNs: arrivalNs)
         }
-        if distance <= -Int64(Self.capacity) || distance >= Int64(Self.capacity) {
+        if distance <= -Int64(capacity) || distance >= Int64(capacity) {
             // An absurd jump either way (a restarted sender, a corrupted counter; a real late
             // frame is never a whole buffer behind): start again from here.
             statistics.resyncs += 1
-            for index in 0..<Self.capacity { slots[index] = nil }
+            for index in 0..<capacity { slots[index] = nil }
             start(at: sequence, arrivalNs: arrivalNs)
         } else if distance < 0 {
             if Int32(bitPattern: sequence &- highestSeen) < 0 { statistics.reordered += 1 }
             statistics.late += 1
             return
         }
-        let slot = Int(sequence % UInt32(Self.capacity))
+        let slot = Int(sequence & UInt32(capacity - 1))
         if slots[slot] != nil {
             statistics.duplicates += 1
             return
@@ -126,7 +136,7 @@ public struct JitterBuffer<Frame: BitwiseCopyable>: Sendable where Frame: Sendab
             guard now >= playoutTime(of: next) else { return nil }
         }
         let sequence = next
-        let slot = Int(sequence % UInt32(Self.capacity))
+        let slot = Int(sequence & UInt32(capacity - 1))
         next &+= 1
         statistics.currentDelayMs = Int(ahead) * 20
         if let frame = slots[slot] {

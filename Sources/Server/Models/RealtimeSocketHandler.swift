@@ -15,14 +15,12 @@ final class RealtimeSocketHandler<Delegate: RealtimeModelDelegate>: ChannelInbou
     private let sessionUpdate: String
     private let ready: SessionConfirmation
     private var context: ChannelHandlerContext?
-    private var messages = RealtimeMessageWriter()
     private var frames = MaskedFrameWriter()
     /// Whether the model confirmed the session.
     private var confirmed = false
     private var closeReason: String?
     /// A message split over continuation frames.
     private var fragments: ByteBuffer?
-    private var decoded = [UInt8](repeating: 0, count: 4096)
     private var itemBytes: [UInt8] = []
     private var itemName = ""
     private var paused = false
@@ -53,7 +51,10 @@ final class RealtimeSocketHandler<Delegate: RealtimeModelDelegate>: ChannelInbou
             droppedAudio += 1
             return
         }
-        messages.append(audio) { json in write(.text, json, context: context) }
+        let count = RealtimeMessageWriter.appendLength(audioCount: audio.count)
+        var buffer = context.channel.allocator.buffer(capacity: MaskedFrameWriter.frameBytes(payloadCount: count))
+        frames.write(.text, payloadCount: count, into: &buffer) { RealtimeMessageWriter.writeAppend(audio, into: $0) }
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
 
     func sendText(_ text: String) {
@@ -138,14 +139,11 @@ final class RealtimeSocketHandler<Delegate: RealtimeModelDelegate>: ChannelInbou
                 itemBytes = Array(scanner.slice(item))
                 itemName = String(decoding: itemBytes, as: UTF8.self)
             }
-            let needed = RealtimeEventFields.decodedCapacity(of: data)
-            if decoded.count < needed { decoded = [UInt8](repeating: 0, count: needed) }
-            let count = decoded.withUnsafeMutableBytes { try? Base64.decode(scanner.slice(data), into: $0) }
-            guard let count else {
-                delegate.modelEvent(.error("model audio delta is not valid base64"))
-                return
+            do {
+                try Base64.decodeInChunks(scanner.slice(data)) { delegate.modelAudio(item: itemName, $0) }
+            } catch {
+                delegate.modelEvent(.error("model audio delta is not valid base64: \(error)"))
             }
-            decoded.withUnsafeBytes { delegate.modelAudio(item: itemName, UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
         } else if RealtimeEventFields.is(type, in: scanner, "session.created", "session.updated") {
             if !confirmed { confirmed = ready.succeed() }
         } else if RealtimeEventFields.is(type, in: scanner, "input_audio_buffer.speech_started") {

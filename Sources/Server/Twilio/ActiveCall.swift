@@ -37,8 +37,11 @@ final class ActiveCall: Sendable {
             throw MediaStreamHandler.Closure(code: .policyViolation, reason: "streamSid is not alphanumeric")
         }
         // Inline inbound stages: the inbound ring only holds frames delivered before `start`, and
-        // the stream's handler holds those until the call is up; a small ring saves 9 KB a call.
-        let pipeline = CallPipeline<MuLawDecoder>(configuration: .init(modelFormat: model.audioFormat, inboundCapacity: 16)) { MuLawDecoder() }
+        // the stream's handler holds those until the call is up; a small ring saves 10 KB a call.
+        // The outbound ring holds 1.3 s: the model's socket stops being read at
+        // ``ModelBridge/backlogLimitMs``, leaving room for one more delta of up to 0.68 s.
+        let pipeline = CallPipeline<MuLawDecoder>(configuration: .init(modelFormat: model.audioFormat, inboundCapacity: 4,
+                                                                       outboundCapacity: 64)) { MuLawDecoder() }
         let modelBridge = ModelBridge(producer: pipeline.makeModelAudioProducer(), pipeline: pipeline)
         let modelLink = ModelLink(model: model, fallback: fallback, bridge: modelBridge, health: modelHealth, metrics: metrics,
                                   eventLoop: socket.channel.eventLoop, logger: logger)

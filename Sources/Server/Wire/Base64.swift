@@ -91,4 +91,31 @@ public enum Base64 {
             return written
         }
     }
+
+    /// Decoded bytes per chunk in ``decodeInChunks(_:_:)``: a multiple of 3 (whole base64 quads)
+    /// and of 2 (whole 16-bit samples), small enough for the stack.
+    static let chunkBytes = 1020
+
+    /// Decodes strict base64 a chunk at a time into stack memory, handing each chunk to `body`:
+    /// a model's audio delta of any size is decoded with no buffer kept per call. A bad
+    /// character in a later chunk throws after the earlier chunks were handed on.
+    public static func decodeInChunks(_ input: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) throws(DecodingError) {
+        guard input.count % 4 == 0 else { throw .invalidLength(input.count) }
+        let chunkCharacters = chunkBytes / 3 * 4
+        try withUnsafeTemporaryAllocation(byteCount: chunkBytes, alignment: 8) { output throws(DecodingError) in
+            var start = 0
+            while start < input.count {
+                let end = min(start + chunkCharacters, input.count)
+                // Padding belongs at the very end only, never at the end of an inner chunk.
+                if end < input.count, input[end - 1] == UInt8(ascii: "=") { throw .invalidCharacter(offset: end - 1) }
+                do throws(DecodingError) {
+                    let written = try decode(UnsafeRawBufferPointer(rebasing: input[start..<end]), into: output)
+                    body(UnsafeRawBufferPointer(rebasing: output[0..<written]))
+                } catch .invalidCharacter(let offset) {
+                    throw .invalidCharacter(offset: start + offset)
+                }
+                start = end
+            }
+        }
+    }
 }

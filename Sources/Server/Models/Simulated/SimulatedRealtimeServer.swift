@@ -100,7 +100,6 @@ final class SimulatedRealtimeConnection: Sendable {
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
         var agent: (any RealtimeModelSession)?
         var decoded = [UInt8](repeating: 0, count: 64 * 1024)
-        var writer = RealtimeMessageWriter()
         var appends = 0
         do {
             try await outbound.write(.text(#"{"type":"session.created","event_id":"event_1","session":{"type":"realtime","object":"realtime.session"}}"#))
@@ -155,7 +154,7 @@ final class SimulatedRealtimeConnection: Sendable {
                         try await outbound.write(.text(text))
                     case .audio(let item, let audio):
                         let type = naming == .ga ? "response.output_audio.delta" : "response.audio.delta"
-                        let frame = audio.withUnsafeBytes { bytes in writer.outputAudioDelta(type: type, item: item, bytes) { ByteBuffer(bytes: $0) } }
+                        let frame = audio.withUnsafeBytes { RealtimeMessageWriter.outputAudioDelta(type: type, item: item, $0) }
                         try await outbound.write(.custom(.init(fin: true, opcode: .text, data: frame)))
                     }
                 }
