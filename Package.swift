@@ -140,6 +140,7 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "Server",
+                "WebSocketWire",
                 "CallRecords",
                 "AudioPipeline",
                 "Codecs",

@@ -4,8 +4,8 @@ import NIOCore
 import NIOWebSocket
 
 /// The HTTP/1.1 upgrade that opens a WebSocket, done by hand on a raw channel: once it completes,
-/// the channel gets NIO's frame decoder (and, if asked, encoder) and the given handler, and
-/// nothing of HTTP stays in the pipeline.
+/// the channel gets the given handler (behind NIO's frame codec, if asked), and nothing of HTTP
+/// stays in the pipeline.
 public enum WebSocketHandshake {
     /// `Sec-WebSocket-Accept` for a client's key (RFC 6455 section 4.2.2).
     public static func accept(key: String) -> String {
@@ -33,17 +33,25 @@ public enum WebSocketHandshake {
         return nil
     }
 
-    /// Puts NIO's frame decoder (and the encoder, for handlers that write `WebSocketFrame`s), then
-    /// `handler`, right after `handshake`.
-    static func installFrameHandlers(after handshake: any ChannelHandler, then handler: any ChannelHandler, encoder: Bool,
+    /// What the handler after the upgrade reads and writes.
+    public enum Framing: Sendable {
+        /// `WebSocketFrame`s both ways, through NIO's decoder and encoder (tools and tests).
+        case nioFrames
+        /// The connection's bytes: the handler frames them itself (``WebSocketFrameReader``,
+        /// ``WebSocketFrameWriter``), as the relay's sockets do.
+        case bytes
+    }
+
+    /// Puts the handlers `framing` needs, then `handler`, right after `handshake`.
+    static func installFrameHandlers(after handshake: any ChannelHandler, then handler: any ChannelHandler, framing: Framing,
                                      maximumFrameBytes: Int, in pipeline: ChannelPipeline) throws {
-        let decoder = ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maximumFrameBytes))
-        try pipeline.syncOperations.addHandler(decoder, position: .after(handshake))
-        var last: any ChannelHandler = decoder
-        if encoder {
-            let frameEncoder = WebSocketFrameEncoder()
-            try pipeline.syncOperations.addHandler(frameEncoder, position: .after(decoder))
-            last = frameEncoder
+        var last = handshake
+        if case .nioFrames = framing {
+            let decoder = ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maximumFrameBytes))
+            let encoder = WebSocketFrameEncoder()
+            try pipeline.syncOperations.addHandler(decoder, position: .after(handshake))
+            try pipeline.syncOperations.addHandler(encoder, position: .after(decoder))
+            last = encoder
         }
         try pipeline.syncOperations.addHandler(handler, position: .after(last))
     }
@@ -64,15 +72,15 @@ public final class ClientHandshakeHandler: ChannelInboundHandler, RemovableChann
 
     private let request: String
     private let expectedAccept: String
-    private let encoder: Bool
+    private let framing: WebSocketHandshake.Framing
     private let maximumFrameBytes: Int
     private var next: (any ChannelHandler)?
     private var received: ByteBuffer?
     private let failed: (any Error) -> Void
 
     /// `hostHeader` is the Host value (host, plus ":port" when not the scheme's default); `next`
-    /// receives `WebSocketFrame`s, and writes them too when `encoder` is set (else raw bytes).
-    public init(hostHeader: String, path: String, headers: [(String, String)] = [], encoder: Bool,
+    /// reads and writes what `framing` says.
+    public init(hostHeader: String, path: String, headers: [(String, String)] = [], framing: WebSocketHandshake.Framing,
                 maximumFrameBytes: Int = 1 << 20, next: any ChannelHandler, failed: @escaping (any Error) -> Void) {
         let key = WebSocketHandshake.makeKey()
         var request = "GET \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -80,7 +88,7 @@ public final class ClientHandshakeHandler: ChannelInboundHandler, RemovableChann
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         self.request = request + "\r\n"
         self.expectedAccept = WebSocketHandshake.accept(key: key)
-        self.encoder = encoder
+        self.framing = framing
         self.maximumFrameBytes = maximumFrameBytes
         self.next = next
         self.failed = failed
@@ -116,7 +124,7 @@ public final class ClientHandshakeHandler: ChannelInboundHandler, RemovableChann
         self.next = nil
         received = nil
         do {
-            try WebSocketHandshake.installFrameHandlers(after: self, then: next, encoder: encoder,
+            try WebSocketHandshake.installFrameHandlers(after: self, then: next, framing: framing,
                                                         maximumFrameBytes: maximumFrameBytes, in: context.pipeline)
         } catch {
             failed(error)
@@ -184,7 +192,7 @@ public final class ServerHandshakeHandler: ChannelInboundHandler, RemovableChann
             + "Sec-WebSocket-Accept: \(WebSocketHandshake.accept(key: key))\r\n\r\n"
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: response)), promise: nil)
         do {
-            try WebSocketHandshake.installFrameHandlers(after: self, then: handler, encoder: true, maximumFrameBytes: 1 << 20,
+            try WebSocketHandshake.installFrameHandlers(after: self, then: handler, framing: .nioFrames, maximumFrameBytes: 1 << 20,
                                                         in: context.pipeline)
         } catch {
             context.close(promise: nil)

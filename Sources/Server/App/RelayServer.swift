@@ -175,8 +175,7 @@ public struct RelayServer: Sendable {
             let http = HTTP1WebSocketUpgradeChannel(
                 responder: responder, configuration: .init(ws: .init(maxFrameSize: configuration.maximumMessageBytes))
             ) { _, _, _ in .dontUpgrade }
-            return GatedWebSocketChannel(inner: http, limits: limits, maximumFrameBytes: configuration.maximumMessageBytes,
-                                         refusal: refuseUpgrade,
+            return GatedWebSocketChannel(inner: http, limits: limits, refusal: refuseUpgrade,
                                          takeOver: { head in head.path?.hasPrefix("/media-stream") == true ? session.makeHandler() : nil })
         }
         return Application(

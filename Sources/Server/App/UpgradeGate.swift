@@ -21,7 +21,7 @@ struct UpgradeRefusal: Sendable {
 ///   from the response to its upgrade request, and that response must carry `fly-replay`; but
 ///   Hummingbird answers every upgrade its `shouldUpgrade` declines with a bare 400.
 /// - An accepted media stream is upgraded here, by hand: the gate answers `101`, replaces the
-///   HTTP handlers with NIO's WebSocket frame codec and the stream's own channel handler, and
+///   HTTP handlers with the stream's own channel handler (which frames the bytes itself), and
 ///   Hummingbird's async WebSocket layer never runs for it. Its per-message task hops and
 ///   queues cost more CPU than the relay's DSP (measured with `voice-relay load`).
 ///
@@ -33,15 +33,13 @@ final class UpgradeGate: ChannelInboundHandler, RemovableChannelHandler {
 
     private let refusal: @Sendable (HTTPRequest) -> UpgradeRefusal?
     private let takeOver: @Sendable (HTTPRequest) -> (any ChannelHandler)?
-    private let maximumFrameBytes: Int
     private let decided: (Bool) -> Void
     private var refusing = false
     /// An accepted media stream: the key to answer and the handler to install at the request's end.
     private var upgrading: (key: String, handler: any ChannelHandler)?
 
-    init(maximumFrameBytes: Int, refusal: @escaping @Sendable (HTTPRequest) -> UpgradeRefusal?,
+    init(refusal: @escaping @Sendable (HTTPRequest) -> UpgradeRefusal?,
          takeOver: @escaping @Sendable (HTTPRequest) -> (any ChannelHandler)?, decided: @escaping (Bool) -> Void) {
-        self.maximumFrameBytes = maximumFrameBytes
         self.refusal = refusal
         self.takeOver = takeOver
         self.decided = decided
@@ -93,9 +91,8 @@ final class UpgradeGate: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    /// Answers `101` and swaps the HTTP handlers for the WebSocket frame codec and `handler`.
-    /// The HTTP decoder stops parsing after an upgrade request and, removed last, hands any bytes
-    /// it holds to the frame decoder.
+    /// Answers `101` and swaps the HTTP handlers for `handler`. The HTTP decoder stops parsing
+    /// after an upgrade request and, removed last, hands any bytes it holds to `handler`.
     private func upgrade(context: ChannelHandlerContext, key: String, handler: any ChannelHandler) {
         upgrading = nil
         var headers = HTTPHeaders()
@@ -109,11 +106,7 @@ final class UpgradeGate: ChannelInboundHandler, RemovableChannelHandler {
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
             let upgrader = try pipeline.handler(type: NIOTypedHTTPServerUpgradeHandler<HTTP1WebSocketUpgradeChannel.UpgradeResult>.self)
-            let frameDecoder = ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maximumFrameBytes))
-            let frameEncoder = WebSocketFrameEncoder()
-            try pipeline.addHandler(frameEncoder, position: .after(decoder))
-            try pipeline.addHandler(frameDecoder, position: .after(frameEncoder))
-            try pipeline.addHandler(handler, position: .after(frameDecoder))
+            try pipeline.addHandler(handler, position: .after(decoder))
             // A caller not reading stops being written to after 16 KiB (about a second of
             // audio) rather than NIO's default 64 KiB: less memory and less stale audio.
             context.channel.setOption(ChannelOptions.writeBufferWaterMark, value: Self.writeBufferWaterMark).whenComplete { _ in }
@@ -145,7 +138,6 @@ final class UpgradeGate: ChannelInboundHandler, RemovableChannelHandler {
 struct GatedWebSocketChannel: ServerChildChannel {
     let inner: HTTP1WebSocketUpgradeChannel
     let limits: ConnectionLimits
-    let maximumFrameBytes: Int
     let refusal: @Sendable (HTTPRequest) -> UpgradeRefusal?
     let takeOver: @Sendable (HTTPRequest) -> (any ChannelHandler)?
 
@@ -164,7 +156,7 @@ struct GatedWebSocketChannel: ServerChildChannel {
             channel.closeFuture.whenComplete { _ in once.value.decide(false) }
             try operations.addHandler(ConnectionGuard(limits: limits), position: .first)
             let upgrader = try operations.handler(type: NIOTypedHTTPServerUpgradeHandler<HTTP1WebSocketUpgradeChannel.UpgradeResult>.self)
-            try operations.addHandler(UpgradeGate(maximumFrameBytes: maximumFrameBytes, refusal: refusal, takeOver: takeOver,
+            try operations.addHandler(UpgradeGate(refusal: refusal, takeOver: takeOver,
                                                   decided: { once.value.decide($0) }),
                                       position: .before(upgrader))
             return Value(inner: value, takenOver: decision.futureResult)

@@ -4,23 +4,27 @@ import WebSocketWire
 
 /// The model socket's channel handler, on its event loop. Sends `session.update` once the
 /// upgrade is done; parses each server event from the frame's bytes (GA and beta names) and
-/// calls the delegate inline; writes caller audio as `input_audio_buffer.append` frames, masked
-/// by ``MaskedFrameWriter``. When the call's playout buffer is full it stops reading, so a model
+/// calls the delegate inline; writes caller audio as `input_audio_buffer.append` frames composed
+/// in place and masked by ``WebSocketFrameWriter``. Frames are read by a ``WebSocketFrameReader``
+/// straight from the socket's bytes (a model's frames are unmasked: no copy). When the call's playout buffer is full it stops reading, so a model
 /// sending much faster than real time is held back by TCP instead of losing audio.
 final class RealtimeSocketHandler<Delegate: RealtimeModelDelegate>: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = WebSocketFrame
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let delegate: Delegate
     private let sessionUpdate: String
     private let ready: SessionConfirmation
     private var context: ChannelHandlerContext?
-    private var frames = MaskedFrameWriter()
+    private var frames = WebSocketFrameWriter.client()
+    private var reader: WebSocketFrameReader
     /// Whether the model confirmed the session.
     private var confirmed = false
     private var closeReason: String?
     /// A message split over continuation frames.
     private var fragments: ByteBuffer?
+    /// The most a model message may take, whole or in fragments.
+    static var maximumMessageBytes: Int { 16 << 20 }
     private var itemBytes: [UInt8] = []
     private var itemName = ""
     private var paused = false
@@ -29,6 +33,7 @@ final class RealtimeSocketHandler<Delegate: RealtimeModelDelegate>: ChannelInbou
         self.delegate = delegate
         self.sessionUpdate = sessionUpdate
         self.ready = ready
+        self.reader = WebSocketFrameReader(maximumPayloadBytes: Self.maximumMessageBytes)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -52,7 +57,7 @@ final class RealtimeSocketHandler<Delegate: RealtimeModelDelegate>: ChannelInbou
             return
         }
         let count = RealtimeMessageWriter.appendLength(audioCount: audio.count)
-        var buffer = context.channel.allocator.buffer(capacity: MaskedFrameWriter.frameBytes(payloadCount: count))
+        var buffer = context.channel.allocator.buffer(capacity: frames.frameBytes(payloadCount: count))
         frames.write(.text, payloadCount: count, into: &buffer) { RealtimeMessageWriter.writeAppend(audio, into: $0) }
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
@@ -71,8 +76,8 @@ final class RealtimeSocketHandler<Delegate: RealtimeModelDelegate>: ChannelInbou
         context.close(promise: nil)
     }
 
-    private func write(_ opcode: MaskedFrameWriter.Opcode, _ payload: UnsafeRawBufferPointer, context: ChannelHandlerContext) {
-        var buffer = context.channel.allocator.buffer(capacity: MaskedFrameWriter.frameBytes(payloadCount: payload.count))
+    private func write(_ opcode: FrameOpcode, _ payload: UnsafeRawBufferPointer, context: ChannelHandlerContext) {
+        var buffer = context.channel.allocator.buffer(capacity: frames.frameBytes(payloadCount: payload.count))
         frames.write(opcode, payload: payload, into: &buffer)
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
@@ -80,20 +85,39 @@ final class RealtimeSocketHandler<Delegate: RealtimeModelDelegate>: ChannelInbou
     // MARK: Reading
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
+        do {
+            try reader.read(unwrapInboundIn(data)) { frame in
+                receive(frame, context: context)
+                return closeReason == nil
+            }
+        } catch {
+            if closeReason == nil { closeReason = "model sent a bad frame: \(error)" }
+            context.close(promise: nil)
+            return
+        }
+        if !delegate.hasPlaybackRoom { pauseReading(context: context) }
+    }
+
+    private func receive(_ frame: WebSocketFrameReader.Frame, context: ChannelHandlerContext) {
         switch frame.opcode {
         case .text, .continuation:
-            var payload = frame.maskKey == nil ? frame.data : frame.unmaskedData
-            if !frame.fin || fragments != nil {
-                if fragments == nil { fragments = payload } else { fragments!.writeBuffer(&payload) }
+            guard frame.fin, fragments == nil else {
+                // Part of a fragmented message: gather it (rare; models send whole frames).
+                if fragments == nil { fragments = context.channel.allocator.buffer(capacity: frame.payload.count) }
+                fragments!.writeBytes(frame.payload)
+                guard fragments!.readableBytes <= Self.maximumMessageBytes else {
+                    closeReason = "model message over \(Self.maximumMessageBytes) bytes"
+                    context.close(promise: nil)
+                    return
+                }
                 guard frame.fin, let whole = fragments else { return }
                 fragments = nil
-                payload = whole
+                whole.withUnsafeReadableBytes { handle($0) }
+                return
             }
-            payload.withUnsafeReadableBytes { handle($0) }
-            if !delegate.hasPlaybackRoom { pauseReading(context: context) }
-        case .connectionClose:
-            var data = frame.unmaskedData
+            handle(frame.payload)
+        case .close:
+            var data = ByteBuffer(bytes: frame.payload)
             let code = data.readInteger(as: UInt16.self).map { "\($0)" } ?? "no code"
             let reason = data.readString(length: data.readableBytes) ?? ""
             closeReason = "closed by the model (\(code)): \(reason)"
@@ -101,8 +125,8 @@ final class RealtimeSocketHandler<Delegate: RealtimeModelDelegate>: ChannelInbou
             frames.write(.close, payload: UnsafeRawBufferPointer(start: nil, count: 0), into: &reply)
             context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in context.close(promise: nil) }
         case .ping:
-            frame.unmaskedData.withUnsafeReadableBytes { write(.pong, $0, context: context) }
-        default:
+            write(.pong, frame.payload, context: context)
+        case .binary, .pong:
             break
         }
     }

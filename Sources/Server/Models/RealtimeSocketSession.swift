@@ -44,7 +44,7 @@ final class RealtimeSocketSession<Delegate: RealtimeModelDelegate>: RealtimeMode
                             try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: endpoint.host))
                         }
                         try channel.pipeline.syncOperations.addHandler(ClientHandshakeHandler(
-                            hostHeader: endpoint.hostHeader, path: endpoint.target, headers: headers, encoder: false,
+                            hostHeader: endpoint.hostHeader, path: endpoint.target, headers: headers, framing: .bytes,
                             next: handler, failed: { handler.fail(ModelConnectionError(description: "model upgrade failed: \($0)")) }))
                     }
                 }

@@ -68,7 +68,9 @@ final class ActiveCall: Sendable {
                     pipeline.requestFlush()
                     callLog.callerStartedSpeaking()
                 case .flushed(let item, let playedMs, _):
-                    socket.send(writer.clear { socket.allocator.buffer(bytes: $0) })
+                    var clear = socket.allocator.buffer(capacity: writer.frameBytes(of: .clear))
+                    writer.appendFrame(.clear, to: &clear)
+                    socket.send(clear)
                     if let onset = speechStartedNs {
                         metrics?.bargeInReaction.record(.nanoseconds(Int64(MonotonicClock.nowNs() &- onset)))
                     }

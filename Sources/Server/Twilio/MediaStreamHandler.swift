@@ -4,20 +4,23 @@ import Foundation
 import Logging
 import NIOCore
 import NIOWebSocket
+import WebSocketWire
 
 /// One Twilio media stream, as the channel handler of its WebSocket on the connection's event
 /// loop: it speaks the Media Streams protocol and bridges the call to a model through a
 /// ``CallPipeline``.
 ///
-/// Caller audio is parsed from the frame's bytes straight into a ``MuLawFrame`` and delivered to
+/// It reads the socket's bytes itself (``WebSocketFrameReader``: no frame decoder or encoder in
+/// the pipeline, nothing allocated per message). Caller audio is parsed from the frame's bytes
+/// straight into a ``MuLawFrame`` and delivered to
 /// the pipeline, which runs the inbound stages inline and writes the model's audio to the model
 /// socket, whose channel lives on this same loop: a caller frame crosses no thread, task or
 /// queue on its way to the model. Opening the model session on `start` is the one wait: reading
 /// pauses until the call is up. A protocol error ends this stream only, with a close code and
 /// reason; a stream that never starts or goes quiet is closed by its watchdog.
 final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     struct Closure: Error {
         let code: WebSocketErrorCode
@@ -37,16 +40,20 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var context: ChannelHandlerContext?
     private var phase = Phase.awaitingStart
     private var payload = [UInt8](repeating: 0, count: 512)
+    private var reader: WebSocketFrameReader
     private var framesDelivered = 0
     private var registration: CallRegistry.Entry?
     private var watchdog: RepeatedTask?
     private let openedNs = MonotonicClock.nowNs()
     private var lastHeardNs = MonotonicClock.nowNs()
     private var timedOut: String?
+    /// A close frame went out: what follows on the socket is not read.
+    private var isClosing = false
 
     init(session: MediaStreamSession) {
         self.session = session
         self.logger = session.logger
+        self.reader = WebSocketFrameReader(maximumPayloadBytes: session.maximumMessageBytes)
     }
 
     // MARK: Lifecycle
@@ -78,51 +85,64 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.warning("media stream failed", metadata: ["error": .string("\(error)")])
-        if let error = error as? NIOWebSocketError, error == .invalidFrameLength {
-            close(Closure(code: .messageTooLarge, reason: "frame exceeds the message size limit"))
-        } else {
-            close(Closure(code: .protocolError, reason: "\(error)"))
-        }
+        close(Closure(code: .protocolError, reason: "\(error)"))
     }
 
     // MARK: Reading
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
         let receivedNs = MonotonicClock.nowNs()
         lastHeardNs = receivedNs
+        do {
+            try reader.read(unwrapInboundIn(data)) { frame in receive(frame, at: receivedNs, context: context) }
+        } catch {
+            if case .tooLarge = error {
+                close(Closure(code: .messageTooLarge, reason: "frame exceeds the message size limit"))
+            } else {
+                close(Closure(code: .protocolError, reason: error.description))
+            }
+        }
+    }
+
+    /// One frame; returns whether to go on reading.
+    private func receive(_ frame: WebSocketFrameReader.Frame, at receivedNs: UInt64, context: ChannelHandlerContext) -> Bool {
         switch frame.opcode {
         case .text where frame.fin:
-            let message = frame.unmaskedData
             if case .starting(var held) = phase {
                 guard held.count < 256 else {
                     close(Closure(code: .policyViolation, reason: "too many messages before the call was up"))
-                    return
+                    return false
                 }
-                held.append(message)
+                held.append(ByteBuffer(bytes: frame.payload))
                 phase = .starting(held: held)
-                return
+                return true
             }
-            receive(message, at: receivedNs)
+            receive(frame.payload, at: receivedNs)
+            return self.context != nil && !isClosing
         case .text, .continuation:
             close(Closure(code: .unacceptableData, reason: "fragmented messages are not supported"))
         case .binary:
             close(Closure(code: .unacceptableData, reason: "binary frames are not part of Media Streams"))
-        case .connectionClose:
-            var data = frame.unmaskedData
-            let code = data.readInteger(as: UInt16.self) ?? 1000
-            var reply = context.channel.allocator.buffer(capacity: 2)
-            reply.writeInteger(code)
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: reply)))
-                .whenComplete { _ in context.close(promise: nil) }
+        case .close:
+            let code = frame.payload.count >= 2 ? UInt16(frame.payload[0]) << 8 | UInt16(frame.payload[1]) : 1000
+            var reply = context.channel.allocator.buffer(capacity: 4)
+            var frames = WebSocketFrameWriter.server
+            withUnsafeBytes(of: code.bigEndian) { frames.write(.close, payload: $0, into: &reply) }
+            isClosing = true
+            context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in context.close(promise: nil) }
         case .ping:
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
-        default:
-            break
+            var pong = context.channel.allocator.buffer(capacity: frame.payload.count + 2)
+            var frames = WebSocketFrameWriter.server
+            frames.write(.pong, payload: frame.payload, into: &pong)
+            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+            return true
+        case .pong:
+            return true
         }
+        return false
     }
 
-    private func receive(_ message: ByteBuffer, at receivedNs: UInt64) {
+    private func receive(_ message: UnsafeRawBufferPointer, at receivedNs: UInt64) {
         do {
             let parsed = try parse(message)
             try handle(parsed, receivedNs: receivedNs)
@@ -133,15 +153,13 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    private func parse(_ message: ByteBuffer) throws -> MediaStreamMessage {
+    private func parse(_ bytes: UnsafeRawBufferPointer) throws -> MediaStreamMessage {
         do {
-            return try message.withUnsafeReadableBytes { bytes in
-                try payload.withUnsafeMutableBytes { payloadBuffer in
-                    if case .live(let call) = phase {
-                        return try call.streamSid.withUnsafeBytes { try session.parser.parse(bytes, payload: payloadBuffer, streamSid: $0) }
-                    }
-                    return try session.parser.parse(bytes, payload: payloadBuffer)
+            return try payload.withUnsafeMutableBytes { payloadBuffer in
+                if case .live(let call) = phase {
+                    return try call.streamSid.withUnsafeBytes { try session.parser.parse(bytes, payload: payloadBuffer, streamSid: $0) }
                 }
+                return try session.parser.parse(bytes, payload: payloadBuffer)
             }
         } catch let error as MediaStreamProtocolError {
             throw Closure(code: .policyViolation, reason: error.description)
@@ -235,7 +253,7 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         phase = .live(call)
         for message in held {
             guard case .live = phase else { break }
-            receive(message, at: MonotonicClock.nowNs())
+            message.withUnsafeReadableBytes { receive($0, at: MonotonicClock.nowNs()) }
         }
         context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
         context.read()
@@ -259,14 +277,16 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     // MARK: Closing
 
     private func close(_ closure: Closure) {
-        guard let context else { return }
+        guard let context, !isClosing else { return }
+        isClosing = true
         logger.warning("closing media stream", metadata: ["reason": .string(closure.reason)])
         finish(reason: closure.reason, outcome: "protocol-error")
         TwilioSocket(channel: context.channel).close(closure.code, reason: closure.reason)
     }
 
     private func closeNormally() {
-        guard let context else { return }
+        guard let context, !isClosing else { return }
+        isClosing = true
         TwilioSocket(channel: context.channel).close(.normalClosure, reason: "")
     }
 

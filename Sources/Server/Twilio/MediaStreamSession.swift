@@ -16,6 +16,7 @@ final class MediaStreamSession: Sendable {
     let region: String
     let logger: Logger
     let parser: MediaStreamParser
+    let maximumMessageBytes: Int
     let startTimeout: Duration
     let idleTimeout: Duration
 
@@ -32,6 +33,7 @@ final class MediaStreamSession: Sendable {
         self.region = region
         self.logger = logger
         self.parser = MediaStreamParser(maximumMessageBytes: maximumMessageBytes)
+        self.maximumMessageBytes = maximumMessageBytes
         self.startTimeout = startTimeout
         self.idleTimeout = idleTimeout
     }

@@ -1,10 +1,23 @@
-/// Writes the messages we send Twilio (`media`, `mark`, `clear`) into one reused buffer, with
-/// the audio base64-encoded in place: no allocation per message.
+import NIOCore
+import WebSocketWire
+
+/// The messages we send Twilio (`media`, `mark`, `clear`), composed straight into the text
+/// frame that carries them, with the audio base64-encoded in place: no buffer of its own, no
+/// copy, no allocation besides the frame's. One definition per message both measures it and
+/// writes it, so the frame header always matches.
 public struct MediaStreamWriter: Sendable {
     public enum InvalidStreamSid: Error { case notAlphanumeric }
 
+    public enum Message {
+        /// `{"event":"media","streamSid":"MZ...","media":{"payload":"<base64>"}}`
+        case media(payload: UnsafeRawBufferPointer)
+        /// `{"event":"mark","streamSid":"MZ...","mark":{"name":"<item>:<offsetMs>"}}`; see ``MarkName``.
+        case mark(item: UInt32, offsetMs: UInt32)
+        /// `{"event":"clear","streamSid":"MZ..."}`: Twilio drops everything it has buffered.
+        case clear
+    }
+
     private let streamSid: [UInt8]
-    private var buffer: [UInt8]
 
     /// `streamSid` is Twilio's `MZ...` id; only letters and digits are accepted (so it never needs escaping).
     public init(streamSid: String) throws(InvalidStreamSid) {
@@ -13,30 +26,41 @@ public struct MediaStreamWriter: Sendable {
             throw .notAlphanumeric
         }
         self.streamSid = bytes
-        self.buffer = [UInt8](repeating: 0, count: 1024)
     }
 
-    /// `{"event":"media","streamSid":"MZ...","media":{"payload":"<base64>"}}`
-    public mutating func media<Result>(_ payload: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
-        let needed = 64 + streamSid.count + Base64.encodedLength(of: payload.count)
-        if buffer.count < needed { buffer = [UInt8](repeating: 0, count: needed) }
-        let streamSid = self.streamSid
-        return buffer.withUnsafeMutableBytes { output in
-            var writer = ByteWriter(output)
+    /// The message's length in bytes.
+    public func byteCount(of message: Message) -> Int {
+        var counter = ByteWriter(nil)
+        compose(message, with: &counter)
+        return counter.position
+    }
+
+    /// Writes the message into `output`, which holds exactly ``byteCount(of:)`` bytes.
+    public func write(_ message: Message, into output: UnsafeMutableRawBufferPointer) {
+        var writer = ByteWriter(output)
+        compose(message, with: &writer)
+    }
+
+    /// Bytes the message takes as a frame.
+    public func frameBytes(of message: Message) -> Int {
+        WebSocketFrameWriter.server.frameBytes(payloadCount: byteCount(of: message))
+    }
+
+    /// Appends the message to `buffer` as one text frame.
+    public func appendFrame(_ message: Message, to buffer: inout ByteBuffer) {
+        var frames = WebSocketFrameWriter.server
+        frames.write(.text, payloadCount: byteCount(of: message), into: &buffer) { write(message, into: $0) }
+    }
+
+    private func compose(_ message: Message, with writer: inout ByteWriter) {
+        switch message {
+        case .media(let payload):
             writer.append(#"{"event":"media","streamSid":""#)
             writer.append(streamSid)
             writer.append(#"","media":{"payload":""#)
-            writer.position += Base64.encode(payload, into: UnsafeMutableRawBufferPointer(rebasing: output[writer.position...]))
+            writer.appendBase64(payload)
             writer.append(#""}}"#)
-            return body(UnsafeRawBufferPointer(rebasing: output[0..<writer.position]))
-        }
-    }
-
-    /// `{"event":"mark","streamSid":"MZ...","mark":{"name":"<item>:<offsetMs>"}}`; see ``MarkName``.
-    public mutating func mark<Result>(item: UInt32, offsetMs: UInt32, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
-        let streamSid = self.streamSid
-        return buffer.withUnsafeMutableBytes { output in
-            var writer = ByteWriter(output)
+        case .mark(let item, let offsetMs):
             writer.append(#"{"event":"mark","streamSid":""#)
             writer.append(streamSid)
             writer.append(#"","mark":{"name":""#)
@@ -44,19 +68,10 @@ public struct MediaStreamWriter: Sendable {
             writer.append(":")
             writer.append(decimal: offsetMs)
             writer.append(#""}}"#)
-            return body(UnsafeRawBufferPointer(rebasing: output[0..<writer.position]))
-        }
-    }
-
-    /// `{"event":"clear","streamSid":"MZ..."}`: Twilio drops everything it has buffered.
-    public mutating func clear<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
-        let streamSid = self.streamSid
-        return buffer.withUnsafeMutableBytes { output in
-            var writer = ByteWriter(output)
+        case .clear:
             writer.append(#"{"event":"clear","streamSid":""#)
             writer.append(streamSid)
             writer.append(#""}"#)
-            return body(UnsafeRawBufferPointer(rebasing: output[0..<writer.position]))
         }
     }
 }
@@ -71,24 +86,32 @@ public enum MarkName {
     }
 }
 
-/// Appends bytes into a buffer known to be large enough.
+/// Appends bytes into a buffer known to be large enough, or (with no buffer) only counts them.
 struct ByteWriter {
-    let output: UnsafeMutableRawBufferPointer
+    let output: UnsafeMutableRawBufferPointer?
     var position = 0
 
-    init(_ output: UnsafeMutableRawBufferPointer) {
+    init(_ output: UnsafeMutableRawBufferPointer?) {
         self.output = output
     }
 
     mutating func append(_ literal: StaticString) {
         let count = literal.utf8CodeUnitCount
-        (output.baseAddress! + position).copyMemory(from: literal.utf8Start, byteCount: count)
+        if let output { (output.baseAddress! + position).copyMemory(from: literal.utf8Start, byteCount: count) }
         position += count
     }
 
     mutating func append(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { (output.baseAddress! + position).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        if let output { bytes.withUnsafeBytes { (output.baseAddress! + position).copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
         position += bytes.count
+    }
+
+    mutating func appendBase64(_ bytes: UnsafeRawBufferPointer) {
+        guard let output else {
+            position += Base64.encodedLength(of: bytes.count)
+            return
+        }
+        position += Base64.encode(bytes, into: UnsafeMutableRawBufferPointer(rebasing: output[position...]))
     }
 
     mutating func append(decimal value: UInt32) {
@@ -101,7 +124,9 @@ struct ByteWriter {
                 remaining /= 10
                 count += 1
             } while remaining > 0
-            for index in 0..<count { output[position + index] = digits[count - 1 - index] }
+            if let output {
+                for index in 0..<count { output[position + index] = digits[count - 1 - index] }
+            }
         }
         position += count
     }

@@ -6,11 +6,11 @@ import NIOCore
 /// released it: the model socket's event loop (the usual case, the same loop as the Twilio
 /// socket) or the pacing clock.
 ///
-/// `@unchecked Sendable`: the writer's buffer and `lastItem` are touched only from
-/// ``sendToCaller(_:mark:)``, which the call's playout calls from one thread at a time.
+/// `@unchecked Sendable`: `lastItem` is touched only from ``sendToCaller(_:mark:)``, which the
+/// call's playout calls from one thread at a time.
 final class TwilioCallerSink: CallerAudioSink, @unchecked Sendable {
     private let socket: TwilioSocket
-    private var writer: MediaStreamWriter
+    private let writer: MediaStreamWriter
     private let callLog: CallLog
     private let modelBridge: ModelBridge
     private let metrics: RelayMetrics?
@@ -24,7 +24,7 @@ final class TwilioCallerSink: CallerAudioSink, @unchecked Sendable {
         self.metrics = metrics
     }
 
-    func sendToCaller(_ frame: OutboundFrame, mark: Bool) {
+    func sendToCaller(_ frame: OutboundFrame, mark wantsMark: Bool) {
         callLog.agentAudioSent(item: frame.item)
         if frame.item != lastItem {
             // Only a response's first frame reads the time its first model audio arrived.
@@ -33,15 +33,15 @@ final class TwilioCallerSink: CallerAudioSink, @unchecked Sendable {
                 metrics?.outboundLatency.record(.nanoseconds(Int64(MonotonicClock.nowNs() &- arrival)))
             }
         }
-        let allocator = socket.allocator
-        let media = withUnsafeBytes(of: frame.payload) { payload in
-            writer.media(payload) { bytes in
-                var buffer = allocator.buffer(capacity: bytes.count)
-                buffer.writeBytes(bytes)
-                return buffer
-            }
+        // The media frame and its mark, if any, in one buffer: one write, one flush.
+        let sent = withUnsafeBytes(of: frame.payload) { payload in
+            let media = MediaStreamWriter.Message.media(payload: payload)
+            let mark = MediaStreamWriter.Message.mark(item: frame.item, offsetMs: frame.endOffsetMs)
+            var buffer = socket.allocator.buffer(capacity: writer.frameBytes(of: media) + (wantsMark ? writer.frameBytes(of: mark) : 0))
+            writer.appendFrame(media, to: &buffer)
+            if wantsMark { writer.appendFrame(mark, to: &buffer) }
+            return socket.sendAudio(buffer)
         }
-        let markMessage = mark ? writer.mark(item: frame.item, offsetMs: frame.endOffsetMs) { allocator.buffer(bytes: $0) } : nil
-        if !socket.sendAudio(media, mark: markMessage) { metrics?.agentFramesDropped.increment() }
+        if !sent { metrics?.agentFramesDropped.increment() }
     }
 }

@@ -1,40 +1,41 @@
 import NIOCore
 import NIOWebSocket
+import WebSocketWire
 
-/// A media stream's WebSocket as the rest of the call sees it: text messages and a close, from
-/// any thread. On the channel's own event loop a write goes straight down the pipeline; from
-/// elsewhere (the pacing clock, a call's control task) NIO hands it to the loop.
+/// A media stream's WebSocket as the rest of the call sees it: frames and a close, from any
+/// thread. On the channel's own event loop a write goes straight to the socket (there is no
+/// frame encoder in the pipeline: writers frame their messages themselves); from elsewhere (the
+/// pacing clock, a call's control task) NIO hands it to the loop.
 struct TwilioSocket: Sendable {
     let channel: any Channel
 
     var allocator: ByteBufferAllocator { channel.allocator }
 
-    func send(_ message: ByteBuffer) {
-        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: message), promise: nil)
+    /// Sends whole frames (see ``MediaStreamWriter/appendFrame(_:to:)``).
+    func send(_ frames: ByteBuffer) {
+        channel.writeAndFlush(frames, promise: nil)
     }
 
-    /// Agent audio, and its mark if any, in one flush (one system call). When the caller's side
-    /// is not draining (more than NIO's high water mark, 64 KiB, is waiting) the frame is dropped
-    /// instead of queued, so a stalled peer costs a bounded buffer, not memory without end.
-    /// Returns whether it was written.
-    func sendAudio(_ media: ByteBuffer, mark: ByteBuffer?) -> Bool {
+    /// Agent audio frames, with their mark if any, in one flush (one system call). When the
+    /// caller's side is not draining (over the write water mark) they are dropped instead of
+    /// queued, so a stalled peer costs a bounded buffer, not memory without end. Returns
+    /// whether they were written.
+    func sendAudio(_ frames: ByteBuffer) -> Bool {
         guard channel.isWritable else { return false }
-        guard let mark else {
-            channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: media), promise: nil)
-            return true
-        }
-        channel.write(WebSocketFrame(fin: true, opcode: .text, data: media), promise: nil)
-        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: mark), promise: nil)
+        channel.writeAndFlush(frames, promise: nil)
         return true
     }
 
     /// Sends a close frame with `code` and `reason`, then closes the connection.
     func close(_ code: WebSocketErrorCode, reason: String) {
-        var data = channel.allocator.buffer(capacity: 2 + reason.utf8.count)
-        data.write(webSocketErrorCode: code)
-        data.writeString(String(reason.utf8.prefix(120)) ?? "")
+        var payload = channel.allocator.buffer(capacity: 2 + reason.utf8.count)
+        payload.write(webSocketErrorCode: code)
+        payload.writeString(String(reason.utf8.prefix(120)) ?? "")
+        var frame = channel.allocator.buffer(capacity: payload.readableBytes + 4)
+        var frames = WebSocketFrameWriter.server
+        payload.withUnsafeReadableBytes { frames.write(.close, payload: $0, into: &frame) }
         let channel = self.channel
-        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)).whenComplete { _ in
+        channel.writeAndFlush(frame).whenComplete { _ in
             channel.close(promise: nil)
         }
     }
