@@ -1,7 +1,6 @@
 import Atomics
 import NIOCore
 import NIOPosix
-import NIOWebSocket
 import Synchronization
 import WebSocketWire
 
@@ -54,9 +53,10 @@ final class EchoModel: Sendable {
             statistics.value.connections.removeAll()
             statistics.value.drops += open.count
             for channel in open.values {
-                var data = channel.allocator.buffer(capacity: 2)
-                data.write(webSocketErrorCode: .goingAway)
-                channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)).whenComplete { _ in
+                var frame = channel.allocator.buffer(capacity: 4)
+                var frames = WebSocketFrameWriter.server
+                withUnsafeBytes(of: UInt16(1001).bigEndian) { frames.write(.close, payload: $0, into: &frame) }  // going away
+                channel.writeAndFlush(frame).whenComplete { _ in
                     channel.close(promise: nil)
                 }
             }
@@ -125,8 +125,8 @@ final class ModelStatistics {
 
 /// One model session of the stand-in.
 final class EchoModelConnection: ChannelInboundHandler {
-    typealias InboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private static let typeField = JSONField("type")
     private static let audioField = JSONField("audio")
@@ -134,10 +134,12 @@ final class EchoModelConnection: ChannelInboundHandler {
     private static let sessionUpdate = Array("session.update".utf8)
     private static let cancel = Array("response.cancel".utf8)
     private static let truncate = Array("conversation.item.truncate".utf8)
-    private static let deltaPrefix = Array(#"{"type":"response.output_audio.delta","response_id":"resp_echo","item_id":"item_echo","output_index":0,"content_index":0,"delta":""#.utf8)
-    private static let deltaSuffix = Array(#""}"#.utf8)
+    private static let deltaPrefix: StaticString = #"{"type":"response.output_audio.delta","response_id":"resp_echo","item_id":"item_echo","output_index":0,"content_index":0,"delta":""#
+    private static let deltaSuffix: StaticString = #""}"#
 
     private let binder: CallBinder
+    private var reader = WebSocketFrameReader(maximumPayloadBytes: 1 << 20)
+    private var frames = WebSocketFrameWriter.server
     private let statistics: ModelStatistics
     private let recording: ManagedAtomic<Bool>
     private var timeline: CallTimeline?
@@ -157,20 +159,24 @@ final class EchoModelConnection: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        switch frame.opcode {
-        case .text:
-            let message = frame.unmaskedData
-            message.withUnsafeReadableBytes { bytes in handle(bytes, context: context) }
-        case .connectionClose:
-            var reply = context.channel.allocator.buffer(capacity: 2)
-            reply.write(webSocketErrorCode: .normalClosure)
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: reply)))
-                .whenComplete { _ in context.close(promise: nil) }
-        case .ping:
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
-        default:
-            break
+        do {
+            try reader.read(unwrapInboundIn(data)) { frame in
+                switch frame.opcode {
+                case .text:
+                    handle(frame.payload, context: context)
+                case .close:
+                    write(.close, [0x03, 0xE8], context: context)  // 1000, normal closure
+                    context.close(promise: nil)
+                    return false
+                case .ping:
+                    write(.pong, Array(frame.payload), context: context)
+                case .binary, .continuation, .pong:
+                    break
+                }
+                return true
+            }
+        } catch {
+            context.close(promise: nil)
         }
     }
 
@@ -184,12 +190,21 @@ final class EchoModelConnection: ChannelInboundHandler {
             }
             // A session the relay reopened after a drop is not matched to its call: echoed, not timed.
             if timeline == nil { statistics.unboundAppends += 1 }
-            var reply = context.channel.allocator.buffer(capacity: Self.deltaPrefix.count + audio.count + Self.deltaSuffix.count)
-            reply.writeBytes(Self.deltaPrefix)
-            reply.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[audio]))
-            reply.writeBytes(Self.deltaSuffix)
+            let count = Self.deltaPrefix.utf8CodeUnitCount + audio.count + Self.deltaSuffix.utf8CodeUnitCount
+            var reply = context.channel.allocator.buffer(capacity: frames.frameBytes(payloadCount: count))
+            // The delta composed in the frame: prefix, the append's base64 as it came, suffix.
+            frames.write(.text, payloadCount: count, into: &reply) { output in
+                let base64 = UnsafeRawBufferPointer(rebasing: bytes[audio])
+                var position = 0
+                let prefix = UnsafeRawBufferPointer(start: Self.deltaPrefix.utf8Start, count: Self.deltaPrefix.utf8CodeUnitCount)
+                let suffix = UnsafeRawBufferPointer(start: Self.deltaSuffix.utf8Start, count: Self.deltaSuffix.utf8CodeUnitCount)
+                for part in [prefix, base64, suffix] {
+                    (output.baseAddress! + position).copyMemory(from: part.baseAddress!, byteCount: part.count)
+                    position += part.count
+                }
+            }
             timeline?.modelSent(at: NIODeadline.now().uptimeNanoseconds)
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: reply)), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(reply), promise: nil)
         } else if Self.typeField.has(Self.sessionUpdate, in: bytes) {
             send(#"{"type":"session.updated","session":{"type":"realtime"}}"#, context: context)
         } else if Self.typeField.has(Self.cancel, in: bytes) {
@@ -201,8 +216,13 @@ final class EchoModelConnection: ChannelInboundHandler {
     }
 
     private func send(_ text: String, context: ChannelHandlerContext) {
-        let buffer = context.channel.allocator.buffer(string: text)
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: buffer)), promise: nil)
+        write(.text, Array(text.utf8), context: context)
+    }
+
+    private func write(_ opcode: FrameOpcode, _ payload: [UInt8], context: ChannelHandlerContext) {
+        var buffer = context.channel.allocator.buffer(capacity: frames.frameBytes(payloadCount: payload.count))
+        payload.withUnsafeBytes { frames.write(opcode, payload: $0, into: &buffer) }
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -201,7 +201,7 @@ public final class LoadGenerator: Sendable {
                         fleet.value.add(caller)
                     }
                     let handshake = ClientHandshakeHandler(hostHeader: "\(options.relayHost):\(options.relayPort)", path: options.streamPath,
-                                                           framing: .nioFrames, next: caller, failed: { bound.fail($0) })
+                                                           next: caller, failed: { bound.fail($0) })
                     try channel.pipeline.syncOperations.addHandler(handshake)
                 }
             }

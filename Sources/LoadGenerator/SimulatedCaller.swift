@@ -1,14 +1,14 @@
 import Atomics
 import NIOCore
-import NIOWebSocket
+import WebSocketWire
 
 /// One Twilio caller of a load run, on the generator's event loop: after the upgrade it sends
 /// `connected` and `start`, then (driven by ``CallerFleet``) a 20 ms `media` frame of mu-law
 /// silence in real time, exactly as Twilio frames them; it echoes the relay's marks as Twilio
 /// does once audio has played, and stamps every model frame it receives in its ``CallTimeline``.
 final class SimulatedCaller: ChannelInboundHandler {
-    typealias InboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     /// 160 bytes of mu-law silence (0xFF), base64-encoded.
     private static let silence = Array((String(repeating: "/", count: 212) + "/w==").utf8)
@@ -25,7 +25,10 @@ final class SimulatedCaller: ChannelInboundHandler {
     private let recording: ManagedAtomic<Bool>
     private let ready: (SimulatedCaller) -> Void
     private var context: ChannelHandlerContext?
-    private let mask: WebSocketMaskingKey
+    private var reader = WebSocketFrameReader(maximumPayloadBytes: 1 << 20)
+    private var frames = WebSocketFrameWriter.client()
+    /// A media message is composed here, then framed (and masked) into the buffer sent.
+    private var message = ByteBuffer()
     private var sequence = 1
     /// When the next media frame is due (monotonic ns).
     var nextFrameNs: UInt64 = 0
@@ -39,7 +42,6 @@ final class SimulatedCaller: ChannelInboundHandler {
         self.statistics = statistics
         self.recording = recording
         self.ready = ready
-        self.mask = WebSocketMaskingKey([0x37, 0xFA, 0x21, UInt8(truncatingIfNeeded: timeline.index | 1)])!
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -64,21 +66,23 @@ final class SimulatedCaller: ChannelInboundHandler {
         guard isOpen, !closing, let context else { return }
         while nextFrameNs <= now {
             let chunk = timeline.callerFramesSent.load(ordering: .relaxed) + 1
-            var buffer = context.channel.allocator.buffer(capacity: 360)
-            buffer.writeStaticString(#"{"event":"media","sequenceNumber":""#)
-            buffer.writeString(String(sequence))
-            buffer.writeStaticString(#"","media":{"track":"inbound","chunk":""#)
-            buffer.writeString(String(chunk))
-            buffer.writeStaticString(#"","timestamp":""#)
-            buffer.writeString(String((chunk - 1) * 20))
-            buffer.writeStaticString(#"","payload":""#)
-            buffer.writeBytes(Self.silence)
-            buffer.writeStaticString(#""},"streamSid":""#)
-            buffer.writeString(streamSid)
-            buffer.writeStaticString(#""}"#)
+            message.clear()
+            message.writeStaticString(#"{"event":"media","sequenceNumber":""#)
+            message.writeString(String(sequence))
+            message.writeStaticString(#"","media":{"track":"inbound","chunk":""#)
+            message.writeString(String(chunk))
+            message.writeStaticString(#"","timestamp":""#)
+            message.writeString(String((chunk - 1) * 20))
+            message.writeStaticString(#"","payload":""#)
+            message.writeBytes(Self.silence)
+            message.writeStaticString(#""},"streamSid":""#)
+            message.writeString(streamSid)
+            message.writeStaticString(#""}"#)
             sequence += 1
             timeline.callerSent(at: NIODeadline.now().uptimeNanoseconds)
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, maskKey: mask, data: buffer)), promise: nil)
+            var buffer = context.channel.allocator.buffer(capacity: frames.frameBytes(payloadCount: message.readableBytes))
+            message.withUnsafeReadableBytes { frames.write(.text, payload: $0, into: &buffer) }
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
             nextFrameNs += 20_000_000
         }
     }
@@ -88,27 +92,33 @@ final class SimulatedCaller: ChannelInboundHandler {
         guard isOpen, !closing, let context else { return }
         closing = true
         send(#"{"event":"stop","sequenceNumber":"\#(sequence)","streamSid":"\#(streamSid)","stop":{"accountSid":"ACload","callSid":"CAload"}}"#)
-        var code = context.channel.allocator.buffer(capacity: 2)
-        code.write(webSocketErrorCode: .normalClosure)
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: mask, data: code)), promise: nil)
+        write(.close, [0x03, 0xE8])  // 1000, normal closure
     }
 
     /// Stops sending audio but keeps the call up (so what is in flight can arrive).
     func pause() { closing = true }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        switch frame.opcode {
-        case .text:
-            frame.data.withUnsafeReadableBytes { bytes in receive(bytes, context: context) }
-        case .connectionClose:
-            if !closing { statistics.closedByRelay += 1 }
-            isOpen = false
+        do {
+            try reader.read(unwrapInboundIn(data)) { frame in
+                switch frame.opcode {
+                case .text:
+                    receive(frame.payload, context: context)
+                case .close:
+                    if !closing { statistics.closedByRelay += 1 }
+                    isOpen = false
+                    context.close(promise: nil)
+                    return false
+                case .ping:
+                    write(.pong, Array(frame.payload))
+                case .binary, .continuation, .pong:
+                    break
+                }
+                return true
+            }
+        } catch {
+            statistics.errors += 1
             context.close(promise: nil)
-        case .ping:
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, maskKey: mask, data: frame.data)), promise: nil)
-        default:
-            break
         }
     }
 
@@ -142,9 +152,14 @@ final class SimulatedCaller: ChannelInboundHandler {
     }
 
     private func send(_ text: String) {
+        write(.text, Array(text.utf8))
+    }
+
+    private func write(_ opcode: FrameOpcode, _ payload: [UInt8]) {
         guard let context else { return }
-        let buffer = context.channel.allocator.buffer(string: text)
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, maskKey: mask, data: buffer)), promise: nil)
+        var buffer = context.channel.allocator.buffer(capacity: frames.frameBytes(payloadCount: payload.count))
+        payload.withUnsafeBytes { frames.write(opcode, payload: $0, into: &buffer) }
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
 }
 

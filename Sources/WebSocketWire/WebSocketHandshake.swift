@@ -1,11 +1,10 @@
 import Crypto
 import Foundation
 import NIOCore
-import NIOWebSocket
 
 /// The HTTP/1.1 upgrade that opens a WebSocket, done by hand on a raw channel: once it completes,
-/// the channel gets the given handler (behind NIO's frame codec, if asked), and nothing of HTTP
-/// stays in the pipeline.
+/// the channel gets the given handler, which frames the bytes itself, and nothing of HTTP stays
+/// in the pipeline.
 public enum WebSocketHandshake {
     /// `Sec-WebSocket-Accept` for a client's key (RFC 6455 section 4.2.2).
     public static func accept(key: String) -> String {
@@ -33,27 +32,10 @@ public enum WebSocketHandshake {
         return nil
     }
 
-    /// What the handler after the upgrade reads and writes.
-    public enum Framing: Sendable {
-        /// `WebSocketFrame`s both ways, through NIO's decoder and encoder (tools and tests).
-        case nioFrames
-        /// The connection's bytes: the handler frames them itself (``WebSocketFrameReader``,
-        /// ``WebSocketFrameWriter``), as the relay's sockets do.
-        case bytes
-    }
-
-    /// Puts the handlers `framing` needs, then `handler`, right after `handshake`.
-    static func installFrameHandlers(after handshake: any ChannelHandler, then handler: any ChannelHandler, framing: Framing,
-                                     maximumFrameBytes: Int, in pipeline: ChannelPipeline) throws {
-        var last = handshake
-        if case .nioFrames = framing {
-            let decoder = ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maximumFrameBytes))
-            let encoder = WebSocketFrameEncoder()
-            try pipeline.syncOperations.addHandler(decoder, position: .after(handshake))
-            try pipeline.syncOperations.addHandler(encoder, position: .after(decoder))
-            last = encoder
-        }
-        try pipeline.syncOperations.addHandler(handler, position: .after(last))
+    /// Puts `handler` right after `handshake`: it reads and writes the connection's bytes,
+    /// framing them itself (``WebSocketFrameReader``, ``WebSocketFrameWriter``).
+    static func install(_ handler: any ChannelHandler, after handshake: any ChannelHandler, in pipeline: ChannelPipeline) throws {
+        try pipeline.syncOperations.addHandler(handler, position: .after(handshake))
     }
 }
 
@@ -63,8 +45,8 @@ public struct WebSocketHandshakeError: Error, CustomStringConvertible {
 }
 
 /// Client side: sends the upgrade (with any extra headers) when the connection is up; on a
-/// `101 Switching Protocols` whose `Sec-WebSocket-Accept` matches, swaps itself for the frame
-/// decoder and `next`. Anything else fails with the status line.
+/// `101 Switching Protocols` whose `Sec-WebSocket-Accept` matches, swaps itself for `next`
+/// (which frames the bytes itself). Anything else fails with the status line.
 public final class ClientHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
     public typealias InboundIn = ByteBuffer
     public typealias InboundOut = ByteBuffer
@@ -72,24 +54,20 @@ public final class ClientHandshakeHandler: ChannelInboundHandler, RemovableChann
 
     private let request: String
     private let expectedAccept: String
-    private let framing: WebSocketHandshake.Framing
-    private let maximumFrameBytes: Int
     private var next: (any ChannelHandler)?
     private var received: ByteBuffer?
     private let failed: (any Error) -> Void
 
     /// `hostHeader` is the Host value (host, plus ":port" when not the scheme's default); `next`
-    /// reads and writes what `framing` says.
-    public init(hostHeader: String, path: String, headers: [(String, String)] = [], framing: WebSocketHandshake.Framing,
-                maximumFrameBytes: Int = 1 << 20, next: any ChannelHandler, failed: @escaping (any Error) -> Void) {
+    /// reads and writes the connection's bytes once it is upgraded.
+    public init(hostHeader: String, path: String, headers: [(String, String)] = [],
+                next: any ChannelHandler, failed: @escaping (any Error) -> Void) {
         let key = WebSocketHandshake.makeKey()
         var request = "GET \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         self.request = request + "\r\n"
         self.expectedAccept = WebSocketHandshake.accept(key: key)
-        self.framing = framing
-        self.maximumFrameBytes = maximumFrameBytes
         self.next = next
         self.failed = failed
     }
@@ -124,8 +102,7 @@ public final class ClientHandshakeHandler: ChannelInboundHandler, RemovableChann
         self.next = nil
         received = nil
         do {
-            try WebSocketHandshake.installFrameHandlers(after: self, then: next, framing: framing,
-                                                        maximumFrameBytes: maximumFrameBytes, in: context.pipeline)
+            try WebSocketHandshake.install(next, after: self, in: context.pipeline)
         } catch {
             failed(error)
             context.close(promise: nil)
@@ -152,8 +129,9 @@ public final class ClientHandshakeHandler: ChannelInboundHandler, RemovableChann
     }
 }
 
-/// Server side, for tools: answers a WebSocket upgrade with `101` and swaps itself for the frame
-/// codec and the handler `makeHandler` builds for the request path; anything else gets a 404.
+/// Server side, for tools: answers a WebSocket upgrade with `101` and swaps itself for the handler
+/// `makeHandler` builds for the request path (which reads and writes the connection's bytes);
+/// anything else gets a 404.
 public final class ServerHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
     public typealias InboundIn = ByteBuffer
     public typealias InboundOut = ByteBuffer
@@ -192,8 +170,7 @@ public final class ServerHandshakeHandler: ChannelInboundHandler, RemovableChann
             + "Sec-WebSocket-Accept: \(WebSocketHandshake.accept(key: key))\r\n\r\n"
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: response)), promise: nil)
         do {
-            try WebSocketHandshake.installFrameHandlers(after: self, then: handler, framing: .nioFrames, maximumFrameBytes: 1 << 20,
-                                                        in: context.pipeline)
+            try WebSocketHandshake.install(handler, after: self, in: context.pipeline)
         } catch {
             context.close(promise: nil)
             return

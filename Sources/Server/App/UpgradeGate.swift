@@ -110,6 +110,11 @@ final class UpgradeGate: ChannelInboundHandler, RemovableChannelHandler {
             // A caller not reading stops being written to after 16 KiB (about a second of
             // audio) rather than NIO's default 64 KiB: less memory and less stale audio.
             context.channel.setOption(ChannelOptions.writeBufferWaterMark, value: Self.writeBufferWaterMark).whenComplete { _ in }
+            // Twilio's messages are ~350 bytes. NIO keeps a channel's largest read buffer for
+            // good, so reads start at 512 bytes and stop growing at 2 KiB (a burst of messages
+            // takes more reads instead); one read per wake-up pools one buffer, not four.
+            context.channel.setOption(ChannelOptions.recvAllocator, value: Self.mediaStreamReads).whenComplete { _ in }
+            context.channel.setOption(ChannelOptions.maxMessagesPerRead, value: 1).whenComplete { _ in }
             decided(true)
             pipeline.removeHandler(upgrader, promise: nil)
             pipeline.removeHandler(context: context, promise: nil)
@@ -119,6 +124,9 @@ final class UpgradeGate: ChannelInboundHandler, RemovableChannelHandler {
             context.close(promise: nil)
         }
     }
+
+    /// Read buffer sizes for a Twilio media stream.
+    static let mediaStreamReads = AdaptiveRecvByteBufferAllocator(minimum: 256, initial: 512, maximum: 2048)
 
     /// The bounds of what may wait in user space for a socket that is not draining.
     static let writeBufferWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 8 * 1024, high: 16 * 1024)

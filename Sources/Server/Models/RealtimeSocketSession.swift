@@ -37,6 +37,10 @@ final class RealtimeSocketSession<Delegate: RealtimeModelDelegate>: RealtimeMode
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 // 16 KiB of appends (a quarter second) may wait for a model not reading; then audio is dropped.
                 .channelOption(ChannelOptions.writeBufferWaterMark, value: UpgradeGate.writeBufferWaterMark)
+                // One pooled read buffer per model socket, not four, and (NIO keeps a channel's
+                // largest) at most 16 KiB: bigger events take more reads.
+                .channelOption(ChannelOptions.maxMessagesPerRead, value: 1)
+                .channelOption(ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 2048, maximum: 16 * 1024))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let handler = RealtimeSocketHandler(delegate: delegate, sessionUpdate: update, ready: ready)
@@ -44,7 +48,7 @@ final class RealtimeSocketSession<Delegate: RealtimeModelDelegate>: RealtimeMode
                             try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: endpoint.host))
                         }
                         try channel.pipeline.syncOperations.addHandler(ClientHandshakeHandler(
-                            hostHeader: endpoint.hostHeader, path: endpoint.target, headers: headers, framing: .bytes,
+                            hostHeader: endpoint.hostHeader, path: endpoint.target, headers: headers,
                             next: handler, failed: { handler.fail(ModelConnectionError(description: "model upgrade failed: \($0)")) }))
                     }
                 }
