@@ -126,7 +126,7 @@ import Testing
 
     @Test func aReplyLongerThanThePlayoutBufferIsPlayedWhole() async throws {
         // 7 s of caller speech: the agent's echo (7.3 s with the chime and end-of-turn) is longer
-        // than the 2.6 s outbound ring, so the model side must be held back instead of dropping audio.
+        // than the 640 ms outbound ring, so the model side must be held back instead of dropping audio.
         // Syllables (240 ms voiced, 60 ms quiet), as speech has: a steady tone would become "noise".
         let speech = (0..<23).flatMap { _ in Array(repeating: true, count: 12) + Array(repeating: false, count: 3) }
         let script = Array(repeating: false, count: 30) + speech + Array(repeating: false, count: 420)

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A streaming polyphase resampler between 8, 16, 24 and 48 kHz (any rational pair works).
 ///
 /// The ratio is reduced to L/M; the lowpass prototype runs at L x the input rate and is
@@ -7,8 +9,9 @@
 /// State (input history and the integer phase) carries across calls, so cutting the input
 /// into chunks of any size gives exactly the samples one call over the whole signal gives.
 ///
-/// Cost model: `init` allocates the coefficients and a history of `tapsPerPhase - 1 +
-/// blockSize` floats; ``process(_:into:)`` allocates nothing and copies each input sample
+/// Cost model: `init` allocates a history of `tapsPerPhase - 1 + blockSize` floats (the
+/// coefficients are designed once per ratio and quality and shared by every resampler, see
+/// ``CoefficientCache``); ``process(_:into:)`` allocates nothing and copies each input sample
 /// into the history once.
 public struct Resampler: Sendable {
     /// The filter's quality targets, relative to the lower of the two rates.
@@ -44,7 +47,8 @@ public struct Resampler: Sendable {
     /// The filter's group delay, in output samples (an integer by construction).
     public let delayInOutputSamples: Int
 
-    /// Phase-major coefficients: phase p's taps, oldest input first, at `p * tapsPerPhase`.
+    /// Phase-major coefficients: phase p's taps, oldest input first, at `p * tapsPerPhase`
+    /// (immutable, shared with every resampler of the same ratio and quality).
     private let coefficients: [Float]
     /// The last `tapsPerPhase - 1` inputs, then the current block.
     private var history: [Float]
@@ -90,19 +94,21 @@ public struct Resampler: Sendable {
         while (length - 1) % (2 * down) != 0 { length += 1 }
         self.delayInOutputSamples = (length - 1) / 2 / down
 
-        let taps = design.taps(length: length, gain: Double(up))
         let simdWidth = 8
         let perPhase = ((length + up - 1) / up + simdWidth - 1) / simdWidth * simdWidth
         self.tapsPerPhase = perPhase
-        // y[n] = sum_m h[p + L*m] * x[q - m] with p = nM mod L, q = nM div L. Phase p stores
-        // h[p + L*m] reversed (m = perPhase-1 ... 0) so it lines up with x[q-perPhase+1 ... q].
-        var coefficients = [Float](repeating: 0, count: up * perPhase)
-        for p in 0..<up {
-            for m in 0..<perPhase where p + up * m < length {
-                coefficients[p * perPhase + perPhase - 1 - m] = Float(taps[p + up * m])
+        self.coefficients = CoefficientCache.shared.coefficients(for: .init(up: up, down: down, quality: quality)) {
+            // y[n] = sum_m h[p + L*m] * x[q - m] with p = nM mod L, q = nM div L. Phase p stores
+            // h[p + L*m] reversed (m = perPhase-1 ... 0) so it lines up with x[q-perPhase+1 ... q].
+            let taps = design.taps(length: length, gain: Double(up))
+            var coefficients = [Float](repeating: 0, count: up * perPhase)
+            for p in 0..<up {
+                for m in 0..<perPhase where p + up * m < length {
+                    coefficients[p * perPhase + perPhase - 1 - m] = Float(taps[p + up * m])
+                }
             }
+            return coefficients
         }
-        self.coefficients = coefficients
         self.history = [Float](repeating: 0, count: perPhase - 1 + blockSize)
         self.filled = perPhase - 1
         self.windowStart = 0

@@ -38,10 +38,11 @@ final class ActiveCall: Sendable {
         }
         // Inline inbound stages: the inbound ring only holds frames delivered before `start`, and
         // the stream's handler holds those until the call is up; a small ring saves 10 KB a call.
-        // The outbound ring holds 1.3 s: the model's socket stops being read at
-        // ``ModelBridge/backlogLimitMs``, leaving room for one more delta of up to 0.68 s.
+        // The outbound ring holds 640 ms: the model's socket stops being read at
+        // ``ModelBridge/backlogLimitMs``, leaving room for one more delta of up to 440 ms (a
+        // Realtime delta carries tens of ms); what the model sends beyond waits in TCP.
         let pipeline = CallPipeline<MuLawDecoder>(configuration: .init(modelFormat: model.audioFormat, inboundCapacity: 4,
-                                                                       outboundCapacity: 64)) { MuLawDecoder() }
+                                                                       outboundCapacity: 32)) { MuLawDecoder() }
         let modelBridge = ModelBridge(producer: pipeline.makeModelAudioProducer(), pipeline: pipeline)
         let modelLink = ModelLink(model: model, fallback: fallback, bridge: modelBridge, health: modelHealth, metrics: metrics,
                                   eventLoop: socket.channel.eventLoop, logger: logger)

@@ -35,8 +35,8 @@ final class ModelBridge: RealtimeModelDelegate {
     }
 
     /// Most model audio held for the pacer before the model's socket stops being read (the ring
-    /// holds 1.28 s; the pacer needs only its 60 ms lead, the rest waits in TCP's buffers).
-    static let backlogLimitMs = 600
+    /// holds 640 ms; the pacer needs only its 60 ms lead, the rest waits in TCP's buffers).
+    static let backlogLimitMs = 200
     private let finished = Atomic<Bool>(false)
     /// When the current item's first audio arrived (0: already taken), until its first frame reaches the caller.
     private let firstAudioNs = Atomic<UInt64>(0)
