@@ -63,10 +63,7 @@ public struct InboundPath<Decoder: InboundDecoder & ~Copyable>: ~Copyable {
             counters.framesToModel += 1
             let onDecoded = detectsOnDecoded
             decoded.withUnsafeBufferPointer { pcm in
-                encoder.encode(pcm) { bytes, floats in
-                    model(bytes)
-                    if !onDecoded { speechDetector.feed(floats, speech) }
-                }
+                encoder.encode(pcm, floats: { if !onDecoded { speechDetector.feed($0, speech) } }, model)
                 if onDecoded { speechDetector.feed(pcm, speech) }
             }
         }

@@ -5,14 +5,15 @@ import Codecs
 /// the ring the ``PlayoutPacer`` drains.
 ///
 /// Runs where model audio arrives (the model socket's reader), the ring's single producer.
-/// Model chunks come in any size; audio is converted in 20 ms blocks through reused buffers,
-/// and a partial frame waits for the next chunk. No allocation after `init`.
+/// Model chunks come in any size; audio is converted in 10 ms blocks through stack buffers
+/// (under a kilobyte each, so the standard library keeps them on the stack), and a partial
+/// frame waits for the next chunk. No allocation after `init`, and no buffer kept per call
+/// but the resampler's history and the frame being filled.
 public struct OutboundPath: Sendable {
     public let format: ModelAudioFormat
     private var resampler: Resampler?
-    private var floats: [Float]
-    private var resampled: [Float]
-    private var codes: [UInt8]
+    /// Input samples converted at a time: 10 ms at the model's rate.
+    private let block: Int
     private var frame: InlineArray<160, UInt8> = .init(repeating: 0xFF)
     private var frameFill = 0
     /// A byte of a 16-bit sample split across two chunks.
@@ -24,16 +25,10 @@ public struct OutboundPath: Sendable {
 
     public init(format: ModelAudioFormat) {
         self.format = format
-        let block = format.sampleRate / 50
+        self.block = format.sampleRate / 100
         if format.sampleRate != 8000 {
-            let resampler = Resampler(from: format.sampleRate, to: 8000, blockSize: block)
-            self.resampled = [Float](repeating: 0, count: resampler.maximumOutputCount(forInputCount: block))
-            self.resampler = resampler
-        } else {
-            self.resampled = [Float](repeating: 0, count: block)
+            self.resampler = Resampler(from: format.sampleRate, to: 8000, blockSize: block)
         }
-        self.floats = [Float](repeating: 0, count: block)
-        self.codes = [UInt8](repeating: 0, count: resampled.count)
     }
 
     /// Appends model audio for `item`. A new item first completes the previous one's last frame.
@@ -68,11 +63,10 @@ public struct OutboundPath: Sendable {
     }
 
     private mutating func appendPCM16(_ audio: UnsafeRawBufferPointer, _ ring: SPSCRingBuffer<OutboundFrame>) {
-        let block = floats.count
-        var offset = 0
-        while offset < audio.count {
-            var count = 0
-            floats.withUnsafeMutableBufferPointer { floats in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: block) { floats in
+            var offset = 0
+            while offset < audio.count {
+                var count = 0
                 if let first = danglingByte, offset < audio.count {
                     floats[0] = Float(Int16(bitPattern: UInt16(first) | UInt16(audio[offset]) << 8)) / 32768
                     danglingByte = nil
@@ -88,29 +82,27 @@ public struct OutboundPath: Sendable {
                     danglingByte = audio[offset]
                     offset += 1
                 }
+                convertAndFrame(UnsafeBufferPointer(rebasing: floats[0..<count]), ring)
             }
-            convertAndFrame(count, ring)
         }
     }
 
-    private mutating func convertAndFrame(_ count: Int, _ ring: SPSCRingBuffer<OutboundFrame>) {
-        guard count > 0 else { return }
-        var produced = 0
-        floats.withUnsafeBufferPointer { floats in
-            resampled.withUnsafeMutableBufferPointer { resampled in
-                let input = UnsafeBufferPointer(rebasing: floats[0..<count])
-                if resampler != nil {
-                    produced = resampler!.process(input, into: resampled)
-                } else {
-                    resampled.baseAddress!.update(from: input.baseAddress!, count: count)
-                    produced = count
-                }
-                codes.withUnsafeMutableBufferPointer { codes in
-                    MuLaw.encode(UnsafeBufferPointer(rebasing: resampled[0..<produced]), into: codes)
-                }
+    private mutating func convertAndFrame(_ input: UnsafeBufferPointer<Float>, _ ring: SPSCRingBuffer<OutboundFrame>) {
+        guard !input.isEmpty else { return }
+        guard resampler != nil else {
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: input.count) { codes in
+                MuLaw.encode(input, into: codes)
+                appendCodes(UnsafeBufferPointer(codes), ring)
+            }
+            return
+        }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: resampler!.maximumOutputCount(forInputCount: input.count)) { resampled in
+            let produced = resampler!.process(input, into: resampled)
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: produced) { codes in
+                MuLaw.encode(UnsafeBufferPointer(rebasing: resampled[0..<produced]), into: codes)
+                appendCodes(UnsafeBufferPointer(codes), ring)
             }
         }
-        codes.withUnsafeBufferPointer { codes in appendCodes(UnsafeBufferPointer(rebasing: codes[0..<produced]), ring) }
     }
 
     private mutating func appendCodes(_ codes: UnsafeBufferPointer<UInt8>, _ ring: SPSCRingBuffer<OutboundFrame>) {
