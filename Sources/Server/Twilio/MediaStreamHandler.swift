@@ -39,7 +39,6 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var logger: Logger
     private var context: ChannelHandlerContext?
     private var phase = Phase.awaitingStart
-    private var payload = [UInt8](repeating: 0, count: 512)
     private var reader: WebSocketFrameReader
     private var framesDelivered = 0
     private var registration: CallRegistry.Entry?
@@ -143,30 +142,31 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func receive(_ message: UnsafeRawBufferPointer, at receivedNs: UInt64) {
-        do {
-            let parsed = try parse(message)
-            try handle(parsed, receivedNs: receivedNs)
-        } catch let closure as Closure {
-            close(closure)
-        } catch {
-            close(Closure(code: .policyViolation, reason: "\(error)"))
+        // A media payload decodes to 160 bytes; the parser refuses anything over this buffer.
+        withUnsafeTemporaryAllocation(byteCount: 512, alignment: 8) { payload in
+            do {
+                let parsed = try parse(message, payload: payload)
+                try handle(parsed, payload: UnsafeRawBufferPointer(payload), receivedNs: receivedNs)
+            } catch let closure as Closure {
+                close(closure)
+            } catch {
+                close(Closure(code: .policyViolation, reason: "\(error)"))
+            }
         }
     }
 
-    private func parse(_ bytes: UnsafeRawBufferPointer) throws -> MediaStreamMessage {
+    private func parse(_ bytes: UnsafeRawBufferPointer, payload: UnsafeMutableRawBufferPointer) throws -> MediaStreamMessage {
         do {
-            return try payload.withUnsafeMutableBytes { payloadBuffer in
-                if case .live(let call) = phase {
-                    return try call.streamSid.withUnsafeBytes { try session.parser.parse(bytes, payload: payloadBuffer, streamSid: $0) }
-                }
-                return try session.parser.parse(bytes, payload: payloadBuffer)
+            if case .live(let call) = phase {
+                return try call.streamSid.withUnsafeBytes { try session.parser.parse(bytes, payload: payload, streamSid: $0) }
             }
+            return try session.parser.parse(bytes, payload: payload)
         } catch let error as MediaStreamProtocolError {
             throw Closure(code: .policyViolation, reason: error.description)
         }
     }
 
-    private func handle(_ message: MediaStreamMessage, receivedNs: UInt64) throws {
+    private func handle(_ message: MediaStreamMessage, payload: UnsafeRawBufferPointer, receivedNs: UInt64) throws {
         switch message {
         case .connected:
             break
