@@ -53,10 +53,8 @@ final class EchoModel: Sendable {
             statistics.value.connections.removeAll()
             statistics.value.drops += open.count
             for channel in open.values {
-                var frame = channel.allocator.buffer(capacity: 4)
                 var frames = WebSocketFrameWriter.server
-                withUnsafeBytes(of: UInt16(1001).bigEndian) { frames.write(.close, payload: $0, into: &frame) }  // going away
-                channel.writeAndFlush(frame).whenComplete { _ in
+                channel.writeAndFlush(frames.close(code: 1001, allocator: channel.allocator)).whenComplete { _ in  // going away
                     channel.close(promise: nil)
                 }
             }
@@ -165,7 +163,7 @@ final class EchoModelConnection: ChannelInboundHandler {
                 case .text:
                     handle(frame.payload, context: context)
                 case .close:
-                    write(.close, [0x03, 0xE8], context: context)  // 1000, normal closure
+                    context.writeAndFlush(wrapOutboundOut(frames.close(code: 1000, allocator: context.channel.allocator)), promise: nil)
                     context.close(promise: nil)
                     return false
                 case .ping:
@@ -191,9 +189,8 @@ final class EchoModelConnection: ChannelInboundHandler {
             // A session the relay reopened after a drop is not matched to its call: echoed, not timed.
             if timeline == nil { statistics.unboundAppends += 1 }
             let count = Self.deltaPrefix.utf8CodeUnitCount + audio.count + Self.deltaSuffix.utf8CodeUnitCount
-            var reply = context.channel.allocator.buffer(capacity: frames.frameBytes(payloadCount: count))
             // The delta composed in the frame: prefix, the append's base64 as it came, suffix.
-            frames.write(.text, payloadCount: count, into: &reply) { output in
+            let reply = frames.frame(.text, payloadCount: count, allocator: context.channel.allocator) { output in
                 let base64 = UnsafeRawBufferPointer(rebasing: bytes[audio])
                 var position = 0
                 let prefix = UnsafeRawBufferPointer(start: Self.deltaPrefix.utf8Start, count: Self.deltaPrefix.utf8CodeUnitCount)
@@ -220,9 +217,8 @@ final class EchoModelConnection: ChannelInboundHandler {
     }
 
     private func write(_ opcode: FrameOpcode, _ payload: [UInt8], context: ChannelHandlerContext) {
-        var buffer = context.channel.allocator.buffer(capacity: frames.frameBytes(payloadCount: payload.count))
-        payload.withUnsafeBytes { frames.write(opcode, payload: $0, into: &buffer) }
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        let frame = payload.withUnsafeBytes { frames.frame(opcode, payload: $0, allocator: context.channel.allocator) }
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -80,9 +80,8 @@ final class SimulatedCaller: ChannelInboundHandler {
             message.writeStaticString(#""}"#)
             sequence += 1
             timeline.callerSent(at: NIODeadline.now().uptimeNanoseconds)
-            var buffer = context.channel.allocator.buffer(capacity: frames.frameBytes(payloadCount: message.readableBytes))
-            message.withUnsafeReadableBytes { frames.write(.text, payload: $0, into: &buffer) }
-            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+            let frame = message.withUnsafeReadableBytes { frames.frame(.text, payload: $0, allocator: context.channel.allocator) }
+            context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
             nextFrameNs += 20_000_000
         }
     }
@@ -92,7 +91,7 @@ final class SimulatedCaller: ChannelInboundHandler {
         guard isOpen, !closing, let context else { return }
         closing = true
         send(#"{"event":"stop","sequenceNumber":"\#(sequence)","streamSid":"\#(streamSid)","stop":{"accountSid":"ACload","callSid":"CAload"}}"#)
-        write(.close, [0x03, 0xE8])  // 1000, normal closure
+        context.writeAndFlush(wrapOutboundOut(frames.close(code: 1000, allocator: context.channel.allocator)), promise: nil)
     }
 
     /// Stops sending audio but keeps the call up (so what is in flight can arrive).
@@ -157,9 +156,8 @@ final class SimulatedCaller: ChannelInboundHandler {
 
     private func write(_ opcode: FrameOpcode, _ payload: [UInt8]) {
         guard let context else { return }
-        var buffer = context.channel.allocator.buffer(capacity: frames.frameBytes(payloadCount: payload.count))
-        payload.withUnsafeBytes { frames.write(opcode, payload: $0, into: &buffer) }
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        let frame = payload.withUnsafeBytes { frames.frame(opcode, payload: $0, allocator: context.channel.allocator) }
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
     }
 }
 

@@ -71,6 +71,24 @@ public struct WebSocketFrameWriter: Sendable {
         }
     }
 
+    /// One whole frame of `payloadCount` bytes that `fill` writes, in a buffer of its own.
+    public mutating func frame(_ opcode: FrameOpcode, payloadCount: Int, allocator: ByteBufferAllocator,
+                               fill: (UnsafeMutableRawBufferPointer) -> Void) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: frameBytes(payloadCount: payloadCount))
+        write(opcode, payloadCount: payloadCount, into: &buffer, fill: fill)
+        return buffer
+    }
+
+    /// One whole frame carrying `payload`, in a buffer of its own.
+    public mutating func frame(_ opcode: FrameOpcode, payload: UnsafeRawBufferPointer, allocator: ByteBufferAllocator) -> ByteBuffer {
+        frame(opcode, payloadCount: payload.count, allocator: allocator) { $0.copyMemory(from: payload) }
+    }
+
+    /// A close frame carrying `code` (and no reason), in a buffer of its own.
+    public mutating func close(code: UInt16, allocator: ByteBufferAllocator) -> ByteBuffer {
+        withUnsafeBytes(of: code.bigEndian) { frame(.close, payload: $0, allocator: allocator) }
+    }
+
     /// Appends a frame with `text`.
     public mutating func write(_ opcode: FrameOpcode, text: String, into buffer: inout ByteBuffer) {
         var text = text

@@ -57,9 +57,10 @@ final class RealtimeSocketHandler<Delegate: RealtimeModelDelegate>: ChannelInbou
             return
         }
         let count = RealtimeMessageWriter.appendLength(audioCount: audio.count)
-        var buffer = context.channel.allocator.buffer(capacity: frames.frameBytes(payloadCount: count))
-        frames.write(.text, payloadCount: count, into: &buffer) { RealtimeMessageWriter.writeAppend(audio, into: $0) }
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        let frame = frames.frame(.text, payloadCount: count, allocator: context.channel.allocator) {
+            RealtimeMessageWriter.writeAppend(audio, into: $0)
+        }
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
     }
 
     func sendText(_ text: String) {
@@ -77,9 +78,7 @@ final class RealtimeSocketHandler<Delegate: RealtimeModelDelegate>: ChannelInbou
     }
 
     private func write(_ opcode: FrameOpcode, _ payload: UnsafeRawBufferPointer, context: ChannelHandlerContext) {
-        var buffer = context.channel.allocator.buffer(capacity: frames.frameBytes(payloadCount: payload.count))
-        frames.write(opcode, payload: payload, into: &buffer)
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(frames.frame(opcode, payload: payload, allocator: context.channel.allocator)), promise: nil)
     }
 
     // MARK: Reading
@@ -121,8 +120,7 @@ final class RealtimeSocketHandler<Delegate: RealtimeModelDelegate>: ChannelInbou
             let code = data.readInteger(as: UInt16.self).map { "\($0)" } ?? "no code"
             let reason = data.readString(length: data.readableBytes) ?? ""
             closeReason = "closed by the model (\(code)): \(reason)"
-            var reply = context.channel.allocator.buffer(capacity: 8)
-            frames.write(.close, payload: UnsafeRawBufferPointer(start: nil, count: 0), into: &reply)
+            let reply = frames.close(code: 1000, allocator: context.channel.allocator)
             context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in context.close(promise: nil) }
         case .ping:
             write(.pong, frame.payload, context: context)

@@ -124,16 +124,13 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
             close(Closure(code: .unacceptableData, reason: "binary frames are not part of Media Streams"))
         case .close:
             let code = frame.payload.count >= 2 ? UInt16(frame.payload[0]) << 8 | UInt16(frame.payload[1]) : 1000
-            var reply = context.channel.allocator.buffer(capacity: 4)
             var frames = WebSocketFrameWriter.server
-            withUnsafeBytes(of: code.bigEndian) { frames.write(.close, payload: $0, into: &reply) }
+            let reply = frames.close(code: code, allocator: context.channel.allocator)
             isClosing = true
             context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in context.close(promise: nil) }
         case .ping:
-            var pong = context.channel.allocator.buffer(capacity: frame.payload.count + 2)
             var frames = WebSocketFrameWriter.server
-            frames.write(.pong, payload: frame.payload, into: &pong)
-            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(frames.frame(.pong, payload: frame.payload, allocator: context.channel.allocator)), promise: nil)
             return true
         case .pong:
             return true

@@ -31,10 +31,9 @@ struct TwilioSocket: Sendable {
         var payload = channel.allocator.buffer(capacity: 2 + reason.utf8.count)
         payload.write(webSocketErrorCode: code)
         payload.writeString(String(reason.utf8.prefix(120)) ?? "")
-        var frame = channel.allocator.buffer(capacity: payload.readableBytes + 4)
-        var frames = WebSocketFrameWriter.server
-        payload.withUnsafeReadableBytes { frames.write(.close, payload: $0, into: &frame) }
         let channel = self.channel
+        var frames = WebSocketFrameWriter.server
+        let frame = payload.withUnsafeReadableBytes { frames.frame(.close, payload: $0, allocator: channel.allocator) }
         channel.writeAndFlush(frame).whenComplete { _ in
             channel.close(promise: nil)
         }
