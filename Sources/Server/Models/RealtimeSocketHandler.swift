@@ -6,8 +6,9 @@ import WebSocketWire
 /// upgrade is done; parses each server event from the frame's bytes (GA and beta names) and
 /// calls the delegate inline; writes caller audio as `input_audio_buffer.append` frames composed
 /// in place and masked by ``WebSocketFrameWriter``. Frames are read by a ``WebSocketFrameReader``
-/// straight from the socket's bytes (a model's frames are unmasked: no copy). When the call's playout buffer is full it stops reading, so a model
-/// sending much faster than real time is held back by TCP instead of losing audio.
+/// straight from the socket's bytes (a model's frames are unmasked: no copy). When the call's
+/// playout buffer is full it stops reading, so a model sending much faster than real time is
+/// held back by TCP instead of losing audio.
 final class RealtimeSocketHandler<Delegate: RealtimeModelDelegate>: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer

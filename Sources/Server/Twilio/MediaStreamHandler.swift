@@ -123,6 +123,11 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .binary:
             close(Closure(code: .unacceptableData, reason: "binary frames are not part of Media Streams"))
         case .close:
+            // The answer to our own close: the handshake is complete.
+            guard !isClosing else {
+                context.close(promise: nil)
+                return false
+            }
             let code = frame.payload.count >= 2 ? UInt16(frame.payload[0]) << 8 | UInt16(frame.payload[1]) : 1000
             var frames = WebSocketFrameWriter.server
             let reply = frames.close(code: code, allocator: context.channel.allocator)
