@@ -24,7 +24,7 @@ for target in "${targets[@]}"; do
     twilio)
       build twilio Fuzz/TwilioMessageFuzzer.swift Sources/Server/Twilio/MediaStreamParser.swift \
         Sources/Server/Twilio/MediaStreamMessage.swift Sources/Server/Twilio/MediaStreamProtocolError.swift \
-        Sources/Server/Twilio/MediaStreamWriter.swift ;;
+        Sources/Server/Twilio/MarkName.swift ;;
     model)
       build model Fuzz/ModelEventFuzzer.swift Sources/Server/Models/RealtimeEventFields.swift ;;
     *) echo "unknown target $target (twilio, model)" >&2; exit 2 ;;
