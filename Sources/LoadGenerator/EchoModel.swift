@@ -191,14 +191,11 @@ final class EchoModelConnection: ChannelInboundHandler {
             let count = Self.deltaPrefix.utf8CodeUnitCount + audio.count + Self.deltaSuffix.utf8CodeUnitCount
             // The delta composed in the frame: prefix, the append's base64 as it came, suffix.
             let reply = frames.frame(.text, payloadCount: count, allocator: context.channel.allocator) { output in
-                let base64 = UnsafeRawBufferPointer(rebasing: bytes[audio])
-                var position = 0
-                let prefix = UnsafeRawBufferPointer(start: Self.deltaPrefix.utf8Start, count: Self.deltaPrefix.utf8CodeUnitCount)
-                let suffix = UnsafeRawBufferPointer(start: Self.deltaSuffix.utf8Start, count: Self.deltaSuffix.utf8CodeUnitCount)
-                for part in [prefix, base64, suffix] {
-                    (output.baseAddress! + position).copyMemory(from: part.baseAddress!, byteCount: part.count)
-                    position += part.count
-                }
+                let prefixCount = Self.deltaPrefix.utf8CodeUnitCount
+                output.baseAddress!.copyMemory(from: Self.deltaPrefix.utf8Start, byteCount: prefixCount)
+                (output.baseAddress! + prefixCount).copyMemory(from: bytes.baseAddress! + audio.lowerBound, byteCount: audio.count)
+                (output.baseAddress! + prefixCount + audio.count).copyMemory(from: Self.deltaSuffix.utf8Start,
+                                                                            byteCount: Self.deltaSuffix.utf8CodeUnitCount)
             }
             timeline?.modelSent(at: NIODeadline.now().uptimeNanoseconds)
             context.writeAndFlush(wrapOutboundOut(reply), promise: nil)

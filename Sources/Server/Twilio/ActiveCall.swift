@@ -69,9 +69,7 @@ final class ActiveCall: Sendable {
                     pipeline.requestFlush()
                     callLog.callerStartedSpeaking()
                 case .flushed(let item, let playedMs, _):
-                    var clear = socket.allocator.buffer(capacity: writer.frameBytes(of: .clear))
-                    writer.appendFrame(.clear, to: &clear)
-                    socket.send(clear)
+                    socket.send(writer.frame(.clear, allocator: socket.allocator))
                     if let onset = speechStartedNs {
                         metrics?.bargeInReaction.record(.nanoseconds(Int64(MonotonicClock.nowNs() &- onset)))
                     }

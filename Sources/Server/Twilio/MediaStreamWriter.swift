@@ -46,6 +46,12 @@ public struct MediaStreamWriter: Sendable {
         WebSocketFrameWriter.server.frameBytes(payloadCount: byteCount(of: message))
     }
 
+    /// The message as one text frame, in a buffer of its own.
+    public func frame(_ message: Message, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var frames = WebSocketFrameWriter.server
+        return frames.frame(.text, payloadCount: byteCount(of: message), allocator: allocator) { write(message, into: $0) }
+    }
+
     /// Appends the message to `buffer` as one text frame.
     public func appendFrame(_ message: Message, to buffer: inout ByteBuffer) {
         var frames = WebSocketFrameWriter.server

@@ -15,6 +15,8 @@ final class TwilioCallerSink: CallerAudioSink, @unchecked Sendable {
     private let modelBridge: ModelBridge
     private let metrics: RelayMetrics?
     private var lastItem: UInt32?
+    /// Room for a media frame and the longest mark: every frame's buffer is sized once, here.
+    private let audioFrameBytes: Int
 
     init(socket: TwilioSocket, writer: MediaStreamWriter, callLog: CallLog, modelBridge: ModelBridge, metrics: RelayMetrics?) {
         self.socket = socket
@@ -22,6 +24,9 @@ final class TwilioCallerSink: CallerAudioSink, @unchecked Sendable {
         self.callLog = callLog
         self.modelBridge = modelBridge
         self.metrics = metrics
+        self.audioFrameBytes = withUnsafeTemporaryAllocation(byteCount: OutboundFrame.payloadBytes, alignment: 1) { payload in
+            writer.frameBytes(of: .media(payload: UnsafeRawBufferPointer(payload)))
+        } + writer.frameBytes(of: .mark(item: .max, offsetMs: .max))
     }
 
     func sendToCaller(_ frame: OutboundFrame, mark wantsMark: Bool) {
@@ -36,10 +41,9 @@ final class TwilioCallerSink: CallerAudioSink, @unchecked Sendable {
         // The media frame and its mark, if any, in one buffer: one write, one flush.
         let sent = withUnsafeBytes(of: frame.payload) { payload in
             let media = MediaStreamWriter.Message.media(payload: payload)
-            let mark = MediaStreamWriter.Message.mark(item: frame.item, offsetMs: frame.endOffsetMs)
-            var buffer = socket.allocator.buffer(capacity: writer.frameBytes(of: media) + (wantsMark ? writer.frameBytes(of: mark) : 0))
+            var buffer = socket.allocator.buffer(capacity: audioFrameBytes)
             writer.appendFrame(media, to: &buffer)
-            if wantsMark { writer.appendFrame(mark, to: &buffer) }
+            if wantsMark { writer.appendFrame(.mark(item: frame.item, offsetMs: frame.endOffsetMs), to: &buffer) }
             return socket.sendAudio(buffer)
         }
         if !sent { metrics?.agentFramesDropped.increment() }
