@@ -26,6 +26,21 @@ import Testing
         }
     }
 
+    /// A bad character or early padding in any quad, first, inner or last, is reported at its offset.
+    @Test func reportsTheOffsetOfABadCharacterAnywhere() {
+        let valid = Array(String(repeating: "QUJD", count: 10).utf8)
+        var output = [UInt8](repeating: 0, count: 30)
+        for offset in 0..<valid.count {
+            for bad in [UInt8(ascii: "!"), UInt8(ascii: "="), 0x80] where !(bad == UInt8(ascii: "=") && offset >= valid.count - 2) {
+                var input = valid
+                input[offset] = bad
+                #expect(throws: Base64.DecodingError.invalidCharacter(offset: offset)) {
+                    try input.withUnsafeBytes { input in try output.withUnsafeMutableBytes { try Base64.decode(input, into: $0) } }
+                }
+            }
+        }
+    }
+
     @Test func refusesToOverflowTheOutput() {
         var output = [UInt8](repeating: 0, count: 2)
         #expect(throws: Base64.DecodingError.outputTooSmall(needed: 3)) {

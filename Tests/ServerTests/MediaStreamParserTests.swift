@@ -62,6 +62,23 @@ import Testing
         #expect(payload == Self.audio)
     }
 
+    /// Long strings are skimmed sixteen bytes at a time: a quote, escape or control character
+    /// anywhere in one (at every offset around those blocks) is still seen where it is.
+    @Test func everyOffsetInALongStringIsRead() throws {
+        for offset in 0..<40 {
+            var plain = Array(repeating: "A", count: 40)
+            plain[offset] = #"\""#
+            let escaped = #"{"event":"mark","note":"\#(plain.joined())","mark":{"name":"m"}}"#
+            #expect(try Self.parse(escaped).0 == .mark(name: "m"), "escape at \(offset)")
+            plain[offset] = "\u{01}"
+            let control = #"{"event":"mark","note":"\#(plain.joined())","mark":{"name":"m"}}"#
+            #expect(throws: MediaStreamProtocolError.self, "control character at \(offset)") { try Self.parse(control) }
+            plain[offset] = #"""#
+            let cut = #"{"event":"mark","note":"\#(plain.joined())","mark":{"name":"m"}}"#
+            #expect(throws: MediaStreamProtocolError.self, "quote at \(offset)") { try Self.parse(cut) }
+        }
+    }
+
     @Test(arguments: [
         (#"{"event":"media","media":{"chunk":"1","payload":"AAAA"#, "malformed JSON"),
         (#"{"event":"media"} trailing"#, "unexpected data"),
