@@ -59,7 +59,6 @@ final class ActiveCall: Sendable {
         await pipeline.start(modelSink: modelLink, callerSink: sink)
 
         let controlTask = Task {
-            var writer = writer
             var speechStartedNs: UInt64?
             for await event in pipeline.events {
                 switch event {
