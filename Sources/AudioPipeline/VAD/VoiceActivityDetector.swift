@@ -25,9 +25,9 @@ import Foundation
 /// the README has the table.
 ///
 /// Cost model: one biquad and one four-lane SIMD biquad (the three bands side by side) per
-/// sample, four logarithms at once (``Decibels``) and the periodicity's 21 short SIMD
-/// correlations per frame; no
-/// allocation. A plain struct: the inbound stage owns one per call.
+/// sample; per frame four logarithms at once (``Decibels``) and the periodicity's 21 lags side
+/// by side (``PeriodicityMeter``); no allocation. A plain struct: the inbound stage owns one
+/// per call.
 public struct VoiceActivityDetector: Sendable {
     public struct Configuration: Sendable {
         /// How far above the noise floor speech must rise: higher is stricter (fewer false alarms, more misses).
@@ -91,7 +91,7 @@ public struct VoiceActivityDetector: Sendable {
 
     public let configuration: Configuration
     private var lowCut: Biquad
-    /// The three speech bands in the lanes of one SIMD biquad.
+    /// The three speech bands in three lanes of one SIMD biquad.
     private var bands: BiquadBank
     private var previousPower = SIMD4<Float>()
     private var floors = MinimumStatistics()
@@ -130,22 +130,14 @@ public struct VoiceActivityDetector: Sendable {
         precondition(frame.count == configuration.samplesPerFrame, "VAD frame must be \(configuration.samplesPerFrame) samples")
         var fullEnergy: Float = 0
         var bandEnergy = SIMD4<Float>()
-        // The filters work on local copies so their state stays in registers through the loop
-        // (a filter is bound by its recursion's latency; a store and reload per sample adds to it).
-        var lowCut = self.lowCut
-        var bands = self.bands
         // The periodicity keeps the first band's first sample of every `step`.
         let step = periodicity.step
         var index = 0
         while index < frame.count {
-            periodicity.append(Self.analyse(frame[index], &lowCut, &bands, &fullEnergy, &bandEnergy))
-            for offset in index + 1..<index + step {
-                _ = Self.analyse(frame[offset], &lowCut, &bands, &fullEnergy, &bandEnergy)
-            }
+            periodicity.append(analyse(frame[index], &fullEnergy, &bandEnergy))
+            for offset in index + 1..<index + step { _ = analyse(frame[offset], &fullEnergy, &bandEnergy) }
             index += step
         }
-        self.lowCut = lowCut
-        self.bands = bands
         let voicing = (periodicity.measure() - Self.neutralPeriodicity) * Self.decibelsPerPeriodicity
         let power = SIMD4<Float>(fullEnergy, bandEnergy[0], bandEnergy[1], bandEnergy[2]) / Float(frame.count)
         let smoothed = Self.smoothing * previousPower + (1 - Self.smoothing) * power
@@ -156,8 +148,8 @@ public struct VoiceActivityDetector: Sendable {
         var rise: Float = -.infinity
         var persistent = false
         var persistentStart = frameIndex
-        for feature in 0..<Self.featureCount {
-            guard frameIndex > 0 else { continue }
+        // The first frame has no floor to rise over.
+        for feature in 0..<Self.featureCount where frameIndex > 0 {
             let energyRise = energyRises[feature]
             // Periodicity lifts only a rising energy: a steady tone (hum, a ring-back) is
             // periodic too, but its floor has caught up with it.
@@ -206,8 +198,7 @@ public struct VoiceActivityDetector: Sendable {
 
     /// Filters one sample into the energies and returns the first band's output.
     @inline(__always)
-    private static func analyse(_ sample: Float, _ lowCut: inout Biquad, _ bands: inout BiquadBank,
-                                _ fullEnergy: inout Float, _ bandEnergy: inout SIMD4<Float>) -> Float {
+    private mutating func analyse(_ sample: Float, _ fullEnergy: inout Float, _ bandEnergy: inout SIMD4<Float>) -> Float {
         // Hum and rumble below the telephone band carry no speech but swing the energy.
         let voiceBand = lowCut.process(sample)
         fullEnergy += voiceBand * voiceBand
