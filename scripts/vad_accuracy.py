@@ -109,20 +109,31 @@ def mix(clean, labels, kind, snr_db, rng):
     return np.frombuffer(audioop.ulaw2lin(audioop.lin2ulaw(pcm, 2), 2), dtype="<i2")
 
 
-def band_powers(signal):
-    """Per 10 ms frame, the power in each of the detector's four bands (RBJ biquads as in the detector)."""
-    omega = 2 * np.pi * 150 / RATE
+OUR_BANDS = ((200, 1000), (1000, 2500), (2500, 3800))
+
+
+def bandpass(low, high):
+    """RBJ constant-peak-gain bandpass, centred geometrically, as the detector's `Biquad.bandpass`."""
+    center = np.sqrt(low * high)
+    omega = 2 * np.pi * center / RATE
+    alpha = np.sin(omega) / (2 * center / (high - low))
+    return [alpha, 0, -alpha], [1 + alpha, -2 * np.cos(omega), 1 - alpha]
+
+
+def highpass(corner):
+    """Butterworth RBJ highpass, as the detector's `Biquad.highpass`."""
+    omega = 2 * np.pi * corner / RATE
     alpha = np.sin(omega) / np.sqrt(2)
     c = np.cos(omega)
-    voice = lfilter([(1 + c) / 2, -(1 + c), (1 + c) / 2], [1 + alpha, -2 * c, 1 - alpha], signal)
-    bands = [voice]
-    for low, high in ((200, 1000), (1000, 2500), (2500, 3800)):
-        center = np.sqrt(low * high)
-        omega = 2 * np.pi * center / RATE
-        alpha = np.sin(omega) / (2 * center / (high - low))
-        bands.append(lfilter([alpha, 0, -alpha], [1 + alpha, -2 * np.cos(omega), 1 - alpha], voice))
+    return [(1 + c) / 2, -(1 + c), (1 + c) / 2], [1 + alpha, -2 * c, 1 - alpha]
+
+
+def band_powers(signal, bands=OUR_BANDS):
+    """Per 10 ms frame: the power of the whole band above 150 Hz, then of each band (filtered from it)."""
+    voice = lfilter(*highpass(150), signal)
+    rows = [voice] + [lfilter(*bandpass(low, high), voice) for low, high in bands]
     count = len(signal) // FRAME
-    return np.array([np.mean(band[:count * FRAME].reshape(-1, FRAME) ** 2, axis=1) for band in bands]).T
+    return np.array([np.mean(row[:count * FRAME].reshape(-1, FRAME) ** 2, axis=1) for row in rows]).T
 
 
 def audible_delays(starts, speech, noise):

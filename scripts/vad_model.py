@@ -21,30 +21,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vad_accuracy as accuracy  # noqa: E402
 
 RATE, FRAME = accuracy.RATE, accuracy.FRAME
-OUR_BANDS = ((200, 1000), (1000, 2500), (2500, 3800))
 WEBRTC_BANDS = ((80, 250), (250, 500), (500, 1000), (1000, 2000), (2000, 3000), (3000, 3800))
-
-
-def bandpass(low, high):
-    center = np.sqrt(low * high)
-    omega = 2 * np.pi * center / RATE
-    alpha = np.sin(omega) / (2 * center / (high - low))
-    return [alpha, 0, -alpha], [1 + alpha, -2 * np.cos(omega), 1 - alpha]
-
-
-def highpass(corner):
-    omega = 2 * np.pi * corner / RATE
-    alpha = np.sin(omega) / np.sqrt(2)
-    c = np.cos(omega)
-    return [(1 + c) / 2, -(1 + c), (1 + c) / 2], [1 + alpha, -2 * c, 1 - alpha]
-
-
-def powers(signal, bands):
-    """Per 10 ms frame: power of the whole band above 150 Hz, then of each band (filtered from it)."""
-    voice = lfilter(*highpass(150), signal)
-    count = len(signal) // FRAME
-    rows = [voice] + [lfilter(*bandpass(low, high), voice) for low, high in bands]
-    return np.array([np.mean(row[:count * FRAME].reshape(-1, FRAME) ** 2, axis=1) for row in rows]).T
+bandpass, highpass, powers = accuracy.bandpass, accuracy.highpass, accuracy.band_powers
 
 
 def periodicity(signal):
@@ -153,7 +131,7 @@ def level_rises(power, smoothing=0.3, bias=3.0):
 
 def energy_rule(signal):
     """What VoiceActivityDetector does, at its default (normal) settings."""
-    rises, audible = level_rises(powers(signal, OUR_BANDS))
+    rises, audible = level_rises(powers(signal))
     voicing = (periodicity(signal) - 0.4) * 10
     lifted = rises + np.where(rises > 0, voicing[:, None], np.minimum(voicing, 0)[:, None])
     return decide(lifted, threshold=5.0, gate=audible)
