@@ -23,7 +23,7 @@ struct PeriodicityMeter: Sendable {
     /// Input samples per kept sample; the caller hands over one in `step`.
     let step: Int
     private var samples: InlineArray<128, Float> = .init(repeating: 0)
-    private var count = 0
+    private var count: Int
 
     init(sampleRate: Int) {
         precondition(sampleRate % Self.rate == 0, "periodicity runs on a multiple of 2 kHz")

@@ -155,6 +155,8 @@ public struct VoiceActivityDetector: Sendable {
             // periodic too, but its floor has caught up with it.
             let featureRise = energyRise + (energyRise > 0 ? voicing : min(voicing, 0))
             rise = max(rise, featureRise)
+            // The CUSUM looks for a start, so it rests while speech is on (from zero after it).
+            guard !isSpeech else { continue }
             if cusum[feature] == 0 { cusumStart[feature] = frameIndex }
             cusum[feature] = max(0, cusum[feature] + featureRise - Self.cusumDrift)
             if cusum[feature] == 0 { cusumStart[feature] = frameIndex + 1 }
@@ -187,7 +189,6 @@ public struct VoiceActivityDetector: Sendable {
             let start = max(min(speechLike ? frameIndex - run + 1 : frameIndex, persistentStart), lastEndFrame + 1)
             return .speechStarted(onsetFrame: leadInStart(from: start))
         }
-        if isSpeech { cusum = .init(repeating: 0) }
         if isSpeech, sinceSpeechLike > hangoverFrames {
             isSpeech = false
             lastEndFrame = frameIndex
