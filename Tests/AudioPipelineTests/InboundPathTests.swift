@@ -31,16 +31,34 @@ import Testing
         }
     }
 
-    @Test func muLawModelFormatGivesBackTheCallersBytes() {
+    @Test func muLawModelFormatGetsTheCallersBytesAsReceived() {
         var path = InboundPath(decoder: MuLawDecoder(), jitterMode: .forwardImmediately, modelFormat: .muLaw)
-        let frames = TestAudio.muLawFrames(TestAudio.sine(300, rate: 8000, count: 1600))
+        var frames = TestAudio.muLawFrames(TestAudio.sine(300, rate: 8000, count: 1600))
+        // Negative zero, which a decode and re-encode would turn into 0xFF.
+        for index in stride(from: 0, to: 160, by: 7) { frames[3].payload[index] = 0x7F }
         var sent: [UInt8] = []
         for frame in frames {
             path.receive(frame, sequence: frame.sequence, arrivalNs: 0)
             path.process(now: 0, model: { sent += $0 }, speech: { _ in })
         }
-        let original = frames.flatMap { frame in (0..<160).map { frame.payload[$0] == 0x7F ? 0xFF : frame.payload[$0] } }
-        #expect(sent == original)
+        #expect(sent == frames.flatMap { frame in (0..<160).map { frame.payload[$0] } })
+    }
+
+    @Test func aMuLawGapIsFilledWithEncodedConcealment() {
+        var path = InboundPath(decoder: MuLawDecoder(), jitterMode: .forwardImmediately, modelFormat: .muLaw)
+        var frames = TestAudio.muLawFrames(TestAudio.sine(300, rate: 8000, count: 1600))
+        let afterGap = frames[5]
+        frames.remove(at: 4)
+        var sent: [[UInt8]] = []
+        for frame in frames {
+            path.receive(frame, sequence: frame.sequence, arrivalNs: 0)
+            path.process(now: 0, model: { sent.append([UInt8]($0)) }, speech: { _ in })
+        }
+        #expect(sent.count == 10 && sent.allSatisfy { $0.count == 160 })
+        #expect(path.counters.concealed == 1)
+        // The fade ends in silence (0xFF), and the frame after the gap arrives untouched.
+        #expect(sent[4].suffix(80).allSatisfy { $0 == 0xFF })
+        #expect(sent[5] == (0..<160).map { afterGap.payload[$0] })
     }
 
     @Test func aGapInTwilioChunksIsFilledSoTheModelTimelineStaysAligned() {

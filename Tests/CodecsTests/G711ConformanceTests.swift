@@ -62,4 +62,27 @@ import Testing
         ints.withUnsafeBufferPointer { input in fromInts.withUnsafeMutableBufferPointer { MuLaw.encode(input, into: $0) } }
         #expect(fromFloats == fromInts)
     }
+
+    /// The float encoder runs eight lanes at a time (and the rest one by one): every 16-bit input
+    /// as a float must give G.191's code, in a buffer whose length leaves a tail.
+    @Test func floatEncodeOfEveryInputMatchesG191() throws {
+        let expected = [UInt8](try VectorFiles.data("g711/ulaw_encode.bin"))
+        let floats = Self.allSamples.dropFirst(3).map { Float($0) / 32768 }
+        var codes = [UInt8](repeating: 0, count: floats.count)
+        floats.withUnsafeBufferPointer { input in codes.withUnsafeMutableBufferPointer { MuLaw.encode(input, into: $0) } }
+        let mismatches = floats.indices.filter { codes[$0] != expected[$0 + 3] }
+        #expect(mismatches.isEmpty, "first mismatching inputs: \(mismatches.prefix(5).map { floats[$0] * 32768 })")
+    }
+
+    /// Between integer steps the float encoder rounds half away from zero and clamps, like PCM.
+    @Test func floatEncodeRoundsAndClampsLikePCM() {
+        let floats = PCMTests.awkwardFloats
+        var fromFloats = [UInt8](repeating: 0, count: floats.count)
+        var fromInts = [UInt8](repeating: 0, count: floats.count)
+        let ints = floats.map(PCMTests.referenceInt16)
+        floats.withUnsafeBufferPointer { input in fromFloats.withUnsafeMutableBufferPointer { MuLaw.encode(input, into: $0) } }
+        ints.withUnsafeBufferPointer { input in fromInts.withUnsafeMutableBufferPointer { MuLaw.encode(input, into: $0) } }
+        let mismatches = floats.indices.filter { fromFloats[$0] != fromInts[$0] }
+        #expect(mismatches.isEmpty, "first mismatching inputs: \(mismatches.prefix(5).map { floats[$0] })")
+    }
 }

@@ -11,6 +11,19 @@ public protocol InboundDecoder: ~Copyable, SendableMetatype {
     mutating func decode(_ frame: Frame, into pcm: UnsafeMutableBufferPointer<Float>) -> Int
     /// Produces 20 ms standing in for a lost frame; `next` is the frame after the gap if it has arrived.
     mutating func conceal(next: Frame?, into pcm: UnsafeMutableBufferPointer<Float>) -> Int
+    /// The model format the frames already are, if any: a model taking it gets each received
+    /// frame's own bytes instead of a re-encoding of the decoded audio (which the VAD still reads).
+    static var passThroughFormat: ModelAudioFormat? { get }
+    /// Calls `body` with the frame's audio bytes as received; asked only when
+    /// ``passThroughFormat`` is the model's format.
+    func withPassThroughBytes(of frame: Frame, _ body: (UnsafeRawBufferPointer) -> Void)
+}
+
+extension InboundDecoder where Self: ~Copyable {
+    public static var passThroughFormat: ModelAudioFormat? { nil }
+    public func withPassThroughBytes(of frame: Frame, _ body: (UnsafeRawBufferPointer) -> Void) {
+        preconditionFailure("\(Self.self) passes no frames through")
+    }
 }
 
 /// G.711 mu-law at 8 kHz. Concealment repeats nothing: it fades the last frame's level out over
@@ -27,6 +40,13 @@ public struct MuLawDecoder: InboundDecoder {
         frame.payload.span.withUnsafeBufferPointer { codes in MuLaw.decode(codes, into: pcm) }
         lastSample = pcm[159]
         return 160
+    }
+
+    /// Twilio's frames are what a mu-law model takes, byte for byte.
+    public static var passThroughFormat: ModelAudioFormat? { .muLaw }
+
+    public func withPassThroughBytes(of frame: MuLawFrame, _ body: (UnsafeRawBufferPointer) -> Void) {
+        frame.payload.span.withUnsafeBytes(body)
     }
 
     public mutating func conceal(next: MuLawFrame?, into pcm: UnsafeMutableBufferPointer<Float>) -> Int {

@@ -21,6 +21,8 @@ public struct InboundPath<Decoder: InboundDecoder & ~Copyable>: ~Copyable {
     /// Whether the VAD reads the decoded audio (8/16/24 kHz callers: the cheapest rate available)
     /// or the model-rate audio (48 kHz Opus callers).
     private let detectsOnDecoded: Bool
+    /// Whether received frames go to the model as they came (see ``InboundDecoder/passThroughFormat``).
+    private let passesThrough: Bool
     private var decoded: [Float]
     public private(set) var counters = Counters()
 
@@ -38,6 +40,7 @@ public struct InboundPath<Decoder: InboundDecoder & ~Copyable>: ~Copyable {
                                                                    aggressiveness: vad)
         self.speechDetector = FramingDetector(detector: VoiceActivityDetector(configuration: vadConfiguration))
         self.decoded = [Float](repeating: 0, count: decodedCount)
+        self.passesThrough = Decoder.passThroughFormat == modelFormat
     }
 
     /// Takes one frame from the network.
@@ -51,10 +54,12 @@ public struct InboundPath<Decoder: InboundDecoder & ~Copyable>: ~Copyable {
     public mutating func process(now: UInt64, model: (UnsafeRawBufferPointer) -> Void,
                                  speech: (VoiceActivityDetector.Event) -> Void) {
         while let output = jitter.next(now: now) {
+            var received: Decoder.Frame?
             decoded.withUnsafeMutableBufferPointer { pcm in
                 switch output {
                 case .frame(let frame, _):
                     _ = decoder.decode(frame, into: pcm)
+                    received = frame
                 case .conceal:
                     _ = decoder.conceal(next: nil, into: pcm)
                     counters.concealed += 1
@@ -63,7 +68,11 @@ public struct InboundPath<Decoder: InboundDecoder & ~Copyable>: ~Copyable {
             counters.framesToModel += 1
             let onDecoded = detectsOnDecoded
             decoded.withUnsafeBufferPointer { pcm in
-                encoder.encode(pcm, floats: { if !onDecoded { speechDetector.feed($0, speech) } }, model)
+                if passesThrough, let received {
+                    decoder.withPassThroughBytes(of: received, model)
+                } else {
+                    encoder.encode(pcm, floats: { if !onDecoded { speechDetector.feed($0, speech) } }, model)
+                }
                 if onDecoded { speechDetector.feed(pcm, speech) }
             }
         }

@@ -2,8 +2,8 @@
 public enum ModelAudioFormat: Sendable, Equatable {
     /// Little-endian 16-bit PCM at this rate (OpenAI Realtime's `audio/pcm`: 24 kHz).
     case pcm16(sampleRate: Int)
-    /// G.711 mu-law at 8 kHz (`audio/pcmu`, beta `g711_ulaw`): from a mu-law caller, no resampling;
-    /// re-encoding the decoded samples gives back the caller's bytes (bar 0x7F, negative zero, as 0xFF).
+    /// G.711 mu-law at 8 kHz (`audio/pcmu`, beta `g711_ulaw`): a mu-law caller's frames go to the
+    /// model as received (only concealed gaps are encoded).
     case muLaw
 
     public var sampleRate: Int {

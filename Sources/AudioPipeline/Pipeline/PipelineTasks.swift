@@ -24,8 +24,10 @@ extension CallPipeline where Decoder: ~Copyable {
 
 extension InboundPath where Decoder: ~Copyable {
     /// Runs what is due and reports to the pipeline: model audio to `sink`, speech to `events`,
-    /// totals to `counters`. Shared by both inbound drives.
-    mutating func process(now: UInt64, sink: some ModelAudioSink, events: AsyncStream<PipelineEvent>.Continuation,
+    /// totals to `counters`. Shared by both inbound drives. The sink is an existential, not a
+    /// generic: the inline drive holds it as one, and an opened existential would keep this whole
+    /// path (jitter buffer and decoder included) from being specialized for the decoder.
+    mutating func process(now: UInt64, sink: any ModelAudioSink, events: AsyncStream<PipelineEvent>.Continuation,
                           counters: CallPipeline<Decoder>.Counters) {
         let before = self.counters
         process(now: now, model: { sink.sendToModel($0) }, speech: { event in

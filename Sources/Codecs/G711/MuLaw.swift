@@ -14,8 +14,14 @@ public enum MuLaw {
     /// Encodes float samples in [-1, 1) (scaled by 32768, rounded, clamped).
     public static func encode(_ samples: UnsafeBufferPointer<Float>, into codes: UnsafeMutableBufferPointer<UInt8>) {
         precondition(codes.count >= samples.count, "mu-law output buffer too small")
-        for index in 0..<samples.count {
-            codes[index] = encode(PCM.int16(fromFloat: samples[index]))
+        guard let input = samples.baseAddress, let output = codes.baseAddress else { return }
+        let vectorCount = samples.count & ~7
+        for start in stride(from: 0, to: vectorCount, by: 8) {
+            let lanes = UnsafeRawPointer(input + start).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(output + start).storeBytes(of: encode(PCM.int16Lanes(fromFloat: lanes)), as: SIMD8<UInt8>.self)
+        }
+        for index in vectorCount..<samples.count {
+            output[index] = encode(PCM.int16(fromFloat: input[index]))
         }
     }
 
@@ -51,6 +57,21 @@ public enum MuLaw {
         let lowNibble = 0x0F &- ((magnitude >> segment) & 0x0F)
         let code = (highNibble << 4) | lowNibble
         return UInt8(truncatingIfNeeded: linear >= 0 ? code | 0x80 : code)
+    }
+
+    /// ``encode(_:)-(Int16)`` on eight samples (Int32 lanes in Int16's range). The segment is the
+    /// highest set bit of `magnitude >> 6`, read from the exponent of its exact float value, as
+    /// vector units have no per-lane leading-zero count; the shift by the segment is per lane.
+    @inline(__always)
+    static func encode(_ linear: SIMD8<Int32>) -> SIMD8<UInt8> {
+        let nonNegative = linear .>= 0
+        let ones = (~linear).replacing(with: linear, where: nonNegative)
+        let magnitude = pointwiseMin((ones &>> 2) &+ 33, SIMD8(repeating: 0x1FFF))
+        let exponent = unsafeBitCast(SIMD8<Float>(magnitude &>> 6), to: SIMD8<Int32>.self) &>> 23
+        let segment = pointwiseMax(exponent &- 126, SIMD8(repeating: 0)) &+ 1
+        let lowNibble = 0x0F &- ((magnitude &>> segment) & 0x0F)
+        let code = ((8 &- segment) &<< 4) | lowNibble
+        return SIMD8<UInt8>(truncatingIfNeeded: code.replacing(with: code | 0x80, where: nonNegative))
     }
 
     /// The linear value of one code (the classic expansion; 0x7F and 0xFF both give 0).

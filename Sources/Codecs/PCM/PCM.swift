@@ -12,9 +12,31 @@ public enum PCM {
 
     public static func convert(_ floats: UnsafeBufferPointer<Float>, into samples: UnsafeMutableBufferPointer<Int16>) {
         precondition(samples.count >= floats.count, "Int16 output buffer too small")
-        for index in 0..<floats.count {
-            samples[index] = int16(fromFloat: floats[index])
+        guard let input = floats.baseAddress, let output = samples.baseAddress else { return }
+        let vectorCount = floats.count & ~7
+        for start in stride(from: 0, to: vectorCount, by: 8) {
+            let lanes = UnsafeRawPointer(input + start).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(output + start).storeBytes(of: SIMD8<Int16>(truncatingIfNeeded: int16Lanes(fromFloat: lanes)),
+                                                               as: SIMD8<Int16>.self)
         }
+        for index in vectorCount..<floats.count {
+            output[index] = int16(fromFloat: input[index])
+        }
+    }
+
+    /// ``int16(fromFloat:)`` on eight samples at once (as Int32 lanes, each in Int16's range):
+    /// the scalar form's compare-and-branch chain keeps the compiler from vectorizing it.
+    @inline(__always)
+    static func int16Lanes(fromFloat samples: SIMD8<Float>) -> SIMD8<Int32> {
+        let scaled = samples * 32768
+        var clamped = scaled.replacing(with: 32767, where: scaled .> 32767)
+        clamped.replace(with: -32768, where: clamped .< -32768)
+        clamped.replace(with: 0, where: clamped .!= clamped)  // NaN
+        let half = SIMD8<Float>(repeating: 0.5).replacing(with: -0.5, where: clamped .< 0)
+        let whole = (clamped + half).rounded(.towardZero)
+        // An integer-valued float under 2^22 plus 1.5 * 2^23 holds the integer in its low bits:
+        // exact, and one vector add, where `SIMD8<Int32>(_:rounding:)` converts lane by lane.
+        return unsafeBitCast(whole + 12_582_912, to: SIMD8<Int32>.self) &- 0x4B40_0000
     }
 
     @inline(__always)
