@@ -1,4 +1,5 @@
 import Atomics
+import Synchronization
 
 /// A call's outbound playout as a ``PacingClock`` member: applies Twilio's mark echoes and
 /// flush requests, then lets the ``PlayoutPacer`` release what is due to the caller.
@@ -16,19 +17,19 @@ final class OutboundPlayout<Sink: CallerAudioSink>: PacedOutput, @unchecked Send
     private let ring: SPSCRingBuffer<OutboundFrame>
     private let markEchoes: SPSCRingBuffer<MarkEcho>
     private let flushRequested: ManagedAtomic<Bool>
-    private let framesToCaller: ManagedAtomic<Int>
+    private let counters: PipelineCounters
     private let events: AsyncStream<PipelineEvent>.Continuation
     private let sink: Sink
-    private let running = ManagedAtomic<Bool>(false)
+    private let running = Atomic<Bool>(false)
 
     init(pacer: PlayoutPacer, ring: SPSCRingBuffer<OutboundFrame>, markEchoes: SPSCRingBuffer<MarkEcho>,
-         flushRequested: ManagedAtomic<Bool>, framesToCaller: ManagedAtomic<Int>,
+         flushRequested: ManagedAtomic<Bool>, counters: PipelineCounters,
          events: AsyncStream<PipelineEvent>.Continuation, sink: Sink) {
         self.pacer = pacer
         self.ring = ring
         self.markEchoes = markEchoes
         self.flushRequested = flushRequested
-        self.framesToCaller = framesToCaller
+        self.counters = counters
         self.events = events
         self.sink = sink
     }
@@ -39,13 +40,14 @@ final class OutboundPlayout<Sink: CallerAudioSink>: PacedOutput, @unchecked Send
         while let echo = markEchoes.pop() {
             pacer.markPlayed(item: echo.item, offsetMs: echo.offsetMs, now: now)
         }
-        if flushRequested.exchange(false, ordering: .acquiringAndReleasing),
+        // A plain load first: the exchange is a locked instruction, and flushes are rare.
+        if flushRequested.load(ordering: .relaxed), flushRequested.exchange(false, ordering: .acquiringAndReleasing),
            let truncation = pacer.flush(now: now, queue: ring) {
             events.yield(.flushed(item: truncation.item, playedMs: truncation.playedMs, atNs: now))
         }
         let sink = self.sink
         let released = pacer.tick(now: now, queue: ring) { sink.sendToCaller($0.frame, mark: $0.wantsMark) }
-        if released > 0 { framesToCaller.wrappingIncrement(by: released, ordering: .relaxed) }
+        if released > 0 { counters.framesToCaller.wrappingAdd(released, ordering: .relaxed) }
     }
 }
 
@@ -57,10 +59,10 @@ final class PlayoutKick: Sendable {
         init(_ playout: any PacedOutput) { self.playout = playout }
     }
 
-    private let target = ManagedAtomicLazyReference<Target>()
-    private let disarmed = ManagedAtomic<Bool>(false)
+    private let target = AtomicLazyReference<Target>()
+    private let disarmed = Atomic<Bool>(false)
 
-    func arm(_ playout: any PacedOutput) { _ = target.storeIfNilThenLoad(Target(playout)) }
+    func arm(_ playout: any PacedOutput) { _ = target.storeIfNil(Target(playout)) }
     func disarm() { disarmed.store(true, ordering: .releasing) }
 
     func fire() {

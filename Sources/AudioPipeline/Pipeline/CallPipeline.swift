@@ -54,17 +54,7 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
         }
     }
 
-    /// Running totals, readable at any time from any thread.
-    public final class Counters: Sendable {
-        public let framesIn = ManagedAtomic<Int>(0)
-        public let framesToModel = ManagedAtomic<Int>(0)
-        public let concealed = ManagedAtomic<Int>(0)
-        public let inboundDropped = ManagedAtomic<Int>(0)
-        public let framesToCaller = ManagedAtomic<Int>(0)
-        /// The jitter buffer's current delay (a gauge, not a total).
-        public let jitterDelayMs = ManagedAtomic<Int>(0)
-        init() {}
-    }
+    public typealias Counters = PipelineCounters
 
     public nonisolated let configuration: Configuration
     public nonisolated let counters = Counters()
@@ -118,7 +108,7 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
         }
         let playout = OutboundPlayout(pacer: PlayoutPacer(configuration: configuration.pacer), ring: outboundRing,
                                       markEchoes: markEchoes, flushRequested: flushRequested,
-                                      framesToCaller: counters.framesToCaller, events: events, sink: callerSink)
+                                      counters: counters, events: events, sink: callerSink)
         pacingClock.register(playout)
         kick.arm(playout)
         self.playout = playout
@@ -144,7 +134,7 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
 
     @inline(__always)
     nonisolated func handOver(_ frame: Decoder.Frame, sequence: UInt32, arrivalNs: UInt64) {
-        counters.framesIn.wrappingIncrement(ordering: .relaxed)
+        counters.framesIn.wrappingAdd(1, ordering: .relaxed)
         if let inline {
             inline.deliver(frame, sequence: sequence, arrivalNs: arrivalNs)
             return
@@ -152,7 +142,7 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
         if !inboundRing.push(TimedFrame(frame: frame, sequence: sequence, arrivalNs: arrivalNs)) {
             // The consumer stalled for over a second: the inbound task sheds the stale backlog
             // when it resumes; this newest frame is lost too (the producer cannot drop old ones).
-            counters.inboundDropped.wrappingIncrement(ordering: .relaxed)
+            counters.inboundDropped.wrappingAdd(1, ordering: .relaxed)
         }
         inboundBell.ring()
     }

@@ -54,12 +54,15 @@ public struct InboundPath<Decoder: InboundDecoder & ~Copyable>: ~Copyable {
     public mutating func process(now: UInt64, model: (UnsafeRawBufferPointer) -> Void,
                                  speech: (VoiceActivityDetector.Event) -> Void) {
         while let output = jitter.next(now: now) {
-            var received: Decoder.Frame?
+            var passedThrough = false
             decoded.withUnsafeMutableBufferPointer { pcm in
                 switch output {
                 case .frame(let frame, _):
                     _ = decoder.decode(frame, into: pcm)
-                    received = frame
+                    if passesThrough {
+                        decoder.withPassThroughBytes(of: frame, model)
+                        passedThrough = true
+                    }
                 case .conceal:
                     _ = decoder.conceal(next: nil, into: pcm)
                     counters.concealed += 1
@@ -68,9 +71,7 @@ public struct InboundPath<Decoder: InboundDecoder & ~Copyable>: ~Copyable {
             counters.framesToModel += 1
             let onDecoded = detectsOnDecoded
             decoded.withUnsafeBufferPointer { pcm in
-                if passesThrough, let received {
-                    decoder.withPassThroughBytes(of: received, model)
-                } else {
+                if !passedThrough {
                     encoder.encode(pcm, floats: { if !onDecoded { speechDetector.feed($0, speech) } }, model)
                 }
                 if onDecoded { speechDetector.feed(pcm, speech) }

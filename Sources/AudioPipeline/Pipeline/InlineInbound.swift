@@ -1,14 +1,16 @@
-import Atomics
+import Synchronization
 
 /// The inbound path run where frames arrive, on the network thread, instead of in a task.
 ///
 /// `@unchecked Sendable`: `path` and `sink` are touched only by ``deliver(_:sequence:arrivalNs:)``,
 /// which the single producer (one event loop) calls, never concurrently; `sink` is written once
-/// before `started` is set with release ordering, and read only after loading it with acquire.
+/// before `started` is set with release ordering, and read only after loading it with acquire;
+/// `flowing` is the producer's own note that it has seen `started` and drained `early`.
 final class InlineInbound<Decoder: InboundDecoder & ~Copyable>: @unchecked Sendable {
     private var path: InboundPath<Decoder>
     private var sink: (any ModelAudioSink)?
-    private let started = ManagedAtomic<Bool>(false)
+    private let started = Atomic<Bool>(false)
+    private var flowing = false
     /// Frames that came before ``start(sink:)`` wait here.
     private let early: SPSCRingBuffer<TimedFrame<Decoder.Frame>>
     private let counters: CallPipeline<Decoder>.Counters
@@ -28,15 +30,19 @@ final class InlineInbound<Decoder: InboundDecoder & ~Copyable>: @unchecked Senda
     }
 
     func deliver(_ frame: Decoder.Frame, sequence: UInt32, arrivalNs: UInt64) {
-        guard started.load(ordering: .acquiring), let sink else {
-            if !early.push(TimedFrame(frame: frame, sequence: sequence, arrivalNs: arrivalNs)) {
-                counters.inboundDropped.wrappingIncrement(ordering: .relaxed)
+        if !flowing {
+            guard started.load(ordering: .acquiring) else {
+                if !early.push(TimedFrame(frame: frame, sequence: sequence, arrivalNs: arrivalNs)) {
+                    counters.inboundDropped.wrappingAdd(1, ordering: .relaxed)
+                }
+                return
             }
-            return
+            while let waiting = early.pop() {
+                path.receive(waiting.frame, sequence: waiting.sequence, arrivalNs: waiting.arrivalNs)
+            }
+            flowing = true
         }
-        while let waiting = early.pop() {
-            path.receive(waiting.frame, sequence: waiting.sequence, arrivalNs: waiting.arrivalNs)
-        }
+        guard let sink else { return }
         path.receive(frame, sequence: sequence, arrivalNs: arrivalNs)
         path.process(now: arrivalNs, sink: sink, events: events, counters: counters)
     }

@@ -13,7 +13,7 @@ extension CallPipeline where Decoder: ~Copyable {
         let backlogLimit = max(1, ring.capacity / 2)
         while await bell.wait() {
             let shed = ring.discardOldest(keeping: backlogLimit)
-            if shed > 0 { counters.inboundDropped.wrappingIncrement(by: shed, ordering: .relaxed) }
+            if shed > 0 { counters.inboundDropped.wrappingAdd(shed, ordering: .relaxed) }
             while let item = ring.pop() {
                 path.receive(item.frame, sequence: item.sequence, arrivalNs: item.arrivalNs)
             }
@@ -38,8 +38,8 @@ extension InboundPath where Decoder: ~Copyable {
             }
         })
         let after = self.counters
-        counters.framesToModel.wrappingIncrement(by: after.framesToModel - before.framesToModel, ordering: .relaxed)
-        counters.concealed.wrappingIncrement(by: after.concealed - before.concealed, ordering: .relaxed)
+        counters.framesToModel.wrappingAdd(after.framesToModel - before.framesToModel, ordering: .relaxed)
+        counters.concealed.wrappingAdd(after.concealed - before.concealed, ordering: .relaxed)
         counters.jitterDelayMs.store(after.jitterDelayMs, ordering: .relaxed)
     }
 }

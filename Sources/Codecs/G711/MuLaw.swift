@@ -64,14 +64,15 @@ public enum MuLaw {
     /// vector units have no per-lane leading-zero count; the shift by the segment is per lane.
     @inline(__always)
     static func encode(_ linear: SIMD8<Int32>) -> SIMD8<UInt8> {
-        let nonNegative = linear .>= 0
-        let ones = (~linear).replacing(with: linear, where: nonNegative)
+        // Signs by arithmetic shift, not a lane mask: integer lane comparisons compile to a loop.
+        let sign = linear &>> 31
+        let ones = linear ^ sign
         let magnitude = pointwiseMin((ones &>> 2) &+ 33, SIMD8(repeating: 0x1FFF))
         let exponent = unsafeBitCast(SIMD8<Float>(magnitude &>> 6), to: SIMD8<Int32>.self) &>> 23
         let segment = pointwiseMax(exponent &- 126, SIMD8(repeating: 0)) &+ 1
         let lowNibble = 0x0F &- ((magnitude &>> segment) & 0x0F)
         let code = ((8 &- segment) &<< 4) | lowNibble
-        return SIMD8<UInt8>(truncatingIfNeeded: code.replacing(with: code | 0x80, where: nonNegative))
+        return SIMD8<UInt8>(truncatingIfNeeded: code | (~sign & 0x80))
     }
 
     /// The linear value of one code (the classic expansion; 0x7F and 0xFF both give 0).
