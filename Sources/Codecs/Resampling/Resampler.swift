@@ -160,6 +160,27 @@ public struct Resampler: Sendable {
                 let samples = history.baseAddress!
                 (samples + previouslyFilled).update(from: input.baseAddress!, count: input.count)
                 let filters = coefficients.baseAddress!
+                // Whole rounds first: `group` periods of `up` outputs. Outputs one period apart
+                // share a phase and their windows lie `down` samples apart, so each phase's
+                // `group` outputs are computed together (see ``dotProducts(_:stride:_:count:)``).
+                // A round advances the window by `group * down` and ends on the phase it began.
+                let group = Self.outputGroup
+                while start + (phase + (up - 1) * down) / up + (group - 1) * down + taps <= filled {
+                    var periodStart = start
+                    var periodPhase = phase
+                    for offset in 0..<up {
+                        let sums = Self.dotProducts(samples + periodStart, stride: down, filters + periodPhase * taps, count: taps)
+                        for member in 0..<group { output[written + member * up + offset] = sums[member] }
+                        periodPhase += down
+                        while periodPhase >= up {
+                            periodPhase -= up
+                            periodStart += 1
+                        }
+                    }
+                    written += group * up
+                    start += group * down
+                }
+                // Then one output at a time while the history holds a whole window.
                 while start + taps <= filled {
                     output[written] = Self.dotProduct(samples + start, filters + phase * taps, count: taps)
                     written += 1
@@ -180,28 +201,48 @@ public struct Resampler: Sendable {
         return written
     }
 
-    /// The inner loop: eight lanes at a time, two independent accumulators to hide add latency.
+    /// One output's dot product, summed in exactly the order each lane of
+    /// ``dotProducts(_:stride:_:count:)`` sums, so an output is bit-identical whichever path
+    /// computed it (and chunking never changes the result).
     @inline(__always)
     private static func dotProduct(_ samples: UnsafePointer<Float>, _ taps: UnsafePointer<Float>, count: Int) -> Float {
         let x = UnsafeRawPointer(samples)
         let h = UnsafeRawPointer(taps)
-        var even = SIMD8<Float>()
-        var odd = SIMD8<Float>()
+        var sum = SIMD8<Float>()
         var offset = 0
-        let stride = MemoryLayout<SIMD8<Float>>.size
         let bytes = count * MemoryLayout<Float>.size
-        while offset + 2 * stride <= bytes {
-            multiplyAdd(&even, x.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self),
+        while offset < bytes {
+            multiplyAdd(&sum, x.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self),
                         h.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self))
-            multiplyAdd(&odd, x.loadUnaligned(fromByteOffset: offset + stride, as: SIMD8<Float>.self),
-                        h.loadUnaligned(fromByteOffset: offset + stride, as: SIMD8<Float>.self))
-            offset += 2 * stride
+            offset += MemoryLayout<SIMD8<Float>>.size
         }
-        if offset < bytes {
-            multiplyAdd(&even, x.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self),
-                        h.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self))
+        return sum.sum()
+    }
+
+    /// Outputs of one phase computed at once (the width of ``dotProducts(_:stride:_:count:)``).
+    private static let outputGroup = 4
+
+    /// Four dot products with the same taps over windows `stride` samples apart: each coefficient
+    /// load serves four multiply-adds, and the four sums are independent chains, where a single
+    /// dot product waits on its own accumulator's latency.
+    @inline(__always)
+    private static func dotProducts(_ samples: UnsafePointer<Float>, stride: Int, _ taps: UnsafePointer<Float>,
+                                    count: Int) -> SIMD4<Float> {
+        let x = UnsafeRawPointer(samples)
+        let h = UnsafeRawPointer(taps)
+        let step = stride * MemoryLayout<Float>.size
+        var first = SIMD8<Float>(), second = SIMD8<Float>(), third = SIMD8<Float>(), fourth = SIMD8<Float>()
+        var offset = 0
+        let bytes = count * MemoryLayout<Float>.size
+        while offset < bytes {
+            let coefficients = h.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+            multiplyAdd(&first, x.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self), coefficients)
+            multiplyAdd(&second, x.loadUnaligned(fromByteOffset: offset + step, as: SIMD8<Float>.self), coefficients)
+            multiplyAdd(&third, x.loadUnaligned(fromByteOffset: offset + 2 * step, as: SIMD8<Float>.self), coefficients)
+            multiplyAdd(&fourth, x.loadUnaligned(fromByteOffset: offset + 3 * step, as: SIMD8<Float>.self), coefficients)
+            offset += MemoryLayout<SIMD8<Float>>.size
         }
-        return (even + odd).sum()
+        return SIMD4(first.sum(), second.sum(), third.sum(), fourth.sum())
     }
 
     /// `accumulator += a * b`, fused where the target has FMA (without it a fused multiply-add
