@@ -21,15 +21,15 @@ final class ConnectionLimits: Sendable {
 
 /// The first handler of every connection, below HTTP: refuses connections beyond the limit
 /// with a 503, and closes a connection that has not sent a whole request head within the
-/// handshake timeout (a peer that connects and sends nothing, or trickles a header). After the
-/// head it only passes bytes on, and counts the connection until it closes.
-final class ConnectionGuard: ChannelInboundHandler {
+/// handshake timeout (a peer that connects and sends nothing, or trickles a header). Once the
+/// head is in it leaves the pipeline, so a call's frames pass one handler fewer; the
+/// connection stays counted until its channel closes.
+final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let limits: ConnectionLimits
-    private var counted = false
     private var headComplete = false
     /// The last bytes seen, to find "\r\n\r\n" across reads.
     private var tail: UInt32 = 0
@@ -40,8 +40,9 @@ final class ConnectionGuard: ChannelInboundHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        counted = true
         let open = limits.open.wrappingIncrementThenLoad(ordering: .relaxed)
+        let limits = self.limits
+        context.channel.closeFuture.whenComplete { _ in limits.open.wrappingDecrement(ordering: .relaxed) }
         guard open <= limits.maximum else {
             limits.logger.warning("refusing a connection: at the connection limit", metadata: ["limit": .stringConvertible(limits.maximum)])
             limits.metrics.refused(reason: "connection-limit")
@@ -54,7 +55,7 @@ final class ConnectionGuard: ChannelInboundHandler {
             return
         }
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        let (limits, seconds) = (self.limits, limits.handshakeTimeout)
+        let seconds = limits.handshakeTimeout
         timeout = context.eventLoop.scheduleTask(in: TimeAmount(seconds)) {
             limits.logger.notice("closing a connection that sent no complete request in time",
                                  metadata: ["timeout": .string("\(seconds)"), "peer": .string("\(bound.value.remoteAddress.map { "\($0)" } ?? "?")")])
@@ -65,29 +66,22 @@ final class ConnectionGuard: ChannelInboundHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         timeout?.cancel()
-        if counted {
-            counted = false
-            limits.open.wrappingDecrement(ordering: .relaxed)
-        }
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        handlerRemoved(context: context)
-        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if !headComplete {
-            let bytes = unwrapInboundIn(data)
-            for byte in bytes.readableBytesView {
-                tail = tail << 8 | UInt32(byte)
-                if tail == 0x0D0A_0D0A {
-                    headComplete = true
-                    timeout?.cancel()
-                    break
-                }
+        guard !headComplete else {
+            context.fireChannelRead(data)
+            return
+        }
+        let bytes = unwrapInboundIn(data)
+        for byte in bytes.readableBytesView {
+            tail = tail << 8 | UInt32(byte)
+            if tail == 0x0D0A_0D0A {
+                headComplete = true
+                break
             }
         }
         context.fireChannelRead(data)
+        if headComplete { context.pipeline.syncOperations.removeHandler(context: context, promise: nil) }
     }
 }
