@@ -16,7 +16,7 @@ import Atomics
 /// No frame crosses the actor: the tasks own their paths, so the per-frame path has no actor hop,
 /// lock or allocation. Only ``PipelineEvent``s (speech start and end, flushes) reach the owner,
 /// through ``events``. Every buffer is bounded: a full inbound ring sheds the oldest frames
-/// (counted in ``Counters/inboundDropped``); a full outbound ring refuses new frames (counted,
+/// (counted in ``PipelineCounters/inboundDropped``); a full outbound ring refuses new frames (counted,
 /// and ``outboundBacklogMs`` tells the model reader to stop reading until the pacer catches up).
 public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
     /// Where the inbound stages run.
@@ -54,10 +54,8 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
         }
     }
 
-    public typealias Counters = PipelineCounters
-
     public nonisolated let configuration: Configuration
-    public nonisolated let counters = Counters()
+    public nonisolated let counters = PipelineCounters()
     /// Control events, in order; finishes when the pipeline stops.
     public nonisolated let events: AsyncStream<PipelineEvent>
     private nonisolated let eventSink: AsyncStream<PipelineEvent>.Continuation
@@ -132,6 +130,7 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
         handOver(frame, sequence: sequence, arrivalNs: arrivalNs)
     }
 
+    /// The body every `deliver` shares, inlined so the decoder-specific overloads get it specialized.
     @inline(__always)
     nonisolated func handOver(_ frame: Decoder.Frame, sequence: UInt32, arrivalNs: UInt64) {
         counters.framesIn.wrappingAdd(1, ordering: .relaxed)

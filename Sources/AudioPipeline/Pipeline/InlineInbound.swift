@@ -13,11 +13,11 @@ final class InlineInbound<Decoder: InboundDecoder & ~Copyable>: @unchecked Senda
     private var flowing = false
     /// Frames that came before ``start(sink:)`` wait here.
     private let early: SPSCRingBuffer<TimedFrame<Decoder.Frame>>
-    private let counters: CallPipeline<Decoder>.Counters
+    private let counters: PipelineCounters
     private let events: AsyncStream<PipelineEvent>.Continuation
 
     init(path: consuming InboundPath<Decoder>, early: SPSCRingBuffer<TimedFrame<Decoder.Frame>>,
-         counters: CallPipeline<Decoder>.Counters, events: AsyncStream<PipelineEvent>.Continuation) {
+         counters: PipelineCounters, events: AsyncStream<PipelineEvent>.Continuation) {
         self.path = path
         self.early = early
         self.counters = counters

@@ -5,7 +5,7 @@ import Atomics
 extension CallPipeline where Decoder: ~Copyable {
     /// Inbound: wake on the doorbell, drain every waiting frame, run what is due through the path.
     static func runInbound(decoder: consuming Decoder, configuration: Configuration,
-                           ring: SPSCRingBuffer<TimedFrame<Decoder.Frame>>, bell: Doorbell, counters: Counters,
+                           ring: SPSCRingBuffer<TimedFrame<Decoder.Frame>>, bell: Doorbell, counters: PipelineCounters,
                            events: AsyncStream<PipelineEvent>.Continuation, sink: some ModelAudioSink) async {
         var path = InboundPath(decoder: decoder, jitterMode: configuration.jitterMode, modelFormat: configuration.modelFormat,
                                vad: configuration.vadAggressiveness)
@@ -28,7 +28,7 @@ extension InboundPath where Decoder: ~Copyable {
     /// generic: the inline drive holds it as one, and an opened existential would keep this whole
     /// path (jitter buffer and decoder included) from being specialized for the decoder.
     mutating func process(now: UInt64, sink: any ModelAudioSink, events: AsyncStream<PipelineEvent>.Continuation,
-                          counters: CallPipeline<Decoder>.Counters) {
+                          counters: PipelineCounters) {
         let before = self.counters
         process(now: now, model: { sink.sendToModel($0) }, speech: { event in
             switch event {

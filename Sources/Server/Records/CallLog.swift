@@ -156,7 +156,7 @@ final class CallLog: Sendable {
     }
 
     /// The call is over: open turns close, and the complete call record is written.
-    func end(reason: String, counters: CallPipeline<MuLawDecoder>.Counters, reconnects: Int) {
+    func end(reason: String, counters: PipelineCounters, reconnects: Int) {
         defer {
             state.withLock { $0.call }.recordMetrics(into: metrics)
             metrics?.jitterDelay.record(.milliseconds(counters.jitterDelayMs.load(ordering: .relaxed)))
