@@ -44,6 +44,35 @@ import Testing
         #expect(sent == frames.flatMap { frame in (0..<160).map { frame.payload[$0] } })
     }
 
+    /// The drive where frames arrive (`receiveAndProcess`) sends the model and the VAD what the
+    /// two-step drive does, on a stream with a gap, a repeat, a straggler and a jump.
+    @Test(arguments: [ModelAudioFormat.muLaw, .pcm16(sampleRate: 24000)])
+    func processingOnArrivalMatchesReceiveThenProcess(format: ModelAudioFormat) {
+        let audio = [Float](repeating: 0, count: 2400) + TestAudio.sine(440, rate: 8000, count: 6400) + [Float](repeating: 0, count: 4000)
+        let frames = TestAudio.muLawFrames(audio)
+        var order = Array(frames.indices)
+        order.remove(at: 20)           // lost
+        order.insert(12, at: 12)       // repeated
+        order.insert(30, at: 40)       // a straggler after its slot was concealed
+        order.removeSubrange(60..<66)  // a burst lost
+        var onArrival = InboundPath(decoder: MuLawDecoder(), jitterMode: .forwardImmediately, modelFormat: format)
+        var twoStep = InboundPath(decoder: MuLawDecoder(), jitterMode: .forwardImmediately, modelFormat: format)
+        var sentOnArrival: [UInt8] = [], sentTwoStep: [UInt8] = []
+        var eventsOnArrival: [VoiceActivityDetector.Event] = [], eventsTwoStep: [VoiceActivityDetector.Event] = []
+        for (step, index) in order.enumerated() {
+            let now = UInt64(step) * 20_000_000
+            onArrival.receiveAndProcess(frames[index], sequence: frames[index].sequence, arrivalNs: now,
+                                        model: { sentOnArrival += $0 }, speech: { eventsOnArrival.append($0) })
+            twoStep.receive(frames[index], sequence: frames[index].sequence, arrivalNs: now)
+            twoStep.process(now: now, model: { sentTwoStep += $0 }, speech: { eventsTwoStep.append($0) })
+        }
+        #expect(sentOnArrival == sentTwoStep)
+        #expect(eventsOnArrival == eventsTwoStep)
+        #expect(eventsOnArrival.count == 2)
+        #expect(onArrival.counters == twoStep.counters)
+        #expect(onArrival.counters.concealed == 7 && onArrival.counters.late == 2)
+    }
+
     @Test func aMuLawGapIsFilledWithEncodedConcealment() {
         var path = InboundPath(decoder: MuLawDecoder(), jitterMode: .forwardImmediately, modelFormat: .muLaw)
         var frames = TestAudio.muLawFrames(TestAudio.sine(300, rate: 8000, count: 1600))

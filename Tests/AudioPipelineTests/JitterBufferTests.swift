@@ -32,6 +32,36 @@ import Testing
         #expect(buffer.statistics.released == 4)
     }
 
+    /// The on-arrival shortcut takes exactly the frames `insert` + `next` would release at once,
+    /// and leaves the buffer as they would: gaps, stragglers and repeats still go the long way.
+    @Test func releasingOnArrivalMatchesInsertThenNext() {
+        let arrivals: [UInt32] = [7, 8, 9, 12, 13, 13, 10, 14, 30, 31, 29, 32, 5_000, 5_001]
+        var shortcut = Buffer(mode: .forwardImmediately)
+        var plain = Buffer(mode: .forwardImmediately)
+        var viaShortcut: [Buffer.Output] = [], viaPlain: [Buffer.Output] = []
+        var taken = 0
+        for sequence in arrivals {
+            if shortcut.releasesOnArrival(sequence: sequence) {
+                viaShortcut.append(.frame(sequence * 10, sequence: sequence))
+                taken += 1
+            } else {
+                shortcut.insert(sequence * 10, sequence: sequence, arrivalNs: 0)
+                while let output = shortcut.next(now: 0) { viaShortcut.append(output) }
+            }
+            plain.insert(sequence * 10, sequence: sequence, arrivalNs: 0)
+            while let output = plain.next(now: 0) { viaPlain.append(output) }
+        }
+        #expect(Self.describe(viaShortcut) == Self.describe(viaPlain))
+        #expect(shortcut.statistics == plain.statistics)
+        // In order after the first frame of each run: 8, 9, 13 (after the concealed 10, 11), 14, 31, 32, 5_001.
+        #expect(taken == 7)
+        var adaptive = Buffer(mode: .adaptive(minimumDelay: .zero, maximumDelay: .milliseconds(200)))
+        adaptive.insert(0, sequence: 1, arrivalNs: 0)
+        _ = adaptive.next(now: .max)
+        let adaptiveShortcut = adaptive.releasesOnArrival(sequence: 2)
+        #expect(!adaptiveShortcut, "an adaptive buffer holds every frame to its playout time")
+    }
+
     /// Forward by a million, and forward by over 2^31 (which reads as "far behind" in serial
     /// arithmetic): both restart from the new number; neither conceals nor drops what follows.
     @Test(arguments: [UInt32(1_000_000), 4_000_000_000])

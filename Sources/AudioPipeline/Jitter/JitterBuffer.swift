@@ -53,6 +53,8 @@ public struct JitterBuffer<Frame: BitwiseCopyable>: ~Copyable, @unchecked Sendab
     public static var frameNs: UInt64 { 20_000_000 }
 
     public let mode: Mode
+    /// Whether ``mode`` is ``Mode/forwardImmediately`` (read per frame: cheaper than comparing modes).
+    private let forwards: Bool
     public private(set) var statistics = Statistics()
     /// Slots indexed by sequence modulo capacity (a power of two).
     private let slots: UnsafeMutableBufferPointer<Frame?>
@@ -78,6 +80,7 @@ public struct JitterBuffer<Frame: BitwiseCopyable>: ~Copyable, @unchecked Sendab
 
     public init(mode: Mode) {
         self.mode = mode
+        self.forwards = mode == .forwardImmediately
         self.capacity = mode == .forwardImmediately ? 16 : 64
         self.slots = .allocate(capacity: capacity)
         slots.initialize(repeating: nil)
@@ -121,6 +124,20 @@ public struct JitterBuffer<Frame: BitwiseCopyable>: ~Copyable, @unchecked Sendab
 
     }
 
+    /// Forward-immediately mode's usual case, for a frame about to be ``insert(_:sequence:arrivalNs:)``ed:
+    /// when it is the next in order and nothing is waiting (every frame of a healthy TCP call), it
+    /// counts as inserted and released at once and the caller takes it as it is, with no copy into
+    /// and out of a slot. Returns false (and changes nothing) when the frame must be inserted.
+    public mutating func releasesOnArrival(sequence: UInt32) -> Bool {
+        guard forwards, started, sequence == next, highestSeen &+ 1 == next else { return false }
+        statistics.received += 1
+        statistics.released += 1
+        statistics.currentDelayMs = 0
+        highestSeen = sequence
+        next &+= 1
+        return true
+    }
+
     /// The next frame (or concealment) due by `now`, or nil when nothing is due yet.
     ///
     /// ``Mode/forwardImmediately``: everything up to the newest arrival is due at once; over TCP
@@ -131,7 +148,7 @@ public struct JitterBuffer<Frame: BitwiseCopyable>: ~Copyable, @unchecked Sendab
         guard started else { return nil }
         let ahead = Int32(bitPattern: highestSeen &- next)
         guard ahead >= 0 else { return nil }
-        if mode != .forwardImmediately {
+        if !forwards {
             adaptTarget(now: now)
             guard now >= playoutTime(of: next) else { return nil }
         }

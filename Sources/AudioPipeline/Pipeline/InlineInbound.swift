@@ -43,7 +43,6 @@ final class InlineInbound<Decoder: InboundDecoder & ~Copyable>: @unchecked Senda
             flowing = true
         }
         guard let sink else { return }
-        path.receive(frame, sequence: sequence, arrivalNs: arrivalNs)
-        path.process(now: arrivalNs, sink: sink, events: events, counters: counters)
+        path.receiveAndProcess(frame, sequence: sequence, arrivalNs: arrivalNs, sink: sink, events: events, counters: counters)
     }
 }

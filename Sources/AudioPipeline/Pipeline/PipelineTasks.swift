@@ -24,22 +24,46 @@ extension CallPipeline where Decoder: ~Copyable {
 
 extension InboundPath where Decoder: ~Copyable {
     /// Runs what is due and reports to the pipeline: model audio to `sink`, speech to `events`,
-    /// totals to `counters`. Shared by both inbound drives. The sink is an existential, not a
-    /// generic: the inline drive holds it as one, and an opened existential would keep this whole
-    /// path (jitter buffer and decoder included) from being specialized for the decoder.
+    /// totals to `counters`. The sink is an existential, not a generic: the inline drive holds it
+    /// as one, and an opened existential would keep this whole path (jitter buffer and decoder
+    /// included) from being specialized for the decoder.
     mutating func process(now: UInt64, sink: any ModelAudioSink, events: AsyncStream<PipelineEvent>.Continuation,
                           counters: PipelineCounters) {
-        let before = self.counters
-        process(now: now, model: { sink.sendToModel($0) }, speech: { event in
-            switch event {
-            case .speechStarted: events.yield(.speechStarted(atNs: now))
-            case .speechEnded: events.yield(.speechEnded(atNs: now))
-            case .none: break
-            }
-        })
-        let after = self.counters
-        counters.framesToModel.wrappingAdd(after.framesToModel - before.framesToModel, ordering: .relaxed)
-        counters.concealed.wrappingAdd(after.concealed - before.concealed, ordering: .relaxed)
-        counters.jitterDelayMs.store(after.jitterDelayMs, ordering: .relaxed)
+        reporting(to: counters) { path in
+            path.process(now: now, model: { sink.sendToModel($0) }, speech: { Self.post($0, at: now, to: events) })
+        }
+    }
+
+    /// ``receiveAndProcess(_:sequence:arrivalNs:model:speech:)``, reporting as ``process(now:sink:events:counters:)`` does.
+    mutating func receiveAndProcess(_ frame: Decoder.Frame, sequence: UInt32, arrivalNs: UInt64, sink: any ModelAudioSink,
+                                    events: AsyncStream<PipelineEvent>.Continuation, counters: PipelineCounters) {
+        reporting(to: counters) { path in
+            path.receiveAndProcess(frame, sequence: sequence, arrivalNs: arrivalNs, model: { sink.sendToModel($0) },
+                                   speech: { Self.post($0, at: arrivalNs, to: events) })
+        }
+    }
+
+    private static func post(_ event: VoiceActivityDetector.Event, at now: UInt64, to events: AsyncStream<PipelineEvent>.Continuation) {
+        switch event {
+        case .speechStarted: events.yield(.speechStarted(atNs: now))
+        case .speechEnded: events.yield(.speechEnded(atNs: now))
+        case .none: break
+        }
+    }
+
+    /// Runs `body` and adds what it changed to the shared counters (only what changed: each add
+    /// is a locked instruction).
+    @inline(__always)
+    private mutating func reporting(to shared: PipelineCounters, _ body: (inout Self) -> Void) {
+        let before = counters
+        body(&self)
+        let after = counters
+        if after.framesToModel != before.framesToModel {
+            shared.framesToModel.wrappingAdd(after.framesToModel - before.framesToModel, ordering: .relaxed)
+        }
+        if after.concealed != before.concealed {
+            shared.concealed.wrappingAdd(after.concealed - before.concealed, ordering: .relaxed)
+        }
+        if after.jitterDelayMs != before.jitterDelayMs { shared.jitterDelayMs.store(after.jitterDelayMs, ordering: .relaxed) }
     }
 }
