@@ -64,7 +64,6 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
     private nonisolated let inboundBell = Doorbell()
     private nonisolated let outboundRing: SPSCRingBuffer<OutboundFrame>
     private nonisolated let markEchoes = SPSCRingBuffer<MarkEcho>(minimumCapacity: 64)
-    private nonisolated let flushRequested = ManagedAtomic<Bool>(false)
     private nonisolated let kick = PlayoutKick()
     private let makeDecoder: @Sendable () -> Decoder
     private let pacingClock: PacingClock
@@ -105,8 +104,7 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
             }
         }
         let playout = OutboundPlayout(pacer: PlayoutPacer(configuration: configuration.pacer), ring: outboundRing,
-                                      markEchoes: markEchoes, flushRequested: flushRequested,
-                                      counters: counters, events: events, sink: callerSink)
+                                      markEchoes: markEchoes, counters: counters, events: events, sink: callerSink)
         pacingClock.register(playout)
         kick.arm(playout)
         self.playout = playout
@@ -158,13 +156,13 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
 
     /// Twilio echoed a mark (the mark echoes' single producer).
     public nonisolated func markEchoed(item: UInt32, offsetMs: UInt32) {
-        _ = markEchoes.push(MarkEcho(item: item, offsetMs: offsetMs))
+        if markEchoes.push(MarkEcho(item: item, offsetMs: offsetMs)) { kick.markEchoQueued() }
     }
 
     /// Barge-in: the playout drops queued audio at its next tick (within 20 ms) and reports
     /// what the caller heard as ``PipelineEvent/flushed(item:playedMs:atNs:)``.
     public nonisolated func requestFlush() {
-        flushRequested.store(true, ordering: .releasing)
+        kick.requestFlush()
     }
 }
 
