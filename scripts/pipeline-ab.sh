@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Compares PipelineLoad binaries side by side, alternating runs (order reversed every other round):
+#   scripts/pipeline-ab.sh FORMAT ROUNDS SECONDS BINARY_A BINARY_B [...]
+# FORMAT is pcm16 or mulaw; each run is 1,000 pipelines for SECONDS with the inline drive.
+# Build a binary with `cd Benchmarks && swift build -c release --product PipelineLoad` and copy
+# .build/release/PipelineLoad aside before changing the tree. Prints one line per run.
+set -euo pipefail
+format=$1 rounds=$2 seconds=$3
+shift 3
+binaries=("$@")
+reversed=()
+for ((index = ${#binaries[@]} - 1; index >= 0; index--)); do reversed+=("${binaries[index]}"); done
+for round in $(seq "$rounds"); do
+  order=("${binaries[@]}")
+  if ((round % 2 == 0)); then order=("${reversed[@]}"); fi
+  for binary in "${order[@]}"; do
+    result=$("$binary" 1000 "$seconds" "$format" inline | grep -E "frames to model|us per call-second|headroom|per pipeline" | tr -s ' ' | paste -sd ' ')
+    echo "round $round $binary: $result"
+  done
+done
