@@ -30,6 +30,22 @@ import Testing
         #expect(mismatches.isEmpty, "first mismatching inputs: \(mismatches.prefix(5).map { floats[$0] })")
     }
 
+    /// Every 16-bit value as little-endian bytes at an odd address (the SIMD loads are unaligned)
+    /// with a tail of 7 and a trailing odd byte: each float equals `Float(Int16) / 32768`.
+    @Test func littleEndianBytesConvertExactly() {
+        let samples = (Int(Int16.min)...Int(Int16.max)).map { Int16($0) } + [1, -1, 32767, -32768, 0, 12345, -12345]
+        var bytes: [UInt8] = [0xAA]
+        for sample in samples { bytes += [UInt8(truncatingIfNeeded: sample), UInt8(truncatingIfNeeded: sample >> 8)] }
+        bytes.append(0x55)
+        var floats = [Float](repeating: .nan, count: samples.count + 1)
+        bytes.withUnsafeBytes { raw in
+            floats.withUnsafeMutableBufferPointer { PCM.convert(littleEndian: UnsafeRawBufferPointer(rebasing: raw[1...]), into: $0) }
+        }
+        let mismatches = samples.indices.filter { floats[$0] != Float(samples[$0]) / 32768 }
+        #expect(mismatches.isEmpty, "first mismatching samples: \(mismatches.prefix(5).map { samples[$0] })")
+        #expect(floats[samples.count].isNaN, "the odd trailing byte must not be read as a sample")
+    }
+
     @Test func int16RoundTripsThroughFloat() {
         let samples = (Int(Int16.min)...Int(Int16.max)).map { Int16($0) }
         var floats = [Float](repeating: 0, count: samples.count)

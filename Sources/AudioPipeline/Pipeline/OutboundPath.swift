@@ -73,11 +73,11 @@ public struct OutboundPath: Sendable {
                     offset += 1
                     count = 1
                 }
-                while count < block, offset + 1 < audio.count {
-                    floats[count] = Float(Int16(bitPattern: UInt16(audio[offset]) | UInt16(audio[offset + 1]) << 8)) / 32768
-                    count += 1
-                    offset += 2
-                }
+                let pairs = min(block - count, (audio.count - offset) / 2)
+                PCM.convert(littleEndian: UnsafeRawBufferPointer(rebasing: audio[offset..<offset + 2 * pairs]),
+                            into: UnsafeMutableBufferPointer(rebasing: floats[count..<count + pairs]))
+                count += pairs
+                offset += 2 * pairs
                 if offset + 1 == audio.count, count < block {
                     danglingByte = audio[offset]
                     offset += 1
