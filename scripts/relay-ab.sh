@@ -16,8 +16,8 @@ binaries=("$@")
 reversed=()
 for ((index = ${#binaries[@]} - 1; index >= 0; index--)); do reversed+=("${binaries[index]}"); done
 for round in $(seq "$rounds"); do
-  # Odd rounds in the given order, even ones reversed: a run right after another one measures
-  # slower here (a few to ten percent), so a fixed order would favour the first binary.
+  # Odd rounds in the given order, even ones reversed: one binary measured 5-15 % slower when it
+  # ran second in its pair (order or drift), so a fixed order could favour the first binary.
   order=("${binaries[@]}")
   if ((round % 2 == 0)); then order=("${reversed[@]}"); fi
   for binary in "${order[@]}"; do
