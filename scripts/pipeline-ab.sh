@@ -7,13 +7,9 @@
 set -euo pipefail
 format=$1 rounds=$2 seconds=$3
 shift 3
-binaries=("$@")
-reversed=()
-for ((index = ${#binaries[@]} - 1; index >= 0; index--)); do reversed+=("${binaries[index]}"); done
+source "$(dirname "$0")/alternating-order.sh"
 for round in $(seq "$rounds"); do
-  order=("${binaries[@]}")
-  if ((round % 2 == 0)); then order=("${reversed[@]}"); fi
-  for binary in "${order[@]}"; do
+  for binary in $(round_order "$round" "$@"); do
     result=$("$binary" 1000 "$seconds" "$format" inline | grep -E "frames to model|us per call-second|headroom|per pipeline" | tr -s ' ' | paste -sd ' ')
     echo "round $round $binary: $result"
   done

@@ -12,15 +12,9 @@ model_port=7777
 relay_port=7070
 data=$(mktemp -d)
 trap 'pkill -f "serve --host 127.0.0.1 --port $relay_port" || true; pkill -f "simulate-model --port $model_port" || true; rm -rf "$data"' EXIT
-binaries=("$@")
-reversed=()
-for ((index = ${#binaries[@]} - 1; index >= 0; index--)); do reversed+=("${binaries[index]}"); done
+source scripts/alternating-order.sh
 for round in $(seq "$rounds"); do
-  # Odd rounds in the given order, even ones reversed: one binary measured 5-15 % slower when it
-  # ran second in its pair (order or drift), so a fixed order could favour the first binary.
-  order=("${binaries[@]}")
-  if ((round % 2 == 0)); then order=("${reversed[@]}"); fi
-  for binary in "${order[@]}"; do
+  for binary in $(round_order "$round" "$@"); do
     # The relay's model health check must see a model at start: a simulated one stands in
     # until the generator's echoing stand-in takes the port (the next probe is 30 s away).
     "$load" simulate-model --port $model_port > /dev/null 2>&1 &
