@@ -31,6 +31,30 @@ import Testing
         #expect(ring.pop() == nil)
     }
 
+    @Test func muLawChunksOfAnySizeArePassedThroughByteForByte() {
+        let ring = SPSCRingBuffer<OutboundFrame>(minimumCapacity: 16)
+        var path = OutboundPath(format: .muLaw)
+        // 1,000 distinct-ish codes in chunks that straddle frame boundaries in every way.
+        let codes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 / 256) }
+        var offset = 0
+        for size in [1, 159, 161, 3, 320, 17, 339] {
+            codes[offset..<offset + size].withUnsafeBytes { path.append($0, item: 1, into: ring) }
+            offset += size
+        }
+        #expect(offset == codes.count)
+        path.finishItem(into: ring)
+        var payload: [UInt8] = []
+        var ends: [UInt32] = []
+        while let frame = ring.pop() {
+            for index in 0..<OutboundFrame.payloadBytes { payload.append(frame.payload[index]) }
+            ends.append(frame.endOffsetMs)
+        }
+        // Six whole frames and the last 40 codes padded with mu-law silence.
+        #expect(ends == (1...7).map { UInt32($0 * 20) })
+        #expect(Array(payload[0..<1000]) == codes)
+        #expect(payload[1000...].allSatisfy { $0 == 0xFF })
+    }
+
     @Test func aFullRingCountsWhatItRefuses() {
         let ring = SPSCRingBuffer<OutboundFrame>(minimumCapacity: 8)
         var path = OutboundPath(format: .muLaw)

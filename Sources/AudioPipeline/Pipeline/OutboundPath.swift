@@ -106,9 +106,16 @@ public struct OutboundPath: Sendable {
     }
 
     private mutating func appendCodes(_ codes: UnsafeBufferPointer<UInt8>, _ ring: SPSCRingBuffer<OutboundFrame>) {
-        for code in codes {
-            frame[frameFill] = code
-            frameFill += 1
+        var offset = 0
+        while offset < codes.count {
+            let take = min(OutboundFrame.payloadBytes - frameFill, codes.count - offset)
+            let fill = frameFill
+            var payload = frame.mutableSpan
+            payload.withUnsafeMutableBufferPointer { bytes in
+                (bytes.baseAddress! + fill).update(from: codes.baseAddress! + offset, count: take)
+            }
+            frameFill += take
+            offset += take
             if frameFill == OutboundFrame.payloadBytes { emitFrame(ring) }
         }
     }
