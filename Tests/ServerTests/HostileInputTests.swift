@@ -15,10 +15,16 @@ import Glibc
 /// Bad peers on real sockets while a good call runs: each gets a clear close code or HTTP status,
 /// and the good call loses nothing.
 @Suite(.serialized) struct HostileInputTests {
-    static func relay(recorder: RecordWriter, maximumConnections: Int? = nil) -> RelayServer {
+    /// The relay's handshake, start and idle timeouts. Short enough to keep the test quick, long
+    /// enough that a debug build sharing two cores with every other suite (`swift test` in
+    /// parallel) still gets each peer's messages in before they pass: at 1 s, every hostile peer
+    /// there was closed for "no start" before its own fault was seen.
+    static let timeout = Duration.seconds(3)
+
+    static func relay(recorder: RecordWriter, maximumConnections: Int? = nil, handshakeTimeout: Duration = timeout) -> RelayServer {
         RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test", region: "test", maximumMessageBytes: 4096,
-                                         maximumConnections: maximumConnections, handshakeTimeout: .seconds(1),
-                                         startTimeout: .seconds(1), idleTimeout: .seconds(1)),
+                                         maximumConnections: maximumConnections, handshakeTimeout: handshakeTimeout,
+                                         startTimeout: timeout, idleTimeout: timeout),
                     model: LocalAgent(), recorder: recorder)
     }
 
@@ -109,7 +115,7 @@ import Glibc
                     // A peer that connects and never sends a request is closed after the handshake timeout.
                     try await Task.sleep(for: .milliseconds(300))
                     let closedAfter = try await Self.silentConnectionLifetime(port: port)
-                    #expect(closedAfter >= 0.9 && closedAfter < 3, "closed after \(closedAfter) s")
+                    #expect(closedAfter >= 2.9 && closedAfter < 6, "closed after \(closedAfter) s")
                 }
                 try await group.waitForAll()
             }
@@ -135,7 +141,9 @@ import Glibc
     @Test func connectionsBeyondTheLimitGetA503() async throws {
         let recorder = try ScratchRecorder()
         defer { recorder.remove() }
-        try await Self.relay(recorder: recorder.writer, maximumConnections: 3).makeApplication().test(.live) { client in
+        // The held connections must outlast the test: on a loaded machine the handshake timeout
+        // could close them before the fourth is refused.
+        try await Self.relay(recorder: recorder.writer, maximumConnections: 3, handshakeTimeout: .seconds(60)).makeApplication().test(.live) { client in
             let port = client.port!
             let held = try (0..<3).map { _ in try RawHTTP.connectedSocket(port: port) }
             // One of them finishes a keep-alive request (its guard leaves the pipeline then): it
@@ -147,15 +155,19 @@ import Glibc
             #expect(refused.status == 503)
             #expect(refused.body.contains("too many connections"))
             for socket in held { close(socket) }
-            try await Task.sleep(for: .milliseconds(200))
-            let served = try await RawHTTP.exchange(port: port, "GET /healthz HTTP/1.1\r\nHost: relay.test\r\nConnection: close\r\n\r\n")
-            #expect(served.status == 200)
+            // Served again once the relay has seen the closes: asked every 100 ms, for up to 5 s.
+            var served = 0
+            for _ in 0..<50 where served != 200 {
+                try await Task.sleep(for: .milliseconds(100))
+                served = try await RawHTTP.exchange(port: port, "GET /healthz HTTP/1.1\r\nHost: relay.test\r\nConnection: close\r\n\r\n").status
+            }
+            #expect(served == 200)
         }
     }
 
     /// Seconds until the server closes a connection that sends nothing.
     static func silentConnectionLifetime(port: Int) async throws -> Double {
-        try await Task.detached {
+        try await RawHTTP.onOwnThread {
             let descriptor = try RawHTTP.connectedSocket(port: port)
             defer { close(descriptor) }
             let opened = ContinuousClock.now
@@ -163,6 +175,6 @@ import Glibc
             _ = recv(descriptor, &byte, 1, 0)
             let elapsed = ContinuousClock.now - opened
             return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        }.value
+        }
     }
 }

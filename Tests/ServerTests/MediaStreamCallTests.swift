@@ -98,7 +98,10 @@ import Testing
                     }
                 }
                 try await group.next()
-                try await Task.sleep(for: .milliseconds(200))
+                // The relay closes the stream once it has handled `stop`, after everything it sent
+                // before: wait for that (up to 10 s), not a fixed pause a loaded machine can outrun.
+                group.addTask { try await Task.sleep(for: .seconds(10)) }
+                try await group.next()
                 group.cancelAll()
             }
         }

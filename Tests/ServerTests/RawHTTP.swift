@@ -17,7 +17,7 @@ enum RawHTTP {
     }
 
     static func exchange(port: Int, _ request: String) async throws -> Response {
-        try await Task.detached {
+        try await onOwnThread {
             let descriptor = try RawHTTP.connectedSocket(port: port)
             defer { close(descriptor) }
             let bytes = Array(request.utf8)
@@ -36,7 +36,17 @@ enum RawHTTP {
             let head = parts.first ?? ""
             let status = Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0
             return Response(status: status, head: head, body: parts.dropFirst().joined(separator: "\r\n\r\n"))
-        }.value
+        }
+    }
+
+    /// Runs blocking socket calls on a thread of their own. On the concurrency pool (two threads
+    /// on two cores) a `recv` waiting seconds for a timeout blocks one of them, and with a
+    /// second one blocked elsewhere (`swift test` runs suites in parallel) every task in the
+    /// process stalls: the relay under test saw no message from its peers for seconds.
+    static func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
     }
 
     /// A blocking TCP socket connected to 127.0.0.1:`port`, reads timing out after 5 s.
