@@ -28,6 +28,8 @@ let package = Package(
         .library(name: "Server", targets: ["Server"]),
         .library(name: "LoadGenerator", targets: ["LoadGenerator"]),
         .executable(name: "voice-relay", targets: ["VoiceRelay"]),
+        /// The seeded generator the tests and benchmarks share.
+        .library(name: "SeededRandom", targets: ["SeededRandom"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -46,6 +48,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
     ],
     targets: [
+        .target(name: "SeededRandom"),
         .systemLibrary(
             name: "COpus",
             pkgConfig: "opus",
@@ -154,7 +157,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AudioPipelineTests",
-            dependencies: ["AudioPipeline"]
+            dependencies: ["AudioPipeline", "SeededRandom"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -34,6 +34,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Codecs", package: relayPackage),
+                .product(name: "SeededRandom", package: relayPackage),
                 "CSpeexDSP",
                 "CLibOpus",
             ],
@@ -78,7 +79,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "JitterTraces",
-            dependencies: [.product(name: "AudioPipeline", package: relayPackage)],
+            dependencies: [
+                .product(name: "AudioPipeline", package: relayPackage),
+                .product(name: "SeededRandom", package: relayPackage),
+            ],
             path: "Sources/JitterTraces"
         ),
     ],

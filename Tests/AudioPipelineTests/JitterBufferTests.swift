@@ -1,4 +1,5 @@
 import AudioPipeline
+import SeededRandom
 import Testing
 
 @Suite struct JitterBufferTests {
@@ -110,7 +111,7 @@ import Testing
 
     @Test func adaptiveTargetGrowsWithJitterAndShrinksWhenItCalms() {
         var buffer = Buffer(mode: .adaptive(minimumDelay: .zero, maximumDelay: .milliseconds(300)))
-        var generator = SplitMix(state: 7)
+        var generator = SplitMix64(seed: 7)
         var now: UInt64 = 0
         var sequence: UInt32 = 0
         var pending: [(UInt32, UInt64)] = []
@@ -134,16 +135,5 @@ import Testing
         #expect(targets[9] >= 80, "\(targets)")
         #expect(targets.last! <= 40, "\(targets)")
         #expect(buffer.statistics.lateLossRate < 0.05)
-    }
-}
-
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

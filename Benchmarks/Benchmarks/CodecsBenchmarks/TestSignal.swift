@@ -1,5 +1,6 @@
 import CLibOpus
 import Foundation
+import SeededRandom
 
 /// A deterministic speech-like test signal: a few harmonics of a gliding pitch with a
 /// syllable-rate envelope and a little noise, so codecs and filters see realistic spectra.
@@ -20,19 +21,6 @@ enum TestSignal {
             let noise = Double(generator.next() % 2001) / 1000 - 1
             return Int16(8000 * envelope * value + 300 * noise)
         }
-    }
-}
-
-/// A tiny seeded generator so every run benchmarks the same samples.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 
 /// A seeded, synthetic packet trace: when (if ever) each 20 ms frame arrives.
 struct NetworkTrace {
@@ -10,13 +11,13 @@ struct NetworkTrace {
 
     /// Constant 30 ms path, +-1 ms noise.
     static func steady(seed: UInt64) -> NetworkTrace {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         return NetworkTrace(name: "steady 20 ms", arrivalsMs: (0..<frameCount).map { 20 * Double($0) + 30 + random.uniform(-1, 1) })
     }
 
     /// 30 ms path plus Pareto-distributed queueing delay (heavy tail), capped at 500 ms.
     static func pareto(seed: UInt64, scaleMs: Double, name: String) -> NetworkTrace {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         return NetworkTrace(name: name, arrivalsMs: (0..<frameCount).map { index in
             let u = max(random.uniform(0, 1), 1e-9)
             let jitter = min(scaleMs * (pow(u, -1 / 2.5) - 1), 500)
@@ -26,7 +27,7 @@ struct NetworkTrace {
 
     /// Gilbert-Elliott bursts: a good state losing 0.5% and a bad state losing 60%, with mild jitter.
     static func gilbertElliott(seed: UInt64) -> NetworkTrace {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         var bad = false
         return NetworkTrace(name: "Gilbert-Elliott loss", arrivalsMs: (0..<frameCount).map { index in
             bad = bad ? random.uniform(0, 1) > 0.3 : random.uniform(0, 1) < 0.02
@@ -37,25 +38,10 @@ struct NetworkTrace {
 
     /// 5% of frames held back 25-45 ms, so they arrive after one or two later frames.
     static func reordering(seed: UInt64) -> NetworkTrace {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         return NetworkTrace(name: "reordering", arrivalsMs: (0..<frameCount).map { index in
             let extra = random.uniform(0, 1) < 0.05 ? random.uniform(25, 45) : random.uniform(0, 3)
             return 20 * Double(index) + 30 + extra
         })
-    }
-}
-
-struct SeededRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform(_ low: Double, _ high: Double) -> Double {
-        low + (high - low) * Double(next() >> 11) / Double(1 << 53)
     }
 }

@@ -132,7 +132,8 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
             var frames = WebSocketFrameWriter.server
             let reply = frames.close(code: code, allocator: context.channel.allocator)
             isClosing = true
-            context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in context.close(promise: nil) }
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in bound.value.close(promise: nil) }
         case .ping:
             var frames = WebSocketFrameWriter.server
             context.writeAndFlush(wrapOutboundOut(frames.frame(.pong, payload: frame.payload, allocator: context.channel.allocator)), promise: nil)
