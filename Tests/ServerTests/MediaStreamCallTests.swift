@@ -54,8 +54,11 @@ import Testing
         let state = Mutex(Received())
     }
 
-    /// Plays `script` (true = voiced frame) in real time and records what comes back.
-    static func call(port: Int, script: [Bool], echoMarks: Bool = true) async throws -> Received {
+    /// Plays `script` (true = voiced frame) in real time and records what comes back. With
+    /// `untilReplyEnds`, quiet frames follow the script until the reply has started and then
+    /// paused for half a second (at most 10 s more), so a reply that a loaded machine delays is
+    /// heard whole instead of cut off by the hang-up.
+    static func call(port: Int, script: [Bool], echoMarks: Bool = true, untilReplyEnds: Bool = false) async throws -> Received {
         let received = Recorder()
         try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/media-stream", logger: Logger(label: "test-twilio")) { inbound, outbound, _ in
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -67,6 +70,15 @@ import Testing
                         try await outbound.write(.text(mediaMessage(chunk: index + 1, samples: frame(index, voiced: voiced))))
                         deadline = deadline.advanced(by: .milliseconds(20))
                         try await Task.sleep(until: deadline, clock: clock)
+                    }
+                    var index = script.count
+                    while untilReplyEnds, index < script.count + 500 {
+                        let lastMediaNs = received.state.withLock { $0.media.last?.atNs }
+                        if let lastMediaNs, DispatchTime.now().uptimeNanoseconds - lastMediaNs > 500_000_000 { break }
+                        try await outbound.write(.text(mediaMessage(chunk: index + 1, samples: frame(index, voiced: false))))
+                        deadline = deadline.advanced(by: .milliseconds(20))
+                        try await Task.sleep(until: deadline, clock: clock)
+                        index += 1
                     }
                     try await outbound.write(.text(#"{"event":"stop","sequenceNumber":"999","stop":{"accountSid":"AC1","callSid":"CA1"},"streamSid":"\#(streamSid)"}"#))
                 }
@@ -112,7 +124,7 @@ import Testing
         // 0.6 s quiet, 1 s speech, then 2.6 s quiet: the agent replies with a chime and the echo.
         let script = Array(repeating: false, count: 30) + Array(repeating: true, count: 50) + Array(repeating: false, count: 130)
         try await Self.server().makeApplication().test(.live) { client in
-            let received = try await Self.call(port: client.port!, script: script)
+            let received = try await Self.call(port: client.port!, script: script, untilReplyEnds: true)
             // 300 ms chime + ~1.5 s of recorded utterance (speech plus the end-of-turn silence).
             #expect(received.media.count >= 60, "got \(received.media.count) media messages")
             #expect(received.media.allSatisfy { $0.bytes == 160 })

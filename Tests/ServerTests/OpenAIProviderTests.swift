@@ -20,7 +20,7 @@ import Testing
             let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test"), model: model)
             try await relay.makeApplication().test(.live) { client in
                 let script = Array(repeating: false, count: 30) + Array(repeating: true, count: 50) + Array(repeating: false, count: 130)
-                let received = try await MediaStreamCallTests.call(port: client.port!, script: script)
+                let received = try await MediaStreamCallTests.call(port: client.port!, script: script, untilReplyEnds: true)
                 #expect(received.media.count >= 60, "got \(received.media.count) media messages")
                 #expect(received.media.allSatisfy { $0.bytes == 160 })
                 #expect(!received.marks.isEmpty)
@@ -39,7 +39,7 @@ import Testing
             let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test"), model: model)
             try await relay.makeApplication().test(.live) { client in
                 let script = Array(repeating: false, count: 30) + Array(repeating: true, count: 50) + Array(repeating: false, count: 130)
-                let received = try await MediaStreamCallTests.call(port: client.port!, script: script)
+                let received = try await MediaStreamCallTests.call(port: client.port!, script: script, untilReplyEnds: true)
                 #expect(received.media.count >= 60, "got \(received.media.count) media messages")
             }
         }
@@ -126,7 +126,7 @@ import Testing
             try await relay.makeApplication().test(.live) { client in
                 // The model hangs up 300 ms in; the caller speaks from 600 ms; the agent still answers.
                 let script = Array(repeating: false, count: 30) + Array(repeating: true, count: 50) + Array(repeating: false, count: 130)
-                let received = try await MediaStreamCallTests.call(port: client.port!, script: script)
+                let received = try await MediaStreamCallTests.call(port: client.port!, script: script, untilReplyEnds: true)
                 #expect(simulated.connections == 2)
                 #expect(received.media.count >= 60, "got \(received.media.count) media messages")
                 // The call record says what happened.
@@ -151,7 +151,7 @@ import Testing
                 try await relay.makeApplication().test(.live) { client in
                     // Reconnecting to the primary takes ~2.1 s of back-off; the caller speaks after that.
                     let script = Array(repeating: false, count: 150) + Array(repeating: true, count: 50) + Array(repeating: false, count: 130)
-                    let received = try await MediaStreamCallTests.call(port: client.port!, script: script)
+                    let received = try await MediaStreamCallTests.call(port: client.port!, script: script, untilReplyEnds: true)
                     #expect(primary.connections == 1)
                     #expect(fallback.connections == 1)
                     #expect(received.media.count >= 60, "got \(received.media.count) media messages")

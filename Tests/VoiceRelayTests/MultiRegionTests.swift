@@ -84,7 +84,7 @@ import Glibc
         let port = try #require(cluster.edgePorts["iad"])
         let live = (0..<4).map { _ in Task { try await RegionCluster.dial(port: port, audio: audio, tailSeconds: 3) } }
         // Every call is up on iad, then iad is told to stop (as `fly deploy` does).
-        try await Task.sleep(for: .seconds(1.5))
+        try await cluster.waitForCalls("iad", count: 4, timeout: .seconds(20))
         cluster.relays["iad"]?.signal(SIGTERM)
         try await cluster.waitForHealth("iad", status: 503, timeout: .seconds(5))
         // New calls near iad are handed on while the old ones finish.
@@ -112,7 +112,7 @@ import Glibc
         let audio = try cluster.writeVoice(seconds: 4.0, name: "caller.wav")
         let port = try #require(cluster.edgePorts["syd"])
         let live = Task { try await RegionCluster.dial(port: port, audio: audio, tailSeconds: 2) }
-        try await Task.sleep(for: .seconds(1.5))
+        try await cluster.waitForCalls("syd", count: 1, timeout: .seconds(20))
         cluster.relays["syd"]?.signal(SIGTERM)
         let outcome = try await live.value
         #expect(outcome.closeReason == "drain deadline")

@@ -124,6 +124,30 @@ final class RegionCluster {
         for region in regions.map(\.name) {
             try await waitForHealth(region, status: 200, timeout: .seconds(30))
         }
+        try await waitForPeerViews(timeout: .seconds(30))
+    }
+
+    /// Waits until every relay's latest reading of every other region is healthy. A relay that
+    /// polled a peer still starting keeps it as down until its next poll, and a call dialed in
+    /// that window was refused (503) where the test expected a hand-off.
+    private func waitForPeerViews(timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        let names = Array(relays.keys)
+        while true {
+            let stale = names.filter { region in
+                var latest: [String: String] = [:]
+                for line in (relays[region]?.errors ?? "").split(separator: "\n") {
+                    guard let entry = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                          entry["message"] as? String == "peer region health changed",
+                          let peer = entry["peer"] as? String, let reading = entry["reading"] as? String else { continue }
+                    latest[peer] = reading
+                }
+                return names.contains { $0 != region && latest[$0] != "healthy" }
+            }
+            guard !stale.isEmpty else { return }
+            guard ContinuousClock.now < deadline else { throw ClusterError("peer views never all healthy: \(stale)") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
     }
 
     /// The region's `/healthz` status (0 when it does not answer).
@@ -133,6 +157,28 @@ final class RegionCluster {
         request.timeoutInterval = 2
         guard let (_, response) = try? await URLSession.shared.data(for: request) else { return 0 }
         return (response as? HTTPURLResponse)?.statusCode ?? 0
+    }
+
+    /// The calls the region's `/healthz` reports up (0 when it does not answer).
+    func activeCalls(_ region: String) async -> Int {
+        guard let port = relayPorts[region], let url = URL(string: "http://127.0.0.1:\(port)/healthz") else { return 0 }
+        var request = URLRequest(url: url)
+        request.timeoutInterval = 2
+        guard let (body, _) = try? await URLSession.shared.data(for: request),
+              let json = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else { return 0 }
+        return json["calls"] as? Int ?? 0
+    }
+
+    /// Waits until `count` calls are up in `region`: a fixed pause was outrun on a loaded machine
+    /// (a SIGTERM sent before the call was up found nothing to drain).
+    func waitForCalls(_ region: String, count: Int, timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while await activeCalls(region) < count {
+            guard ContinuousClock.now < deadline else {
+                throw ClusterError("\(region) never had \(count) calls up; log:\n\(relays[region]?.errors ?? "")")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
     }
 
     func waitForHealth(_ region: String, status: Int, timeout: Duration) async throws {

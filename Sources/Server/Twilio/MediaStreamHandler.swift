@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOWebSocket
+import Synchronization
 import WebSocketWire
 
 /// One Twilio media stream, as the channel handler of its WebSocket on the connection's event
@@ -201,8 +202,7 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
             logger.info("dtmf", metadata: ["digit": .string(digit)])
         case .stop:
             logger.info("call stopped by Twilio")
-            finish(reason: "twilio stop", outcome: "completed")
-            closeNormally()
+            endThenClose(Closure(code: .normalClosure, reason: ""), reason: "twilio stop", outcome: "completed")
         case .unknown(let event):
             logger.notice("ignoring unknown Media Streams event", metadata: ["event": .string(event)])
         }
@@ -263,9 +263,11 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     /// Ends the call once (its records, metrics and model session), whatever ended it.
-    private func finish(reason: String, outcome: String) {
+    /// Ends the call, if one is up; `then` runs once it has ended (at once when there is none).
+    private func finish(reason: String, outcome: String, then: (@Sendable () -> Void)? = nil) {
         guard case .live(let call) = phase else {
             if case .starting = phase {} else { phase = .ended }
+            then?()
             return
         }
         phase = .ended
@@ -274,23 +276,50 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
             await call.end(reason: reason)
             metrics?.activeCalls.decrement()
             metrics?.callEnded(outcome: outcome)
+            then?()
         }
     }
 
     // MARK: Closing
 
     private func close(_ closure: Closure) {
-        guard let context, !isClosing else { return }
-        isClosing = true
+        guard context != nil, !isClosing else { return }
         logger.warning("closing media stream", metadata: ["reason": .string(closure.reason)])
-        finish(reason: closure.reason, outcome: "protocol-error")
-        TwilioSocket(channel: context.channel).close(closure.code, reason: closure.reason)
+        endThenClose(closure, reason: closure.reason, outcome: "protocol-error")
     }
 
-    private func closeNormally() {
+    /// Ends the call, then closes the stream with `closure`: only once the call's pipeline has
+    /// stopped, so every agent frame it released (and counted as sent) is written before the close
+    /// frame. Closing first let the pacing clock release a frame or two after it, which were
+    /// written after the close frame (RFC 6455 allows no data after it; the caller never played
+    /// them) or dropped, yet counted in the call's record.
+    /// Ending is bounded: after ``endingBound`` the stream is closed anyway.
+    private func endThenClose(_ closure: Closure, reason: String, outcome: String) {
         guard let context, !isClosing else { return }
         isClosing = true
-        TwilioSocket(channel: context.channel).close(.normalClosure, reason: "")
+        let closing = CloseOnce(socket: TwilioSocket(channel: context.channel), closure: closure)
+        finish(reason: reason, outcome: outcome) { closing.close() }
+        context.eventLoop.scheduleTask(in: Self.endingBound) { closing.close() }
+    }
+
+    private static let endingBound = TimeAmount.seconds(2)
+
+    /// A stream's close frame, sent once, by whichever comes first: the call having ended, or
+    /// the bound on how long ending may take.
+    private final class CloseOnce: Sendable {
+        private let socket: TwilioSocket
+        private let closure: Closure
+        private let sent = Atomic<Bool>(false)
+
+        init(socket: TwilioSocket, closure: Closure) {
+            self.socket = socket
+            self.closure = closure
+        }
+
+        func close() {
+            guard !sent.exchange(true, ordering: .acquiringAndReleasing) else { return }
+            socket.close(closure.code, reason: closure.reason)
+        }
     }
 
     private func checkTimeouts() {
@@ -312,7 +341,7 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         timedOut = reason
         session.metrics?.refused(reason: label)
-        finish(reason: reason, outcome: "timed-out")
-        close(Closure(code: .policyViolation, reason: reason))
+        logger.warning("closing media stream", metadata: ["reason": .string(reason)])
+        endThenClose(Closure(code: .policyViolation, reason: reason), reason: reason, outcome: "timed-out")
     }
 }
