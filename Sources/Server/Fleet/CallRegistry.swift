@@ -3,7 +3,7 @@ import Synchronization
 /// The media streams this instance is carrying: how many (for capacity and health), and a way
 /// to end them all with a recorded reason when a drain runs out of time.
 public final class CallRegistry: Sendable {
-    /// One live stream. `end` asks its socket to close; the stream then ends with `reason`.
+    /// One live stream. `end` asks it to end its call with `reason` and close its socket.
     final class Entry: Sendable {
         private let requestedEnd = Mutex<String?>(nil)
         private let closer: @Sendable (String) async -> Void

@@ -60,14 +60,16 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        let socket = TwilioSocket(channel: context.channel)
-        // Registered for capacity and drain: a drain that runs out of time closes the socket
-        // (1001, going away) and the call ends with the drain's reason.
-        let registration = CallRegistry.Entry { reason in socket.close(.goingAway, reason: reason) }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        // Registered for capacity and drain: a drain that runs out of time ends the call with
+        // its reason, then closes the socket (1001, going away).
+        let registration = CallRegistry.Entry { reason in
+            loop.execute { bound.value.endThenClose(Closure(code: .goingAway, reason: reason), reason: reason, outcome: "drained") }
+        }
         self.registration = registration
         session.registry.add(registration)
         let period = max(.milliseconds(50), min(.seconds(1), min(session.startTimeout, session.idleTimeout) / 4))
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         watchdog = context.eventLoop.scheduleRepeatedTask(initialDelay: TimeAmount(period), delay: TimeAmount(period)) { _ in
             bound.value.checkTimeouts()
         }
