@@ -264,8 +264,8 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.read()
     }
 
-    /// Ends the call once (its records, metrics and model session), whatever ended it.
-    /// Ends the call, if one is up; `then` runs once it has ended (at once when there is none).
+    /// Ends the call once (its records, metrics and model session), whatever ended it; `then`
+    /// runs once it has ended (at once when no call is up).
     private func finish(reason: String, outcome: String, then: (@Sendable () -> Void)? = nil) {
         guard case .live(let call) = phase else {
             if case .starting = phase {} else { phase = .ended }
