@@ -66,19 +66,17 @@ import Testing
                     for message in startMessages { try await outbound.write(.text(message)) }
                     let clock = ContinuousClock()
                     var deadline = clock.now
-                    for (index, voiced) in script.enumerated() {
+                    /// Frame `index`, then the wait until the next one is due.
+                    func play(_ index: Int, voiced: Bool) async throws {
                         try await outbound.write(.text(mediaMessage(chunk: index + 1, samples: frame(index, voiced: voiced))))
                         deadline = deadline.advanced(by: .milliseconds(20))
                         try await Task.sleep(until: deadline, clock: clock)
                     }
-                    var index = script.count
-                    while untilReplyEnds, index < script.count + 500 {
+                    for (index, voiced) in script.enumerated() { try await play(index, voiced: voiced) }
+                    for index in script.count..<script.count + 500 where untilReplyEnds {
                         let lastMediaNs = received.state.withLock { $0.media.last?.atNs }
                         if let lastMediaNs, DispatchTime.now().uptimeNanoseconds - lastMediaNs > 500_000_000 { break }
-                        try await outbound.write(.text(mediaMessage(chunk: index + 1, samples: frame(index, voiced: false))))
-                        deadline = deadline.advanced(by: .milliseconds(20))
-                        try await Task.sleep(until: deadline, clock: clock)
-                        index += 1
+                        try await play(index, voiced: false)
                     }
                     try await outbound.write(.text(#"{"event":"stop","sequenceNumber":"999","stop":{"accountSid":"AC1","callSid":"CA1"},"streamSid":"\#(streamSid)"}"#))
                 }

@@ -150,30 +150,25 @@ final class RegionCluster {
         }
     }
 
-    /// The region's `/healthz` status (0 when it does not answer).
-    func health(_ region: String) async -> Int {
-        guard let port = relayPorts[region], let url = URL(string: "http://127.0.0.1:\(port)/healthz") else { return 0 }
+    /// The region's `/healthz` answer: its status and the calls it reports up (0 and 0 when it
+    /// does not answer).
+    func healthz(_ region: String) async -> (status: Int, calls: Int) {
+        guard let port = relayPorts[region], let url = URL(string: "http://127.0.0.1:\(port)/healthz") else { return (0, 0) }
         var request = URLRequest(url: url)
         request.timeoutInterval = 2
-        guard let (_, response) = try? await URLSession.shared.data(for: request) else { return 0 }
-        return (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard let (body, response) = try? await URLSession.shared.data(for: request) else { return (0, 0) }
+        let json = try? JSONSerialization.jsonObject(with: body) as? [String: Any]
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, json?["calls"] as? Int ?? 0)
     }
 
-    /// The calls the region's `/healthz` reports up (0 when it does not answer).
-    func activeCalls(_ region: String) async -> Int {
-        guard let port = relayPorts[region], let url = URL(string: "http://127.0.0.1:\(port)/healthz") else { return 0 }
-        var request = URLRequest(url: url)
-        request.timeoutInterval = 2
-        guard let (body, _) = try? await URLSession.shared.data(for: request),
-              let json = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else { return 0 }
-        return json["calls"] as? Int ?? 0
-    }
+    /// The region's `/healthz` status (0 when it does not answer).
+    func health(_ region: String) async -> Int { await healthz(region).status }
 
     /// Waits until `count` calls are up in `region`: a fixed pause was outrun on a loaded machine
     /// (a SIGTERM sent before the call was up found nothing to drain).
     func waitForCalls(_ region: String, count: Int, timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
-        while await activeCalls(region) < count {
+        while await healthz(region).calls < count {
             guard ContinuousClock.now < deadline else {
                 throw ClusterError("\(region) never had \(count) calls up; log:\n\(relays[region]?.errors ?? "")")
             }

@@ -80,8 +80,7 @@ func drive(pipelines: [CallPipeline<MuLawDecoder>], producers: [ModelAudioProduc
                     modelChunk.withUnsafeBytes { producers[index].append($0, item: 1) }
                 }
                 deadline += 20_000_000
-                var wake = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
-                while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &wake, nil) == EINTR {}
+                MonotonicClock.sleep(untilNs: deadline)
             }
             done.resume(returning: cpuSeconds(thread: true) - driverStart)
         }

@@ -284,10 +284,10 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     // MARK: Closing
 
-    private func close(_ closure: Closure) {
+    private func close(_ closure: Closure, outcome: String = "protocol-error") {
         guard context != nil, !isClosing else { return }
         logger.warning("closing media stream", metadata: ["reason": .string(closure.reason)])
-        endThenClose(closure, reason: closure.reason, outcome: "protocol-error")
+        endThenClose(closure, reason: closure.reason, outcome: outcome)
     }
 
     /// Ends the call, then closes the stream with `closure`: only once the call's pipeline has
@@ -295,6 +295,7 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// frame. Closing first let the pacing clock release a frame or two after it, which were
     /// written after the close frame (RFC 6455 allows no data after it; the caller never played
     /// them) or dropped, yet counted in the call's record.
+    ///
     /// Ending is bounded: after ``endingBound`` the stream is closed anyway.
     private func endThenClose(_ closure: Closure, reason: String, outcome: String) {
         guard let context, !isClosing else { return }
@@ -343,7 +344,6 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         timedOut = reason
         session.metrics?.refused(reason: label)
-        logger.warning("closing media stream", metadata: ["reason": .string(reason)])
-        endThenClose(Closure(code: .policyViolation, reason: reason), reason: reason, outcome: "timed-out")
+        close(Closure(code: .policyViolation, reason: reason), outcome: "timed-out")
     }
 }
