@@ -2,7 +2,7 @@
 """A numpy model of VoiceRelay's VAD, for trying decision rules before porting them to Swift.
 
 `energy` mirrors `VoiceActivityDetector` (four band energies over minimum-statistics floors,
-periodicity, CUSUM, lead-in) and scores what the Swift detector scores on the same set, to the
+periodicity, CUSUM, lead-in, sensitivity by SNR) and scores what the Swift detector scores on the same set, to the
 third decimal; `likelihood` is the next design to try: a mean log-likelihood ratio over six
 narrower bands (WebRTC's band edges), whose onsets come earlier at low SNR.
 Prints F1 and median onset per condition next to WebRTC's best mode, as scripts/vad_accuracy.py.
@@ -65,52 +65,94 @@ class Floors:
         return np.minimum(self.current, self.windows.min(axis=0))
 
 
-def decide(statistics, threshold, onset_frames=2, loud=1.2, hold=0.5, hangover=10,
-           drift=2.0, limit=3.0, lead_in=1.5, gate=None):
-    """The detector's decision rules over per-frame statistics (frames x features, or frames x 1).
+class Decider:
+    """The detector's decision rules, fed one frame's statistics (one per feature) at a time.
 
     Speech-like: the largest statistic over `threshold` (x `hold` once on); starts after
-    `onset_frames` in a row, on one frame `loud` x over, or when a feature's CUSUM passes
-    `limit`; dated back over frames whose largest statistic still passed `lead_in`."""
-    frames, features = statistics.shape
-    decisions = np.zeros(frames, dtype=bool)
-    detections, largest = [], np.full(frames, -np.inf)
-    cusum, cusum_start = np.zeros(features), np.zeros(features, dtype=int)
-    on, run, since, last_end, start = False, 0, None, -1, 0
-    for frame in range(frames):
-        rises = statistics[frame]
-        largest[frame] = rises.max()
+    `onset_frames` in a row, on one frame `loud` x over, or when a feature's CUSUM (allowance
+    `drift`, decision level `limit`, both per frame) passes; dated back over frames whose largest
+    statistic still passed `lead_in`."""
+
+    def __init__(self, frames, features, threshold, onset_frames=2, loud=1.2, hold=0.5, hangover=10, lead_in=1.5):
+        self.threshold, self.onset_frames, self.loud, self.hold = threshold, onset_frames, loud, hold
+        self.hangover, self.lead_in = hangover, lead_in
+        self.decisions = np.zeros(frames, dtype=bool)
+        self.detections, self.largest = [], np.full(frames, -np.inf)
+        self.cusum, self.cusum_start = np.zeros(features), np.zeros(features, dtype=int)
+        self.on, self.run, self.since, self.last_end, self.start = False, 0, None, -1, 0
+
+    def step(self, frame, rises, audible=True, drift=2.0, limit=3.0):
+        self.largest[frame] = rises.max()
         persistent, persistent_start = False, frame
-        if frame > 0:
-            for feature in range(features):
-                if cusum[feature] == 0:
-                    cusum_start[feature] = frame
-                cusum[feature] = max(0.0, cusum[feature] + rises[feature] - drift)
-                if cusum[feature] == 0:
-                    cusum_start[feature] = frame + 1
-                if cusum[feature] > limit:
-                    persistent, persistent_start = True, min(persistent_start, cusum_start[feature])
-        level = threshold * hold if on else threshold
-        speech_like = (gate is None or gate[frame]) and largest[frame] > level
-        run = run + 1 if speech_like else 0
+        if frame > 0 and not self.on:
+            for feature in range(len(rises)):
+                if self.cusum[feature] == 0:
+                    self.cusum_start[feature] = frame
+                self.cusum[feature] = max(0.0, self.cusum[feature] + rises[feature] - drift)
+                if self.cusum[feature] == 0:
+                    self.cusum_start[feature] = frame + 1
+                if self.cusum[feature] > limit:
+                    persistent, persistent_start = True, min(persistent_start, self.cusum_start[feature])
+        level = self.threshold * self.hold if self.on else self.threshold
+        speech_like = audible and self.largest[frame] > level
+        self.run = self.run + 1 if speech_like else 0
         if speech_like:
-            since = 0
-        elif since is not None:
-            since += 1
-        if not on and ((speech_like and (run >= onset_frames or largest[frame] > loud * level)) or persistent):
-            on, since = True, 0
-            start = max(min(frame - run + 1 if speech_like else frame, persistent_start), last_end + 1)
-            while start > max(last_end + 1, frame - 9) and largest[start - 1] > lead_in:
+            self.since = 0
+        elif self.since is not None:
+            self.since += 1
+        if not self.on and ((speech_like and (self.run >= self.onset_frames or self.largest[frame] > self.loud * level))
+                            or persistent):
+            self.on, self.since = True, 0
+            self.cusum[:] = 0
+            start = max(min(frame - self.run + 1 if speech_like else frame, persistent_start), self.last_end + 1)
+            while start > max(self.last_end + 1, frame - 9) and self.largest[start - 1] > self.lead_in:
                 start -= 1
-            detections.append((frame + 1) * 10)
-        elif on and since > hangover:
-            on, last_end = False, frame
-            decisions[start:frame + 1] = True
-        if on:
-            cusum[:] = 0
-    if on:
-        decisions[start:] = True
-    return decisions, detections
+            self.start = start
+            self.detections.append((frame + 1) * 10)
+        elif self.on and self.since > self.hangover:
+            self.on, self.last_end = False, frame
+            self.decisions[self.start:frame + 1] = True
+
+    def finish(self):
+        if self.on:
+            self.decisions[self.start:] = True
+        return self.decisions, self.detections
+
+
+def sensitivity(speech_over_noise):
+    """VoiceActivityDetector.Sensitivity: (smoothing, CUSUM drift) by recent speech's level over the floor (dB)."""
+    if speech_over_noise is None:
+        return 0.3, 2.0
+
+    def blend(lowest, low, high, clean):
+        return lowest + min(1.0, max(0.0, (speech_over_noise - low) / (high - low))) * (clean - lowest)
+    return blend(0.1, 9, 12, 0.3), blend(0.75, 15, 18.5, 2.0)
+
+
+def energy_rule(signal, adaptive=True, bias=3.0):
+    """What VoiceActivityDetector does, at its default (normal) settings (`adaptive=False`: before Sensitivity)."""
+    power = powers(signal)
+    scores = periodicity(signal)
+    voicing = (scores - 0.4) * 10
+    floors, previous, speech_level, clear_frames = Floors(power.shape[1]), np.zeros(power.shape[1]), -np.inf, 0
+    decider = Decider(len(power), power.shape[1], threshold=5.0)
+    for frame in range(len(power)):
+        floor = floors.floors()
+        over_noise = speech_level - floor[0] if adaptive and clear_frames >= 20 else None
+        smoothing, drift = sensitivity(over_noise)
+        smoothed = smoothing * previous + (1 - smoothing) * power[frame]
+        previous = power[frame]
+        level = 10 * np.log10(smoothed + 1e-10)
+        rises = np.full(power.shape[1], -np.inf)
+        if frame > 0:
+            rises = level - floor - bias
+            rises = rises + np.where(rises > 0, voicing[frame], min(voicing[frame], 0))
+        floors.observe(level)
+        decider.step(frame, rises, audible=level[0] > -65, drift=drift, limit=drift + 1)
+        if decider.on and scores[frame] > 0.5:
+            speech_level = max(level[0], speech_level - 0.01)
+            clear_frames += rises.max() > 5.0
+    return decider.finish()
 
 
 def level_rises(power, smoothing=0.3, bias=3.0):
@@ -129,21 +171,15 @@ def level_rises(power, smoothing=0.3, bias=3.0):
     return rises, levels[:, 0] > -65
 
 
-def energy_rule(signal):
-    """What VoiceActivityDetector does, at its default (normal) settings."""
-    rises, audible = level_rises(powers(signal))
-    voicing = (periodicity(signal) - 0.4) * 10
-    lifted = rises + np.where(rises > 0, voicing[:, None], np.minimum(voicing, 0)[:, None])
-    return decide(lifted, threshold=5.0, gate=audible)
-
-
 def likelihood_rule(signal, threshold=0.5):
     """Mean over six bands of the ML log-likelihood ratio (g - 1 - ln g for band SNR g > 1)."""
     rises, audible = level_rises(powers(signal, WEBRTC_BANDS))
     gains = 10 ** (np.nan_to_num(rises[:, 1:], neginf=-100) / 10)
     ratio = np.where(gains > 1, gains - 1 - np.log(np.maximum(gains, 1e-9)), 0).mean(axis=1)
-    return decide(ratio[:, None], threshold=threshold, loud=1.5, drift=threshold / 2, limit=1.0,
-                  lead_in=0.3, gate=audible)
+    decider = Decider(len(ratio), 1, threshold=threshold, loud=1.5, lead_in=0.3)
+    for frame in range(len(ratio)):
+        decider.step(frame, ratio[frame:frame + 1], audible=audible[frame], drift=threshold / 2, limit=1.0)
+    return decider.finish()
 
 
 def main():
