@@ -89,7 +89,9 @@ struct LoadCommand: AsyncParsableCommand {
         let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("voice-relay-load-\(UUID().uuidString)")
         let logURL = URL(fileURLWithPath: relayLog)
         try FileManager.default.createDirectory(at: logURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        guard FileManager.default.createFile(atPath: logURL.path, contents: nil) else {
+            throw CommandFailure("cannot create the relay log \(logURL.path)")
+        }
         let relay = Process()
         relay.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         relay.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port)]

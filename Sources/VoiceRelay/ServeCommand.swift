@@ -26,11 +26,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("model-audio"), help: "Audio toward the model: pcm16 (24 kHz, through the pipeline) or pcmu (mu-law passed through).")
     var modelAudio: String = ProcessInfo.processInfo.environment["MODEL_AUDIO_FORMAT"] ?? "pcm16"
     @Option(help: "Region plan JSON: models per region, failover order, tenant pinning (env REGIONS_FILE).")
-    var regions: String? = ProcessInfo.processInfo.environment["REGIONS_FILE"]
+    var regions: String?
     @Option(name: .customLong("max-calls"), help: "Calls taken at once before health turns 503 and new calls are replayed (env MAX_CALLS).")
     var maxCalls: Int = Int(ProcessInfo.processInfo.environment["MAX_CALLS"] ?? "") ?? 500
     @Option(name: .customLong("max-connections"), help: "Open TCP connections beyond which new ones get a 503 (env MAX_CONNECTIONS; default twice --max-calls plus 64).")
-    var maxConnections: Int? = Int(ProcessInfo.processInfo.environment["MAX_CONNECTIONS"] ?? "")
+    var maxConnections: Int?
     @Option(name: .customLong("max-message-bytes"), help: "Largest WebSocket message taken from Twilio; larger ones close the stream (env MAX_MESSAGE_BYTES).")
     var maxMessageBytes: Int = Int(ProcessInfo.processInfo.environment["MAX_MESSAGE_BYTES"] ?? "") ?? 64 * 1024
     @Option(name: .customLong("handshake-timeout"), help: "Seconds a connection has to send a whole HTTP request (env HANDSHAKE_TIMEOUT_SECONDS).")
@@ -68,7 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = level
         let plan: RegionPlan
         do {
-            plan = try regions.map(RegionPlan.load(path:)) ?? RegionPlan()
+            plan = try (regions ?? environment["REGIONS_FILE"]).map(RegionPlan.load(path:)) ?? RegionPlan()
         } catch {
             throw CommandFailure("\(error)")
         }
@@ -77,7 +77,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let configuration = RelayConfiguration(
             host: host, port: port, publicHost: publicHost ?? environment["PUBLIC_HOST"], twilioAuthToken: environment["TWILIO_AUTH_TOKEN"],
-            region: region, maximumMessageBytes: maxMessageBytes, maximumCalls: maxCalls, maximumConnections: maxConnections,
+            region: region, maximumMessageBytes: maxMessageBytes, maximumCalls: maxCalls,
+            maximumConnections: maxConnections ?? environment["MAX_CONNECTIONS"].flatMap { Int($0) },
             handshakeTimeout: .seconds(handshakeTimeout), startTimeout: .seconds(startTimeout), idleTimeout: .seconds(idleTimeout),
             drainDeadline: .seconds(drainSeconds), callerNumbers: callerPolicy,
             adminToken: environment["ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })

@@ -122,7 +122,8 @@ final class RealtimeSocketHandler<Delegate: RealtimeModelDelegate>: ChannelInbou
             let reason = data.readString(length: data.readableBytes) ?? ""
             closeReason = "closed by the model (\(code)): \(reason)"
             let reply = frames.close(code: 1000, allocator: context.channel.allocator)
-            context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in context.close(promise: nil) }
+            let closing = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in closing.value.close(promise: nil) }
         case .ping:
             write(.pong, frame.payload, context: context)
         case .binary, .pong:
