@@ -162,9 +162,7 @@ public final class ServerHandshakeHandler: ChannelInboundHandler, RemovableChann
         }.first
         guard let key, let handler = makeHandler(path) else {
             let response = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            let refused = NIOLoopBound(context, eventLoop: context.eventLoop)
-            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: response)))
-                .whenComplete { _ in refused.value.close(promise: nil) }
+            context.writeAndFlushThenClose(wrapOutboundOut(context.channel.allocator.buffer(string: response)))
             return
         }
         let response = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"

@@ -10,7 +10,7 @@ extension VoiceActivityDetector {
     /// measured as recent voiced speech's peak whole-band level over the noise floor (which sits
     /// a few dB under the noise's mean, and peaks stand over the mean, so these read higher than
     /// the SNR of the mix). Tuned with `scripts/vad_model.py --rule energy` on the sets of seeds
-    /// 1-3 and checked with `scripts/vad_accuracy.py` on seeds 1-5 (README, "VAD accuracy").
+    /// 1-3 and checked on seeds 1-9 with `scripts/vad_seeds.sh` (README, "VAD accuracy").
     struct Sensitivity {
         /// Weight of the previous frame's power in each level.
         var smoothing: Float

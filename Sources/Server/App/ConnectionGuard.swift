@@ -1,6 +1,7 @@
 import Atomics
 import Logging
 import NIOCore
+import WebSocketWire
 
 /// Limits every TCP connection shares, whatever it turns out to carry.
 final class ConnectionLimits: Sendable {
@@ -49,9 +50,7 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
             let body = "too many connections\n"
             let response = "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: \(body.utf8.count)\r\n"
                 + "retry-after: 1\r\nconnection: close\r\n\r\n" + body
-            let refused = NIOLoopBound(context, eventLoop: context.eventLoop)
-            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: response)))
-                .whenComplete { _ in refused.value.close(promise: nil) }
+            context.writeAndFlushThenClose(wrapOutboundOut(context.channel.allocator.buffer(string: response)))
             headComplete = true
             return
         }

@@ -122,8 +122,7 @@ final class RealtimeSocketHandler<Delegate: RealtimeModelDelegate>: ChannelInbou
             let reason = data.readString(length: data.readableBytes) ?? ""
             closeReason = "closed by the model (\(code)): \(reason)"
             let reply = frames.close(code: 1000, allocator: context.channel.allocator)
-            let closing = NIOLoopBound(context, eventLoop: context.eventLoop)
-            context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in closing.value.close(promise: nil) }
+            context.writeAndFlushThenClose(wrapOutboundOut(reply))
         case .ping:
             write(.pong, frame.payload, context: context)
         case .binary, .pong:

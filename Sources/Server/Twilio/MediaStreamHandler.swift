@@ -135,8 +135,7 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
             var frames = WebSocketFrameWriter.server
             let reply = frames.close(code: code, allocator: context.channel.allocator)
             isClosing = true
-            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in bound.value.close(promise: nil) }
+            context.writeAndFlushThenClose(wrapOutboundOut(reply))
         case .ping:
             var frames = WebSocketFrameWriter.server
             context.writeAndFlush(wrapOutboundOut(frames.frame(.pong, payload: frame.payload, allocator: context.channel.allocator)), promise: nil)
