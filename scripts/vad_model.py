@@ -2,11 +2,12 @@
 """A numpy model of VoiceRelay's VAD, for trying decision rules before porting them to Swift.
 
 `energy` mirrors `VoiceActivityDetector` (four band energies over minimum-statistics floors,
-periodicity, CUSUM, lead-in, sensitivity by SNR) and scores what the Swift detector scores on the same set, to the
+periodicity, CUSUM, lead-in, sensitivity and hangover by SNR) and scores what the Swift detector scores on the same set, to the
 third decimal; `likelihood` is the next design to try: a mean log-likelihood ratio over six
-narrower bands (WebRTC's band edges), whose onsets come earlier at low SNR.
+narrower bands (WebRTC's band edges), whose onsets come earlier at low SNR; `energy-fixed-hangover` is
+`energy` with the configured hangover at every SNR (the ninth session's detector).
 Prints F1 and median onset per condition next to WebRTC's best mode, as scripts/vad_accuracy.py.
-Usage: scripts/vad_model.py [--seed 1] [--rule energy|likelihood|energy+hangover|both]
+Usage: scripts/vad_model.py [--seed 1] [--rule energy|likelihood|energy-fixed-hangover|both]
 Needs what scripts/vad_accuracy.py needs.
 """
 import argparse
@@ -130,15 +131,15 @@ def sensitivity(speech_over_noise):
 
 
 def hangover_frames(speech_over_noise):
-    """Not in the Swift detector yet: the hangover shortening from 10 frames to 6 between 24 and 30 dB."""
+    """Sensitivity.hangoverFraction: the hangover shortening from 10 frames to 6 between 24 and 30 dB."""
     if speech_over_noise is None:
         return 10
     return int(round(10 - min(1.0, max(0.0, (speech_over_noise - 24) / 6)) * 4))
 
 
-def energy_rule(signal, adaptive=True, hangover_by_snr=False, bias=3.0):
+def energy_rule(signal, adaptive=True, hangover_by_snr=True, bias=3.0):
     """What VoiceActivityDetector does, at its default (normal) settings (`adaptive=False`: before Sensitivity;
-    `hangover_by_snr`: with the next step, a hangover that shortens in clean audio)."""
+    `hangover_by_snr=False`: the configured hangover at every SNR)."""
     power = powers(signal)
     scores = periodicity(signal)
     voicing = (scores - 0.4) * 10
@@ -195,13 +196,13 @@ def likelihood_rule(signal, threshold=0.5):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--rule", choices=["energy", "likelihood", "energy+hangover", "both"], default="both")
+    parser.add_argument("--rule", choices=["energy", "likelihood", "energy-fixed-hangover", "both"], default="both")
     arguments = parser.parse_args()
     clean, labels = accuracy.build_set(arguments.seed, tempfile.mkdtemp(prefix="vad-model-"))
     starts = accuracy.onsets(labels)
     rng = np.random.default_rng(arguments.seed + 1)
     rules = {"energy": energy_rule, "likelihood": likelihood_rule,
-             "energy+hangover": lambda signal: energy_rule(signal, hangover_by_snr=True)}
+             "energy-fixed-hangover": lambda signal: energy_rule(signal, hangover_by_snr=False)}
     chosen = ["energy", "likelihood"] if arguments.rule == "both" else [arguments.rule]
     print("| noise | SNR dB | WebRTC best F1 | " + " | ".join(f"{name} F1 / onset ms" for name in chosen) + " |")
     print("|---|---|---|" + "---|" * len(chosen))

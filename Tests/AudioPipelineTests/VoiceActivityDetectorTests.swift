@@ -97,4 +97,29 @@ import Testing
             }
         }
     }
+
+    /// Each end says how long after the last speech it was decided, and the hangover it reflects
+    /// shortens once the detector has heard clean speech (``VoiceActivityDetector/Sensitivity``).
+    @Test func anEndCarriesItsDelayWhichShortensInCleanAudio() {
+        func endDelays(noiseLevel: Float) -> [Int] {
+            var detector = VoiceActivityDetector()
+            let samples = Self.signal(rate: 8000, seconds: 5, noiseLevel: noiseLevel, speechLevel: 0.1)
+            var delays: [Int] = []
+            samples.withUnsafeBufferPointer { samples in
+                for start in stride(from: 0, to: samples.count, by: 80) {
+                    if case .speechEnded(let last, let delay) = detector.process(UnsafeBufferPointer(rebasing: samples[start..<start + 80])) {
+                        #expect(delay == (detector.frameIndex - 1 - last) * 10)
+                        delays.append(delay)
+                    }
+                }
+            }
+            return delays
+        }
+        // The configured 100 ms and the deciding frame.
+        let noisy = endDelays(noiseLevel: 0.03)
+        #expect(noisy == [110, 110, 110, 110], "\(noisy)")
+        // 200 ms into the first syllable (300 ms) the detector trusts the speech level: 60 % of it.
+        let clean = endDelays(noiseLevel: 0.001)
+        #expect(clean == [70, 70, 70, 70], "\(clean)")
+    }
 }

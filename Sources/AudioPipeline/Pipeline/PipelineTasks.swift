@@ -46,7 +46,7 @@ extension InboundPath where Decoder: ~Copyable {
     private static func post(_ event: VoiceActivityDetector.Event, at now: UInt64, to events: AsyncStream<PipelineEvent>.Continuation) {
         switch event {
         case .speechStarted: events.yield(.speechStarted(atNs: now))
-        case .speechEnded: events.yield(.speechEnded(atNs: now))
+        case .speechEnded(_, let decidedAfterMs): events.yield(.speechEnded(atNs: now, decidedAfterMs: decidedAfterMs))
         case .none: break
         }
     }

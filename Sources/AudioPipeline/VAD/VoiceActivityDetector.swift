@@ -24,7 +24,7 @@ import Foundation
 /// speech stood over the noise floor, it smooths the levels less and lets the CUSUM add up
 /// smaller rises, so a word whose first syllable lies under the noise is caught sooner. In
 /// clean audio it keeps the settings above, where the extra sensitivity would only buy false
-/// alarms.
+/// alarms, and shortens the hangover, whose tail there holds no speech.
 ///
 /// The constants were tuned with `scripts/vad_accuracy.py` (espeak-ng speech in white and
 /// pink noise through mu-law, against the WebRTC VAD) and checked on sets built from other seeds;
@@ -49,7 +49,8 @@ public struct VoiceActivityDetector: Sendable {
         public var aggressiveness: Aggressiveness
         /// Consecutive speech-like frames before a start is declared.
         public var onsetFrames: Int
-        /// How long speech continues after the last speech-like frame.
+        /// How long speech continues after the last speech-like frame (in clean audio the
+        /// detector shortens it to 60 %, see ``Sensitivity``).
         public var hangover: Duration
 
         public init(sampleRate: Int = 8000, frameDurationMs: Int = 10, aggressiveness: Aggressiveness = .normal,
@@ -71,8 +72,10 @@ public struct VoiceActivityDetector: Sendable {
         case none
         /// Speech started; `onsetFrame` is the index of its first speech-like frame.
         case speechStarted(onsetFrame: Int)
-        /// Speech ended; `lastSpeechFrame` is the index of its last speech-like frame.
-        case speechEnded(lastSpeechFrame: Int)
+        /// Speech ended; `lastSpeechFrame` is the index of its last speech-like frame, and
+        /// `decidedAfterMs` how long after that frame's end the end was declared (the hangover in
+        /// force and the deciding frame): when the speaker really stopped.
+        case speechEnded(lastSpeechFrame: Int, decidedAfterMs: Int)
     }
 
     /// Feature 0 is the whole band, 1...3 the speech bands.
@@ -116,6 +119,7 @@ public struct VoiceActivityDetector: Sendable {
     private var cusumStart: InlineArray<4, Int> = .init(repeating: 0)
     /// The largest rise of each of the last `lookBack` frames, by frame index modulo 16.
     private var recentRises: InlineArray<16, Float> = .init(repeating: -.infinity)
+    /// The configured hangover in frames (``Sensitivity`` may use less).
     private let hangoverFrames: Int
     private var run = 0
     private var sinceSpeechLike = Int.max
@@ -216,10 +220,12 @@ public struct VoiceActivityDetector: Sendable {
             let start = max(min(speechLike ? frameIndex - run + 1 : frameIndex, persistentStart), lastEndFrame + 1)
             return .speechStarted(onsetFrame: leadInStart(from: start))
         }
-        if isSpeech, sinceSpeechLike > hangoverFrames {
+        let hangover = Int((Float(hangoverFrames) * sensitivity.hangoverFraction).rounded(.toNearestOrEven))
+        if isSpeech, sinceSpeechLike > hangover {
             isSpeech = false
             lastEndFrame = frameIndex
-            return .speechEnded(lastSpeechFrame: lastSpeechLikeFrame)
+            return .speechEnded(lastSpeechFrame: lastSpeechLikeFrame,
+                                decidedAfterMs: (frameIndex - lastSpeechLikeFrame) * configuration.frameDurationMs)
         }
         return .none
     }

@@ -79,9 +79,8 @@ final class ActiveCall: Sendable {
                     }
                     logger.info("barge-in", metadata: ["item": .stringConvertible(item), "playedMs": .stringConvertible(playedMs)])
                     callLog.bargeIn(item: item, playedMs: Int(playedMs))
-                case .speechEnded:
-                    // The pipeline's VAD runs with the default hangover, on 20 ms frames.
-                    callLog.callerStoppedSpeaking(decisionDelay: VoiceActivityDetector.Configuration().hangover + .milliseconds(20))
+                case .speechEnded(_, let decidedAfterMs):
+                    callLog.callerStoppedSpeaking(decisionDelay: .milliseconds(decidedAfterMs))
                 }
             }
         }
