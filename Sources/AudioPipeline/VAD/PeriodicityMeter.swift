@@ -6,7 +6,9 @@
 ///
 /// Cost model: the band signal (already filtered by the detector) is kept at 2 kHz, one sample
 /// in `sampleRate / 2000`: 40 window samples, all 21 lags accumulated side by side in three SIMD8
-/// vectors, the lagged window's energy slid along rather than recomputed; fixed storage.
+/// vectors, the lagged window's energy slid along rather than recomputed; fixed storage. The
+/// correlations are summed per half window, and with 10 ms frames a window's first half is the
+/// previous window's second, so each frame correlates only its new 20 samples.
 /// Decimating without a further lowpass lets the band's skirt above 1 kHz fold back; the score
 /// only needs to tell periodic from not, and measured that way it does.
 struct PeriodicityMeter: Sendable {
@@ -24,6 +26,9 @@ struct PeriodicityMeter: Sendable {
     let step: Int
     private var samples: InlineArray<128, Float> = .init(repeating: 0)
     private var count: Int
+    /// The latest window's second half's correlations: the next window's first half when the
+    /// frame is 10 ms (nil before the first frame).
+    private var lastHalf: HalfWindowCorrelations?
 
     init(sampleRate: Int) {
         precondition(sampleRate % Self.rate == 0, "periodicity runs on a multiple of 2 kHz")
@@ -43,11 +48,14 @@ struct PeriodicityMeter: Sendable {
     mutating func measure() -> Float {
         precondition(count <= Self.capacity, "frame longer than 20 ms")
         let end = count
-        let score = samples.span.withUnsafeBufferPointer { buffer -> Float in
+        // A window's first half was the last one's second when the frame is half a window.
+        let reusable = end - Self.kept == Self.window / 2 ? lastHalf : nil
+        let (score, newHalf) = samples.span.withUnsafeBufferPointer { buffer -> (Float, HalfWindowCorrelations) in
             let base = buffer.baseAddress! + end - Self.window
+            let newHalf = HalfWindowCorrelations(base + Self.window / 2)
             let energy = Self.dot(base, base)
-            guard energy > 0 else { return 0 }
-            let cross = Self.crossCorrelations(base)
+            guard energy > 0 else { return (0, newHalf) }
+            let cross = (reusable ?? HalfWindowCorrelations(base)).adding(newHalf)
             var best: Float = 0
             var laggedEnergy = Self.dot(base - Self.shortestLag, base - Self.shortestLag)
             for lag in Self.shortestLag...Self.longestLag {
@@ -61,8 +69,9 @@ struct PeriodicityMeter: Sendable {
                 guard product > 0, laggedEnergy > 0, product * product > best * best * energy * laggedEnergy else { continue }
                 best = product / (energy * laggedEnergy).squareRoot()
             }
-            return best
+            return (best, newHalf)
         }
+        lastHalf = newHalf
         var mutable = samples.mutableSpan
         mutable.withUnsafeMutableBufferPointer { buffer in
             let base = buffer.baseAddress!
@@ -70,30 +79,6 @@ struct PeriodicityMeter: Sendable {
         }
         count = Self.kept
         return score
-    }
-
-    /// The window's correlation with itself at every lag at once: lane k holds lag
-    /// `longestLag - k`. Each window sample, broadcast, multiplies the 24 samples before it, so
-    /// the lags add up side by side with no horizontal sum per lag.
-    @inline(__always)
-    private static func crossCorrelations(_ base: UnsafePointer<Float>) -> InlineArray<24, Float> {
-        let raw = UnsafeRawPointer(base - longestLag)
-        let stride = MemoryLayout<SIMD8<Float>>.size
-        var low = SIMD8<Float>(), middle = SIMD8<Float>(), high = SIMD8<Float>()
-        for n in 0..<window {
-            let sample = SIMD8<Float>(repeating: base[n])
-            let offset = n * MemoryLayout<Float>.size
-            low += sample * raw.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-            middle += sample * raw.loadUnaligned(fromByteOffset: offset + stride, as: SIMD8<Float>.self)
-            high += sample * raw.loadUnaligned(fromByteOffset: offset + 2 * stride, as: SIMD8<Float>.self)
-        }
-        var lanes: InlineArray<24, Float> = .init(repeating: 0)
-        for lane in 0..<8 {
-            lanes[lane] = low[lane]
-            lanes[8 + lane] = middle[lane]
-            lanes[16 + lane] = high[lane]
-        }
-        return lanes
     }
 
     /// Dot product of two `window`-long runs (40 floats: five SIMD8 vectors).
@@ -108,5 +93,41 @@ struct PeriodicityMeter: Sendable {
                 * y.loadUnaligned(fromByteOffset: vector * stride, as: SIMD8<Float>.self)
         }
         return sum.sum()
+    }
+}
+
+extension PeriodicityMeter {
+    /// Half a window's correlation with itself at every lag at once: lane k holds lag
+    /// `longestLag - k`. Each sample, broadcast, multiplies the 24 samples before it, so the lags
+    /// add up side by side with no horizontal sum per lag.
+    struct HalfWindowCorrelations {
+        private var low = SIMD8<Float>(), middle = SIMD8<Float>(), high = SIMD8<Float>()
+
+        /// The correlations of the `window / 2` samples from `base` with those before them.
+        @inline(__always)
+        init(_ base: UnsafePointer<Float>) {
+            let raw = UnsafeRawPointer(base - PeriodicityMeter.longestLag)
+            let stride = MemoryLayout<SIMD8<Float>>.size
+            for n in 0..<PeriodicityMeter.window / 2 {
+                let sample = SIMD8<Float>(repeating: base[n])
+                let offset = n * MemoryLayout<Float>.size
+                low += sample * raw.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                middle += sample * raw.loadUnaligned(fromByteOffset: offset + stride, as: SIMD8<Float>.self)
+                high += sample * raw.loadUnaligned(fromByteOffset: offset + 2 * stride, as: SIMD8<Float>.self)
+            }
+        }
+
+        /// The whole window's correlations, by lag as above.
+        @inline(__always)
+        func adding(_ other: Self) -> InlineArray<24, Float> {
+            let (low, middle, high) = (self.low + other.low, self.middle + other.middle, self.high + other.high)
+            var lanes: InlineArray<24, Float> = .init(repeating: 0)
+            for lane in 0..<8 {
+                lanes[lane] = low[lane]
+                lanes[8 + lane] = middle[lane]
+                lanes[16 + lane] = high[lane]
+            }
+            return lanes
+        }
     }
 }
