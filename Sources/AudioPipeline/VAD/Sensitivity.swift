@@ -22,6 +22,11 @@ extension VoiceActivityDetector {
         /// The share of the configured hangover in force.
         var hangoverFraction: Float
 
+        /// The hangover in force, in frames, for a configured one of `configuredFrames`.
+        func hangover(configuredFrames: Int) -> Int {
+            Int((Float(configuredFrames) * hangoverFraction).rounded(.toNearestOrEven))
+        }
+
         /// The settings before a call's first 200 ms of clear voiced speech: those of clean
         /// audio, but with the whole hangover.
         static let initial = Sensitivity(smoothing: 0.3, cusumDrift: 2, hangoverFraction: 1)

@@ -220,8 +220,7 @@ public struct VoiceActivityDetector: Sendable {
             let start = max(min(speechLike ? frameIndex - run + 1 : frameIndex, persistentStart), lastEndFrame + 1)
             return .speechStarted(onsetFrame: leadInStart(from: start))
         }
-        let hangover = Int((Float(hangoverFrames) * sensitivity.hangoverFraction).rounded(.toNearestOrEven))
-        if isSpeech, sinceSpeechLike > hangover {
+        if isSpeech, sinceSpeechLike > sensitivity.hangover(configuredFrames: hangoverFrames) {
             isSpeech = false
             lastEndFrame = frameIndex
             return .speechEnded(lastSpeechFrame: lastSpeechLikeFrame,
