@@ -8,17 +8,16 @@ import Synchronization
 /// waiting up to 20 ms; and the clock every 20 ms (``tick(now:)``), for what the lead held back.
 /// Whoever finds the other running skips the turn: the one running releases everything due.
 ///
-/// The clock's tick does nothing unless the playout asked for it (``needsClock``): frames left
-/// in the ring, a mark echo or a flush request, or a turn the model reader skipped. Most ticks of
-/// an echoing or idle call find nothing, and this way they read one flag on the playout's first
-/// cache line instead of the rings, the pacer and the lock flag on four (with 1,000 calls' state
-/// out of cache, the tick was 10-12 % of `PipelineLoad`).
+/// The clock ticks the playout only when it asked (``needsClock``): frames left in the ring, a
+/// mark echo or a flush request, or a turn the model reader skipped. Most 20 ms of an echoing or
+/// idle call need nothing, and then the clock does not touch the playout at all.
 ///
 /// `@unchecked Sendable`: `pacer` and the sink's producer side are touched only while holding
 /// `running` (acquire/release), so never concurrently; everything else is a lock-free ring, an
 /// atomic, or immutable.
 final class OutboundPlayout<Sink: CallerAudioSink>: PacedOutput, KickedPlayout, @unchecked Sendable {
-    /// Whether the clock's next tick has work (declared first: it is what every tick reads).
+    /// Whether the clock has been asked to tick this playout (true from the start: the clock's
+    /// first tick after registering, which ``PacingClock/register(_:)`` asks for).
     private let needsClock = Atomic<Bool>(true)
     private let running = Atomic<Bool>(false)
     private let flushRequested = Atomic<Bool>(false)
@@ -28,9 +27,11 @@ final class OutboundPlayout<Sink: CallerAudioSink>: PacedOutput, KickedPlayout, 
     private let counters: PipelineCounters
     private let events: AsyncStream<PipelineEvent>.Continuation
     private let sink: Sink
+    private let clock: PacingClock
 
     init(pacer: PlayoutPacer, ring: SPSCRingBuffer<OutboundFrame>, markEchoes: SPSCRingBuffer<MarkEcho>,
-         counters: PipelineCounters, events: AsyncStream<PipelineEvent>.Continuation, sink: Sink) {
+         counters: PipelineCounters, events: AsyncStream<PipelineEvent>.Continuation, sink: Sink, clock: PacingClock) {
+        self.clock = clock
         self.pacer = pacer
         self.ring = ring
         self.markEchoes = markEchoes
@@ -39,14 +40,21 @@ final class OutboundPlayout<Sink: CallerAudioSink>: PacedOutput, KickedPlayout, 
         self.sink = sink
     }
 
-    /// The clock's turn: only when something asked for it.
+    /// The clock's turn, which this playout asked for.
     func tick(now: UInt64) {
-        guard needsClock.load(ordering: .relaxed), needsClock.exchange(false, ordering: .acquiring) else { return }
+        // Cleared before releasing: what asks during the release gets the next tick.
+        guard needsClock.exchange(false, ordering: .acquiring) else { return }
         release(now: now)
     }
 
-    /// Something for the clock: a mark echo or a flush request was queued.
-    func attend() { needsClock.store(true, ordering: .releasing) }
+    /// Something for the clock: a mark echo or a flush request was queued, or frames wait.
+    /// Asks the clock once until its tick comes. Always the exchange, never a plain load first:
+    /// a load could see the flag a tick is about to clear while that tick misses what was just
+    /// queued; the exchange orders the two, so that tick or the next one sees it.
+    func attend() {
+        guard !needsClock.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        clock.wake(self)
+    }
 
     func requestFlush() {
         flushRequested.store(true, ordering: .releasing)
@@ -72,7 +80,8 @@ final class OutboundPlayout<Sink: CallerAudioSink>: PacedOutput, KickedPlayout, 
         }
         let sink = self.sink
         let released = pacer.tick(now: now, queue: ring) { sink.sendToCaller($0.frame, mark: $0.wantsMark) }
-        if released > 0 { counters.framesToCaller.wrappingAdd(released, ordering: .relaxed) }
+        // Only the holder of `running` writes it.
+        if released > 0 { counters.framesToCaller.addFromSoleWriter(released) }
         // Frames the lead held back go out on later clock ticks.
         if ring.count > 0 { attend() }
     }

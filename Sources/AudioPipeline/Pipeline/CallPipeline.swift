@@ -104,7 +104,8 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
             }
         }
         let playout = OutboundPlayout(pacer: PlayoutPacer(configuration: configuration.pacer), ring: outboundRing,
-                                      markEchoes: markEchoes, counters: counters, events: events, sink: callerSink)
+                                      markEchoes: markEchoes, counters: counters, events: events, sink: callerSink,
+                                      clock: pacingClock)
         pacingClock.register(playout)
         kick.arm(playout)
         self.playout = playout
@@ -131,9 +132,13 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
     /// The body every `deliver` shares, inlined so the decoder-specific overloads get it specialized.
     @inline(__always)
     nonisolated func handOver(_ frame: Decoder.Frame, sequence: UInt32, arrivalNs: UInt64) {
-        counters.framesIn.wrappingAdd(1, ordering: .relaxed)
+        counters.framesIn.addFromSoleWriter(1)  // the one producer is its only writer
         if let inline {
-            inline.deliver(frame, sequence: sequence, arrivalNs: arrivalNs)
+            // Not retained for the call: `self` holds it for its whole life, and a retain is a
+            // locked increment on the object's cold first cache line.
+            Unmanaged.passUnretained(inline)._withUnsafeGuaranteedRef {
+                $0.deliver(frame, sequence: sequence, arrivalNs: arrivalNs)
+            }
             return
         }
         if !inboundRing.push(TimedFrame(frame: frame, sequence: sequence, arrivalNs: arrivalNs)) {

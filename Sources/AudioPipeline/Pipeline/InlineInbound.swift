@@ -7,8 +7,16 @@ import Synchronization
 /// before `started` is set with release ordering, and read only after loading it with acquire;
 /// `flowing` is the producer's own note that it has seen `started` and drained `early`.
 final class InlineInbound<Decoder: InboundDecoder & ~Copyable>: @unchecked Sendable {
+    /// The model sink in a box of its own, held unmanaged (released in `deinit`): reading an
+    /// optional existential out of a `var` copies it on every frame, a retain through the
+    /// existential's value witness, where a guaranteed reference to the box borrows it.
+    private final class SinkBox {
+        let sink: any ModelAudioSink
+        init(_ sink: any ModelAudioSink) { self.sink = sink }
+    }
+
     private var path: InboundPath<Decoder>
-    private var sink: (any ModelAudioSink)?
+    private var sink: Unmanaged<SinkBox>?
     private let started = Atomic<Bool>(false)
     private var flowing = false
     /// Frames that came before ``start(sink:)`` wait here.
@@ -24,8 +32,12 @@ final class InlineInbound<Decoder: InboundDecoder & ~Copyable>: @unchecked Senda
         self.events = events
     }
 
+    deinit { sink?.release() }
+
+    /// Sets where model audio goes; called once, before any frame flows.
     func start(sink: some ModelAudioSink) {
-        self.sink = sink
+        precondition(self.sink == nil, "an inline inbound path starts once")
+        self.sink = .passRetained(SinkBox(sink))
         started.store(true, ordering: .releasing)
     }
 
@@ -43,6 +55,8 @@ final class InlineInbound<Decoder: InboundDecoder & ~Copyable>: @unchecked Senda
             flowing = true
         }
         guard let sink else { return }
-        path.receiveAndProcess(frame, sequence: sequence, arrivalNs: arrivalNs, sink: sink, events: events, counters: counters)
+        sink._withUnsafeGuaranteedRef { box in
+            path.receiveAndProcess(frame, sequence: sequence, arrivalNs: arrivalNs, sink: box.sink, events: events, counters: counters)
+        }
     }
 }

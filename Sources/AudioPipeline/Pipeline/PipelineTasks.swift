@@ -51,18 +51,18 @@ extension InboundPath where Decoder: ~Copyable {
         }
     }
 
-    /// Runs `body` and adds what it changed to the shared counters (only what changed: each add
-    /// is a locked instruction).
+    /// Runs `body` and adds what it changed to the shared counters (only what changed). The path's
+    /// one consumer is these counters' only writer.
     @inline(__always)
     private mutating func reporting(to shared: PipelineCounters, _ body: (inout Self) -> Void) {
         let before = counters
         body(&self)
         let after = counters
         if after.framesToModel != before.framesToModel {
-            shared.framesToModel.wrappingAdd(after.framesToModel - before.framesToModel, ordering: .relaxed)
+            shared.framesToModel.addFromSoleWriter(after.framesToModel - before.framesToModel)
         }
         if after.concealed != before.concealed {
-            shared.concealed.wrappingAdd(after.concealed - before.concealed, ordering: .relaxed)
+            shared.concealed.addFromSoleWriter(after.concealed - before.concealed)
         }
         if after.jitterDelayMs != before.jitterDelayMs { shared.jitterDelayMs.store(after.jitterDelayMs, ordering: .relaxed) }
     }
