@@ -110,6 +110,30 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // The same frame for one of a thousand detectors in turn: each finds its state out of cache,
+    // as it does with a thousand calls, so the difference from the row above is the cost of that.
+    Benchmark("VAD, one 10 ms frame at 8 kHz, 1,000 detectors in turn") { benchmark in
+        var detectors = (0..<1000).map { _ in VoiceActivityDetector(configuration: .init(sampleRate: 8000)) }
+        // A stride coprime to 1,000 and far larger than a detector: no prefetcher follows it.
+        let order = (0..<1000).map { $0 * 617 % 1000 }
+        let samples = (0..<(80 * 50)).map { Float(sin(Double($0) * 0.35) * 0.2) }
+        var offset = 0
+        var turn = 0
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            samples.withUnsafeBufferPointer { samples in
+                detectors.withUnsafeMutableBufferPointer { detectors in
+                    blackHole(detectors[order[turn]].process(UnsafeBufferPointer(rebasing: samples[offset..<offset + 80])))
+                }
+            }
+            turn += 1
+            if turn == 1000 {
+                turn = 0
+                offset = (offset + 80) % samples.count
+            }
+        }
+    }
+
     // MARK: One call, 20 ms of audio each way
 
     for format in [ModelAudioFormat.pcm16(sampleRate: 24000), .muLaw] {
