@@ -59,10 +59,13 @@ let package = Package(
             dependencies: ["COpus"],
             swiftSettings: dspFlags
         ),
+        /// A cache prefetch hint, which Swift cannot express (one inlined C function).
+        .systemLibrary(name: "CCachePrefetch"),
         .target(
             name: "AudioPipeline",
             dependencies: [
                 "Codecs",
+                "CCachePrefetch",
                 .product(name: "Atomics", package: "swift-atomics"),
             ]
         ),

@@ -7,16 +7,8 @@ import Synchronization
 /// before `started` is set with release ordering, and read only after loading it with acquire;
 /// `flowing` is the producer's own note that it has seen `started` and drained `early`.
 final class InlineInbound<Decoder: InboundDecoder & ~Copyable>: @unchecked Sendable {
-    /// The model sink in a box of its own, held unmanaged (released in `deinit`): reading an
-    /// optional existential out of a `var` copies it on every frame, a retain through the
-    /// existential's value witness, where a guaranteed reference to the box borrows it.
-    private final class SinkBox {
-        let sink: any ModelAudioSink
-        init(_ sink: any ModelAudioSink) { self.sink = sink }
-    }
-
     private var path: InboundPath<Decoder>
-    private var sink: Unmanaged<SinkBox>?
+    private var sink: (any ModelAudioSink)?
     private let started = Atomic<Bool>(false)
     private var flowing = false
     /// Frames that came before ``start(sink:)`` wait here.
@@ -32,16 +24,14 @@ final class InlineInbound<Decoder: InboundDecoder & ~Copyable>: @unchecked Senda
         self.events = events
     }
 
-    deinit { sink?.release() }
-
-    /// Sets where model audio goes; called once, before any frame flows.
     func start(sink: some ModelAudioSink) {
-        precondition(self.sink == nil, "an inline inbound path starts once")
-        self.sink = .passRetained(SinkBox(sink))
+        self.sink = sink
         started.store(true, ordering: .releasing)
     }
 
     func deliver(_ frame: Decoder.Frame, sequence: UInt32, arrivalNs: UInt64) {
+        // The path's lines all at once, before the first of them is needed (see CachePrefetch).
+        CachePrefetch.forWriting(&path)
         if !flowing {
             guard started.load(ordering: .acquiring) else {
                 if !early.push(TimedFrame(frame: frame, sequence: sequence, arrivalNs: arrivalNs)) {
@@ -55,8 +45,6 @@ final class InlineInbound<Decoder: InboundDecoder & ~Copyable>: @unchecked Senda
             flowing = true
         }
         guard let sink else { return }
-        sink._withUnsafeGuaranteedRef { box in
-            path.receiveAndProcess(frame, sequence: sequence, arrivalNs: arrivalNs, sink: box.sink, events: events, counters: counters)
-        }
+        path.receiveAndProcess(frame, sequence: sequence, arrivalNs: arrivalNs, sink: sink, events: events, counters: counters)
     }
 }

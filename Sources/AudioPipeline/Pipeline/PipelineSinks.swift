@@ -1,6 +1,8 @@
 /// Where caller audio goes once converted: the model session appends it to its socket.
 /// Called from the pipeline's inbound task, one frame at a time, never concurrently.
-public protocol ModelAudioSink: Sendable {
+/// A class: the inline drive reads it from a stored optional per frame, and a class existential
+/// is copied with one retain where any other goes through its value witness table.
+public protocol ModelAudioSink: AnyObject, Sendable {
     func sendToModel(_ audio: UnsafeRawBufferPointer)
 }
 
