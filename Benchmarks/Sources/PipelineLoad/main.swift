@@ -9,12 +9,16 @@ import Foundation
 /// machine's cores gives the headroom over real time.
 /// With the inline inbound drive the caller-side DSP runs on the delivering thread, as it would on
 /// the network event loop, so the driver's CPU is part of the pipelines' cost and is counted.
-/// Run: swift run -c release --package-path Benchmarks PipelineLoad [calls] [seconds] [pcm16|mulaw] [inline|task]
+/// With `timed`, the driver also brackets each call's delivery and model audio with the clock
+/// and reports their mean per call and 20 ms: less noisy than the process's CPU for comparing
+/// changes side by side (it adds two clock reads per call to what the CPU figure counts).
+/// Run: swift run -c release --package-path Benchmarks PipelineLoad [calls] [seconds] [pcm16|mulaw] [inline|task] [timed]
 let arguments = CommandLine.arguments
 let calls = arguments.count > 1 ? Int(arguments[1])! : 1000
 let seconds = arguments.count > 2 ? Int(arguments[2])! : 10
 let format: ModelAudioFormat = arguments.count > 3 && arguments[3] == "mulaw" ? .muLaw : .pcm16(sampleRate: 24000)
 let drive: CallPipeline<MuLawDecoder>.InboundDrive = arguments.count > 4 && arguments[4] == "task" ? .task : .inline
+let timed = arguments.count > 5 && arguments[5] == "timed"
 
 final class CountingModelSink: ModelAudioSink {
     let bytes = ManagedAtomic<Int>(0)
@@ -65,24 +69,38 @@ for _ in 0..<calls {
 }
 let residentPerCall = Double(residentKB() - residentBefore) / Double(calls)
 
+/// Wall time the driver spent in each direction, summed over calls and ticks (with `timed`).
+struct DirectionTimes: Sendable {
+    var deliverNs: UInt64 = 0
+    var modelAudioNs: UInt64 = 0
+}
+
 /// Delivers every call's frames once per 20 ms tick on a thread of its own, as a network event
 /// loop would (sleeping to an absolute deadline), and returns that thread's CPU seconds. A task
 /// on the main actor sleeping with `Task.sleep` cost the harness several context switches a tick.
-func drive(pipelines: [CallPipeline<MuLawDecoder>], producers: [ModelAudioProducer], ticks: Int) async -> Double {
-    await withCheckedContinuation { (done: CheckedContinuation<Double, Never>) in
+func drive(pipelines: [CallPipeline<MuLawDecoder>], producers: [ModelAudioProducer], ticks: Int,
+           timed: Bool) async -> (cpu: Double, times: DirectionTimes) {
+    await withCheckedContinuation { (done: CheckedContinuation<(cpu: Double, times: DirectionTimes), Never>) in
         let thread = Thread {
             let driverStart = cpuSeconds(thread: true)
             var deadline = MonotonicClock.nowNs()
+            var times = DirectionTimes()
             for tick in 0..<ticks {
                 let now = MonotonicClock.nowNs()
                 for index in 0..<pipelines.count {
+                    let start = timed ? MonotonicClock.nowNs() : 0
                     pipelines[index].deliver(callerFrame, sequence: UInt32(tick), arrivalNs: now)
+                    let delivered = timed ? MonotonicClock.nowNs() : 0
                     modelChunk.withUnsafeBytes { producers[index].append($0, item: 1) }
+                    if timed {
+                        times.deliverNs += delivered - start
+                        times.modelAudioNs += MonotonicClock.nowNs() - delivered
+                    }
                 }
                 deadline += 20_000_000
                 MonotonicClock.sleep(untilNs: deadline)
             }
-            done.resume(returning: cpuSeconds(thread: true) - driverStart)
+            done.resume(returning: (cpuSeconds(thread: true) - driverStart, times))
         }
         thread.start()
     }
@@ -91,7 +109,7 @@ func drive(pipelines: [CallPipeline<MuLawDecoder>], producers: [ModelAudioProduc
 let clock = ContinuousClock()
 let start = clock.now
 let cpuStart = cpuSeconds()
-let driverCPU = await drive(pipelines: pipelines, producers: producers, ticks: seconds * 50)
+let (driverCPU, times) = await drive(pipelines: pipelines, producers: producers, ticks: seconds * 50, timed: timed)
 try await Task.sleep(for: .milliseconds(200))
 let wall = (clock.now - start) / .seconds(1)
 let cpu = cpuSeconds() - cpuStart
@@ -110,3 +128,8 @@ print("frames to model: \(framesToModel) of \(expectedFrames); frames to caller:
 print(String(format: "CPU: %.3f s total over %.2f s wall (of it on the delivering thread: %.3f s); %.1f us per call-second", cpu, wall, driverCPU, pipelineCPU / callSeconds * 1e6))
 print(String(format: "headroom over real time: %.1fx (%.0f cores / %.3f cores used by the pipelines)", cores / (pipelineCPU / wall), cores, pipelineCPU / wall))
 print(String(format: "resident memory per pipeline: %.1f KB", residentPerCall))
+if timed {
+    let callTicks = Double(expectedFrames)
+    print(String(format: "per call and 20 ms (driver's wall clock): caller frame delivered in %.0f ns, model audio appended in %.0f ns",
+                 Double(times.deliverNs) / callTicks, Double(times.modelAudioNs) / callTicks))
+}
