@@ -19,7 +19,7 @@ for round in $(seq "$rounds"); do
     # until the generator's echoing stand-in takes the port (the next probe is 30 s away).
     "$load" simulate-model --port $model_port > /dev/null 2>&1 &
     sleep 1
-    MODEL_PROVIDER=openai OPENAI_REALTIME_URL="ws://127.0.0.1:$model_port/v1/realtime?model=echo" MODEL_AUDIO_FORMAT=pcm16 \
+    MODEL_PROVIDER=openai OPENAI_REALTIME_URL="ws://127.0.0.1:$model_port/v1/realtime?model=echo" MODEL_AUDIO_FORMAT="${MODEL_AUDIO_FORMAT:-pcm16}" \
       MAX_CALLS=$((calls + 50)) DATA_DIR="$data" LOG_LEVEL=warning MODEL_PROBE_SECONDS=30 \
       "$binary" serve --host 127.0.0.1 --port $relay_port > /dev/null 2>&1 &
     relay=$!
@@ -27,7 +27,7 @@ for round in $(seq "$rounds"); do
     pkill -f "simulate-model --port $model_port"
     sleep 0.3
     result=$("$load" load --target ws://127.0.0.1:$relay_port/media-stream --relay-pid $relay --model-port $model_port \
-      --calls "$calls" --duration "$seconds" 2>&1 | grep -E "relay CPU|relay memory|lost" | tr -s ' ' | paste -sd ' ')
+      --calls "$calls" --duration "$seconds" 2>&1 | grep -E "relay CPU|relay memory|lost|stalled|rror" | tr -s ' ' | paste -sd ' ')
     echo "round $round $binary: $result"
     kill $relay; wait $relay 2>/dev/null || true
     sleep 1

@@ -172,6 +172,7 @@ public final class LoadGenerator: Sendable {
                                histogram: modelEnd.inbound),
             outbound: direction(sent: \.modelFramesSent, received: \.callerFramesReceived, unmatched: 0, histogram: callers.outbound),
             relayCPUMsPerCallSecond: relayCPU * 1000 / (Double(options.calls) * window), relayCores: relayCPU / window,
+            relayKernelShare: relayCPU > 0 ? (after.kernelSeconds - before.kernelSeconds) / relayCPU : 0,
             relayResidentMBBefore: Double(idle.residentBytes) / 1_048_576, relayResidentMBAfter: Double(after.residentBytes) / 1_048_576,
             residentKBPerCall: Double(after.residentBytes - idle.residentBytes) / 1024 / Double(options.calls),
             generatorCores: (callerCPUEnd - callerCPUStart) / window, modelCores: (modelEnd.threadCPUSeconds - modelStart.threadCPUSeconds) / window,

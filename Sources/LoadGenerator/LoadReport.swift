@@ -27,6 +27,9 @@ public struct LoadReport: Codable, Sendable {
     /// Relay CPU per call-second (ms), and the cores it used, over the window.
     public var relayCPUMsPerCallSecond: Double
     public var relayCores: Double
+    /// The share of the relay's CPU spent in the kernel (0...1): about all of a floor relay's
+    /// (`scripts/floor-relay.sh`), so what is above the floor shows in the user part.
+    public var relayKernelShare: Double
     public var relayResidentMBBefore: Double
     public var relayResidentMBAfter: Double
     public var residentKBPerCall: Double
@@ -50,7 +53,7 @@ public struct LoadReport: Codable, Sendable {
         calls held          \(callsHeld) of \(calls) (\(modelAudio) toward the model), window \(String(format: "%.0f", windowSeconds)) s after a \(String(format: "%.1f", rampSeconds)) s ramp
         inbound  frames     sent \(inbound.sent), received \(inbound.received), lost \(inbound.lost); relay-added p50 \(ms(inbound.p50Ms)) ms, p99 \(ms(inbound.p99Ms)) ms, max \(ms(inbound.maxMs)) ms
         outbound frames     sent \(outbound.sent), received \(outbound.received), lost \(outbound.lost); relay-added p50 \(ms(outbound.p50Ms)) ms, p99 \(ms(outbound.p99Ms)) ms, max \(ms(outbound.maxMs)) ms
-        relay CPU           \(String(format: "%.3f", relayCPUMsPerCallSecond)) ms per call-second (\(String(format: "%.2f", relayCores)) cores)
+        relay CPU           \(String(format: "%.3f", relayCPUMsPerCallSecond)) ms per call-second (\(String(format: "%.2f", relayCores)) cores, \(String(format: "%.0f", relayKernelShare * 100)) % of it in the kernel)
         relay memory        \(String(format: "%.1f", relayResidentMBBefore)) MB idle, \(String(format: "%.1f", relayResidentMBAfter)) MB loaded: \(String(format: "%.1f", residentKBPerCall)) KB per call
         generator / model   \(String(format: "%.2f", generatorCores)) / \(String(format: "%.2f", modelCores)) cores (generator ticks late: \(generatorLateTicks))
         relay behaviour     marks \(marks), clears \(clears), cancels \(cancels), calls closed by the relay \(callsClosedByRelay)

@@ -3,6 +3,8 @@ import Foundation
 /// CPU time and resident memory of a process, from `/proc/<pid>/stat` and `/proc/<pid>/statm`.
 public struct ProcessSample: Sendable {
     public var cpuSeconds: Double
+    /// The part of ``cpuSeconds`` spent in the kernel (system calls, loopback delivery).
+    public var kernelSeconds: Double
     public var residentBytes: Int
     public var at: ContinuousClock.Instant
 
@@ -16,7 +18,7 @@ public struct ProcessSample: Sendable {
         guard fields.count > 13, pages.count > 1, let user = Double(fields[11]), let system = Double(fields[12]),
               let resident = Int(pages[1]) else { return nil }
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-        return ProcessSample(cpuSeconds: (user + system) / ticks, residentBytes: resident * Int(sysconf(Int32(_SC_PAGESIZE))),
+        return ProcessSample(cpuSeconds: (user + system) / ticks, kernelSeconds: system / ticks, residentBytes: resident * Int(sysconf(Int32(_SC_PAGESIZE))),
                              at: .now)
     }
 }
