@@ -27,6 +27,8 @@ let package = Package(
         .library(name: "CallRecords", targets: ["CallRecords"]),
         .library(name: "Server", targets: ["Server"]),
         .library(name: "LoadGenerator", targets: ["LoadGenerator"]),
+        /// The WebSocket framing the relay and its load tools share (also the NIO floor relay's).
+        .library(name: "WebSocketWire", targets: ["WebSocketWire"]),
         .executable(name: "voice-relay", targets: ["VoiceRelay"]),
         /// The seeded generator the tests and benchmarks share.
         .library(name: "SeededRandom", targets: ["SeededRandom"]),

@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
     ],
     targets: [
         .systemLibrary(
@@ -68,6 +69,15 @@ let package = Package(
                 .product(name: "Codecs", package: relayPackage),
             ],
             path: "Sources/PipelineLoad"
+        ),
+        .executableTarget(
+            name: "NIOFloorRelay",
+            dependencies: [
+                .product(name: "WebSocketWire", package: relayPackage),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/NIOFloorRelay"
         ),
         .executableTarget(
             name: "StoreLoad",
