@@ -74,6 +74,7 @@ let package = Package(
             name: "NIOFloorRelay",
             dependencies: [
                 .product(name: "WebSocketWire", package: relayPackage),
+                .product(name: "LoadGenerator", package: relayPackage),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

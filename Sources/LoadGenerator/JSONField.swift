@@ -7,15 +7,16 @@ import Darwin
 /// Finds a string field's value in a JSON message whose layout the load tool knows (the relay's
 /// and the stand-in's own messages): a byte search for `"name":"`, then the closing quote.
 /// Not a JSON parser; the relay's parsers are what the fuzzing and hostile-input tests exercise.
-struct JSONField {
+/// (Public for the NIO floor relay in the Benchmarks package, which searches the same way.)
+public struct JSONField: Sendable {
     let pattern: [UInt8]
 
-    init(_ name: String) {
+    public init(_ name: String) {
         pattern = Array("\"\(name)\":\"".utf8)
     }
 
     /// The byte range of the value (between the quotes) in `bytes`.
-    func range(in bytes: UnsafeRawBufferPointer) -> Range<Int>? {
+    public func range(in bytes: UnsafeRawBufferPointer) -> Range<Int>? {
         guard let base = bytes.baseAddress, bytes.count >= pattern.count else { return nil }
         guard let found = pattern.withUnsafeBytes({ find($0, in: bytes) }) else { return nil }
         let start = found + pattern.count
@@ -37,7 +38,7 @@ struct JSONField {
     }
 
     /// Whether the value in `bytes` is exactly `value`.
-    func has(_ value: [UInt8], in bytes: UnsafeRawBufferPointer) -> Bool {
+    public func has(_ value: [UInt8], in bytes: UnsafeRawBufferPointer) -> Bool {
         guard let range = range(in: bytes), range.count == value.count else { return false }
         return value.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress! + range.lowerBound, range.count) == 0 }
     }

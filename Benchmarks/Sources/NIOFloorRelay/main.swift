@@ -1,4 +1,5 @@
 import Foundation
+import LoadGenerator
 import NIOCore
 import NIOPosix
 import WebSocketWire
@@ -13,32 +14,16 @@ import WebSocketWire
 /// SwiftNIO's channels cost and what the relay's own work costs.
 /// Run: OPENAI_REALTIME_URL=ws://127.0.0.1:PORT/v1/realtime NIOFloorRelay serve --host 127.0.0.1 --port 7070
 
-/// The value of `"name":"` in a message whose layout is known, by byte search.
-func fieldValue(_ pattern: [UInt8], in bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
-    guard let base = bytes.baseAddress else { return nil }
-    return pattern.withUnsafeBytes { needle -> UnsafeRawBufferPointer? in
-        var offset = 0
-        while bytes.count - offset >= needle.count {
-            guard let hit = memchr(base + offset, Int32(needle[0]), bytes.count - offset - needle.count + 1) else { return nil }
-            let position = base.distance(to: UnsafeRawPointer(hit))
-            guard memcmp(hit, needle.baseAddress!, needle.count) == 0 else {
-                offset = position + 1
-                continue
-            }
-            let start = position + needle.count
-            guard let quote = memchr(base + start, Int32(UInt8(ascii: "\"")), bytes.count - start) else { return nil }
-            return UnsafeRawBufferPointer(rebasing: bytes[start..<base.distance(to: UnsafeRawPointer(quote))])
-        }
-        return nil
-    }
-}
-
-enum Patterns {
-    static let event = Array(#""event":""#.utf8)
-    static let payload = Array(#""payload":""#.utf8)
-    static let streamSid = Array(#""streamSid":""#.utf8)
-    static let type = Array(#""type":""#.utf8)
-    static let delta = Array(#""delta":""#.utf8)
+/// What the floor looks for in the messages (by byte search, as the load tools do) and writes.
+enum Fields {
+    static let event = JSONField("event")
+    static let payload = JSONField("payload")
+    static let streamSid = JSONField("streamSid")
+    static let type = JSONField("type")
+    static let delta = JSONField("delta")
+    static let media = Array("media".utf8)
+    static let start = Array("start".utf8)
+    static let audioDelta = Array("response.output_audio.delta".utf8)
     nonisolated(unsafe) static let appendPrefix = bytes(#"{"type":"input_audio_buffer.append","audio":""#)
     nonisolated(unsafe) static let closing = bytes(#""}"#)
 
@@ -46,10 +31,6 @@ enum Patterns {
     static func bytes(_ text: StaticString) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
     }
-}
-
-func equals(_ value: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {
-    value.count == text.utf8CodeUnitCount && memcmp(value.baseAddress!, text.utf8Start, value.count) == 0
 }
 
 /// The caller's socket: reads Twilio messages, opens and feeds the model session.
@@ -85,11 +66,10 @@ final class CallerSide: ChannelInboundHandler {
     }
 
     private func handle(_ bytes: UnsafeRawBufferPointer, context: ChannelHandlerContext) {
-        guard let event = fieldValue(Patterns.event, in: bytes) else { return }
-        if equals(event, "media"), let payload = fieldValue(Patterns.payload, in: bytes) {
-            model?.append(payload)
-        } else if equals(event, "start"), model == nil, let sid = fieldValue(Patterns.streamSid, in: bytes) {
-            let model = ModelSide(caller: context.channel, streamSid: Array(sid))
+        if Fields.event.has(Fields.media, in: bytes), let payload = Fields.payload.range(in: bytes) {
+            model?.append(UnsafeRawBufferPointer(rebasing: bytes[payload]))
+        } else if Fields.event.has(Fields.start, in: bytes), model == nil, let sid = Fields.streamSid.range(in: bytes) {
+            let model = ModelSide(caller: context.channel, streamSid: Array(bytes[sid]))
             self.model = model
             let path = modelPath
             let caller = context.channel
@@ -146,10 +126,10 @@ final class ModelSide: ChannelInboundHandler {
 
     func append(_ payload: UnsafeRawBufferPointer) {
         let allocator = context?.channel.allocator ?? caller.allocator
-        let count = Patterns.appendPrefix.count + payload.count + Patterns.closing.count
+        let count = Fields.appendPrefix.count + payload.count + Fields.closing.count
         let frame = frames.frame(.text, payloadCount: count, allocator: allocator) { output in
             var cursor = output.baseAddress!
-            for part in [Patterns.appendPrefix, payload, Patterns.closing] {
+            for part in [Fields.appendPrefix, payload, Fields.closing] {
                 cursor.copyMemory(from: part.baseAddress!, byteCount: part.count)
                 cursor += part.count
             }
@@ -173,8 +153,8 @@ final class ModelSide: ChannelInboundHandler {
     }
 
     private func handle(_ bytes: UnsafeRawBufferPointer) {
-        guard let type = fieldValue(Patterns.type, in: bytes), equals(type, "response.output_audio.delta"),
-              let delta = fieldValue(Patterns.delta, in: bytes) else { return }
+        guard Fields.type.has(Fields.audioDelta, in: bytes), let range = Fields.delta.range(in: bytes) else { return }
+        let delta = UnsafeRawBufferPointer(rebasing: bytes[range])
         framesToCaller += 1
         var writer = callerFrames
         var buffer = caller.allocator.buffer(capacity: mediaPrefix.count + delta.count + 200)
