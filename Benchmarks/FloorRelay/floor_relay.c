@@ -32,7 +32,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-enum { buffer_size = 4096, max_events = 256, marks_every = 5 };
+enum { buffer_size = 4096, max_events = 256, marks_every = 5, pending_limit = 65536 };
 
 /// One side of a call: the caller's socket or the model's.
 struct endpoint {
@@ -178,7 +178,8 @@ static void from_caller(struct call *call, const char *json, size_t length) {
         memcpy(message + sizeof prefix - 1 + value_length, "\"}", 2);
         size_t framed = compose_frame(frame, message, sizeof prefix - 1 + value_length + 2, 1);
         if (call->model.upgraded) send_bytes(&call->model, frame, framed);
-        else append_bytes(&call->pending, &call->pending_count, &call->pending_capacity, frame, framed);
+        else if (call->pending_count + framed <= pending_limit)  // a model that never answers holds at most this
+            append_bytes(&call->pending, &call->pending_count, &call->pending_capacity, frame, framed);
     } else if (value_length == 5 && memcmp(event, "start", 5) == 0 && !call->model_open) {
         const char *sid = field(json, length, "\"streamSid\":\"", &value_length);
         if (sid && value_length < sizeof call->stream_sid) {
