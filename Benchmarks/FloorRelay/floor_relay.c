@@ -32,7 +32,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-enum { buffer_size = 4096, max_events = 256, marks_every = 5, pending_limit = 65536 };
+enum { buffer_size = 4096, max_events = 256, marks_every = 5, pending_limit = 65536, backlog_limit = 1 << 20 };
 
 /// One side of a call: the caller's socket or the model's.
 struct endpoint {
@@ -90,6 +90,7 @@ static void send_bytes(struct endpoint *endpoint, const unsigned char *bytes, si
         else if (result < 0 && errno != EAGAIN) return;
     }
     if (written == length) return;
+    if (endpoint->out_count + length - written > backlog_limit) return;  // a peer not reading loses audio, not memory
     int had_backlog = endpoint->out_count > 0;
     append_bytes(&endpoint->out, &endpoint->out_count, &endpoint->out_capacity, bytes + written, length - written);
     if (!had_backlog) {
