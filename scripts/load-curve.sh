@@ -23,7 +23,7 @@ done
 python3 - "$audio_list" "$calls_list" <<'PY'
 import json, sys
 audios, calls = sys.argv[1].split(), sys.argv[2].split()
-print("| path | calls | held | frames lost in/out | relay-added p50/p99 in (ms) | p50/p99 out (ms) | relay CPU ms per call-s | relay cores | KB per call | generator + model cores |")
+print("| path | calls | held | frames lost in/out | relay-added p50/p99 in (ms) | p50/p99 out (ms) | relay CPU ms per call-s (kernel share) | relay cores | KB per call | generator + model cores |")
 print("|---|---|---|---|---|---|---|---|---|---|")
 for audio in audios:
     for n in calls:
@@ -35,6 +35,6 @@ for audio in audios:
             continue
         i, o = r["inbound"], r["outbound"]
         print(f"| {audio} | {r['calls']} | {r['callsHeld']} | {i['lost']} / {o['lost']} | {i['p50Ms']:.2f} / {i['p99Ms']:.2f} | "
-              f"{o['p50Ms']:.2f} / {o['p99Ms']:.2f} | {r['relayCPUMsPerCallSecond']:.2f} | {r['relayCores']:.2f} | "
+              f"{o['p50Ms']:.2f} / {o['p99Ms']:.2f} | {r['relayCPUMsPerCallSecond']:.2f} ({r.get('relayKernelShare', 0) * 100:.0f} %) | {r['relayCores']:.2f} | "
               f"{r['residentKBPerCall']:.0f} | {r['generatorCores']:.2f} + {r['modelCores']:.2f} |")
 PY

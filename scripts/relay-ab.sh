@@ -3,6 +3,8 @@
 #   scripts/relay-ab.sh CALLS SECONDS ROUNDS BINARY_A BINARY_B [...]
 # Each binary serves on 127.0.0.1 with this tree's `voice-relay load` (release) as the
 # generator and model stand-in, so only the relay differs. Prints one line per run.
+# MODEL_AUDIO_FORMAT=pcmu selects the mu-law pass-through path (default pcm16); use it when one of
+# the binaries is a floor relay (scripts/floor-relay.sh, Benchmarks' NIOFloorRelay).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 calls=$1 seconds=$2 rounds=$3
