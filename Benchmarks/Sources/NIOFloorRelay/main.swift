@@ -26,10 +26,26 @@ enum Fields {
     static let audioDelta = Array("response.output_audio.delta".utf8)
     nonisolated(unsafe) static let appendPrefix = bytes(#"{"type":"input_audio_buffer.append","audio":""#)
     nonisolated(unsafe) static let closing = bytes(#""}"#)
+    /// Closes a caller `media` or `mark` message (the value, then its object, then the message).
+    nonisolated(unsafe) static let nestedClosing = bytes(#""}}"#)
 
     /// A literal's bytes, which stay where they are for the life of the process.
     static func bytes(_ text: StaticString) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
+    }
+}
+
+extension WebSocketFrameWriter {
+    /// Appends one text frame whose payload is `first`, `second` and `third` in a row, composed
+    /// where it lies (no message buffer copied into the frame).
+    mutating func write(_ opcode: FrameOpcode, parts first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer,
+                        _ third: UnsafeRawBufferPointer, into buffer: inout ByteBuffer) {
+        write(opcode, payloadCount: first.count + second.count + third.count, into: &buffer) { output in
+            let start = output.baseAddress!
+            start.copyMemory(from: first.baseAddress!, byteCount: first.count)
+            (start + first.count).copyMemory(from: second.baseAddress!, byteCount: second.count)
+            (start + first.count + second.count).copyMemory(from: third.baseAddress!, byteCount: third.count)
+        }
     }
 }
 
@@ -125,15 +141,8 @@ final class ModelSide: ChannelInboundHandler {
     }
 
     func append(_ payload: UnsafeRawBufferPointer) {
-        let allocator = context?.channel.allocator ?? caller.allocator
-        let count = Fields.appendPrefix.count + payload.count + Fields.closing.count
-        let frame = frames.frame(.text, payloadCount: count, allocator: allocator) { output in
-            var cursor = output.baseAddress!
-            for part in [Fields.appendPrefix, payload, Fields.closing] {
-                cursor.copyMemory(from: part.baseAddress!, byteCount: part.count)
-                cursor += part.count
-            }
-        }
+        var frame = (context?.channel.allocator ?? caller.allocator).buffer(capacity: 0)
+        frames.write(.text, parts: Fields.appendPrefix, payload, Fields.closing, into: &frame)
         if let context { context.writeAndFlush(wrapOutboundOut(frame), promise: nil) } else { pending.append(frame) }
     }
 
@@ -157,18 +166,13 @@ final class ModelSide: ChannelInboundHandler {
         let delta = UnsafeRawBufferPointer(rebasing: bytes[range])
         framesToCaller += 1
         var writer = callerFrames
-        var buffer = caller.allocator.buffer(capacity: mediaPrefix.count + delta.count + 200)
-        var message = caller.allocator.buffer(capacity: mediaPrefix.count + delta.count + 8)
-        message.writeBytes(mediaPrefix)
-        message.writeBytes(delta)
-        message.writeStaticString(#""}}"#)
-        message.withUnsafeReadableBytes { writer.write(.text, payload: $0, into: &buffer) }
+        var buffer = caller.allocator.buffer(capacity: 0)
+        mediaPrefix.withUnsafeBytes { writer.write(.text, parts: $0, delta, Fields.nestedClosing, into: &buffer) }
         if framesToCaller % 5 == 0 {
-            message.clear()
-            message.writeBytes(markPrefix)
-            message.writeString(String(framesToCaller * 20))
-            message.writeStaticString(#""}}"#)
-            message.withUnsafeReadableBytes { writer.write(.text, payload: $0, into: &buffer) }
+            var offset = String(framesToCaller * 20)  // a small string: no allocation
+            offset.withUTF8 { digits in
+                markPrefix.withUnsafeBytes { writer.write(.text, parts: $0, UnsafeRawBufferPointer(digits), Fields.nestedClosing, into: &buffer) }
+            }
         }
         caller.writeAndFlush(buffer, promise: nil)
     }
