@@ -338,6 +338,7 @@ int main(int argc, char **argv) {
     while (!stopping) {
         int ready = epoll_wait(epoll_fd, events, max_events, 500);
         for (int index = 0; index < ready; index++) {
+            if (!events[index].events) continue;  // its call ended earlier in this batch
             struct endpoint *endpoint = events[index].data.ptr;
             if (!endpoint) {
                 accept_calls(listener);
@@ -354,7 +355,7 @@ int main(int argc, char **argv) {
                 finished = read_frames(endpoint) < 0;
             }
             if (finished) {
-                // Either side closing ends the call; events already fetched for it are skipped.
+                // Either side closing ends the call; events already fetched for it are cleared.
                 for (int later = index + 1; later < ready; later++) {
                     struct endpoint *other = events[later].data.ptr;
                     if (other && other->call == call) events[later].data.ptr = NULL, events[later].events = 0;
