@@ -28,6 +28,8 @@ import Testing
         #expect(String(decoding: clear, as: UTF8.self) == #"{"event":"clear","streamSid":"MZabc123"}"#)
         #expect(MarkName.parse("42:1200")! == (42, 1200))
         #expect(MarkName.parse("x:1") == nil)
+        #expect(MarkName.parse("0:4294967295")! == (0, 4_294_967_295))
+        for malformed in ["1:2:3", ":5", "5:", "5", "", "1:4294967296", "1 :2"] { #expect(MarkName.parse(malformed) == nil) }
         #expect(throws: MediaStreamWriter.InvalidStreamSid.self) { try MediaStreamWriter(streamSid: "MZ\"}") }
     }
 

@@ -58,8 +58,8 @@ final class RealtimeSocketHandler<Delegate: RealtimeModelDelegate>: ChannelInbou
             return
         }
         let count = RealtimeMessageWriter.appendLength(audioCount: audio.count)
-        let frame = frames.frame(.text, payloadCount: count, allocator: context.channel.allocator) {
-            RealtimeMessageWriter.writeAppend(audio, into: $0)
+        let frame = ThreadWriteBuffer.compose(capacity: frames.frameBytes(payloadCount: count), allocator: context.channel.allocator) {
+            frames.write(.text, payloadCount: count, into: &$0) { RealtimeMessageWriter.writeAppend(audio, into: $0) }
         }
         context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
     }

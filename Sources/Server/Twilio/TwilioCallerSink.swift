@@ -41,9 +41,10 @@ final class TwilioCallerSink: CallerAudioSink, @unchecked Sendable {
         // The media frame and its mark, if any, in one buffer: one write, one flush.
         let sent = withUnsafeBytes(of: frame.payload) { payload in
             let media = MediaStreamWriter.Message.media(payload: payload)
-            var buffer = socket.allocator.buffer(capacity: audioFrameBytes)
-            writer.appendFrame(media, to: &buffer)
-            if wantsMark { writer.appendFrame(.mark(item: frame.item, offsetMs: frame.endOffsetMs), to: &buffer) }
+            let buffer = ThreadWriteBuffer.compose(capacity: audioFrameBytes, allocator: socket.allocator) { buffer in
+                writer.appendFrame(media, to: &buffer)
+                if wantsMark { writer.appendFrame(.mark(item: frame.item, offsetMs: frame.endOffsetMs), to: &buffer) }
+            }
             return socket.sendAudio(buffer)
         }
         if !sent { metrics?.agentFramesDropped.increment() }
