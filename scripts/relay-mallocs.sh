@@ -10,9 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 calls=${1:-100} seconds=${2:-20} binary=${3:-.build/release/voice-relay}
-load=.build/release/voice-relay
-model_port=7777
-relay_port=7070
+source scripts/loopback-relay.sh
 command -v perf > /dev/null || { echo "relay-mallocs.sh needs perf (Debian: apt-get install linux-perf)" >&2; exit 1; }
 libc=$(ldd "$binary" | awk '$1 ~ /^libc\.so/ { print $3 }')
 probe_added=false
@@ -22,24 +20,13 @@ if ! perf probe -l 2>/dev/null | grep -q "probe_libc:malloc "; then
 fi
 data=$(mktemp -d)
 cleanup() {
-  pkill -f "serve --host 127.0.0.1 --port $relay_port" || true
-  pkill -f "simulate-model --port $model_port" || true
+  stop_loopback_processes
   if $probe_added; then perf probe -q -d probe_libc:malloc || true; fi
   rm -rf "$data"
 }
 trap cleanup EXIT
 
-# As in relay-ab.sh: a simulated model answers the relay's start-up health check, then the
-# generator's stand-in takes its port.
-"$load" simulate-model --port $model_port > /dev/null 2>&1 &
-sleep 1
-MODEL_PROVIDER=openai OPENAI_REALTIME_URL="ws://127.0.0.1:$model_port/v1/realtime?model=echo" MODEL_AUDIO_FORMAT="${MODEL_AUDIO_FORMAT:-pcm16}" \
-  MAX_CALLS=$((calls + 50)) DATA_DIR="$data" LOG_LEVEL=warning MODEL_PROBE_SECONDS=30 \
-  "$binary" serve --host 127.0.0.1 --port $relay_port > /dev/null 2>&1 &
-relay=$!
-sleep 3
-pkill -f "simulate-model --port $model_port"
-sleep 0.3
+start_loopback_relay "$binary" "$calls" "$data"
 "$load" load --target ws://127.0.0.1:$relay_port/media-stream --relay-pid $relay --model-port $model_port \
   --calls "$calls" --duration "$seconds" > "$data/report.txt" 2>&1 &
 generator=$!
