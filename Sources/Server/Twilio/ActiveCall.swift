@@ -5,24 +5,23 @@ import NIOCore
 import NIOWebSocket
 
 /// A call in progress on one media stream: its pipeline, its model session, and the task that
-/// turns pipeline and model events into decisions (barge-in: `clear`, flush, truncate, cancel).
-/// Paced agent audio goes straight to the Twilio socket through a ``TwilioCallerSink``.
+/// turns pipeline events into decisions (barge-in: `clear`, flush, truncate, cancel). The model's
+/// rare events are handled where they arrive (see ``ModelBridge``). Paced agent audio goes
+/// straight to the Twilio socket through a ``TwilioCallerSink``.
 final class ActiveCall: Sendable {
     let streamSid: [UInt8]
     let pipeline: CallPipeline<MuLawDecoder>
     private let modelLink: ModelLink
     private let modelBridge: ModelBridge
     private let controlTask: Task<Void, Never>
-    private let modelWatchTask: Task<Void, Never>
     private let callLog: CallLog
     private let logger: Logger
 
     private init(streamSid: [UInt8], pipeline: CallPipeline<MuLawDecoder>, modelLink: ModelLink, modelBridge: ModelBridge,
-                 controlTask: Task<Void, Never>, modelWatchTask: Task<Void, Never>, callLog: CallLog, logger: Logger) {
+                 controlTask: Task<Void, Never>, callLog: CallLog, logger: Logger) {
         self.streamSid = streamSid
         self.pipeline = pipeline
         self.modelLink = modelLink
-        self.modelWatchTask = modelWatchTask
         self.modelBridge = modelBridge
         self.controlTask = controlTask
         self.callLog = callLog
@@ -46,12 +45,31 @@ final class ActiveCall: Sendable {
         let modelBridge = ModelBridge(producer: pipeline.makeModelAudioProducer(), pipeline: pipeline)
         let modelLink = ModelLink(model: model, fallback: fallback, bridge: modelBridge, health: modelHealth, metrics: metrics,
                                   eventLoop: socket.channel.eventLoop, logger: logger)
+        modelBridge.handleRareEvents { event in
+            switch event {
+            case .closed(let reason):
+                guard !modelLink.isEnding else { break }
+                callLog.event("model-dropped", reason)
+                modelLink.reconnect(after: reason) { reconnected in
+                    if !modelLink.isEnding { callLog.event(reconnected ? "model-reconnected" : "model-unreachable", "") }
+                }
+            case .error(let message):
+                logger.warning("model error", metadata: ["message": .string(message)])
+                callLog.event("model-error", message)
+            case .transcript(let speaker, let text):
+                logger.debug("transcript", metadata: ["speaker": .string(speaker.rawValue), "text": .string(text)])
+                callLog.transcript(speaker == .caller ? .caller : .agent, text)
+            case .speechStarted, .responseDone:
+                break
+            }
+        }
         if let preopened {
             modelLink.adopt(preopened)
         } else {
             do {
                 try await modelLink.connect()
             } catch {
+                modelBridge.finish()
                 throw MediaStreamHandler.Closure(code: .unexpectedServerError, reason: "model unavailable: \(error)")
             }
         }
@@ -84,27 +102,8 @@ final class ActiveCall: Sendable {
                 }
             }
         }
-        let modelWatchTask = Task {
-            for await event in modelBridge.events {
-                switch event {
-                case .closed(let reason):
-                    guard !modelLink.isEnding else { break }
-                    callLog.event("model-dropped", reason)
-                    let reconnected = await modelLink.modelClosed(reason: reason)
-                    if !modelLink.isEnding { callLog.event(reconnected ? "model-reconnected" : "model-unreachable", "") }
-                case .error(let message):
-                    logger.warning("model error", metadata: ["message": .string(message)])
-                    callLog.event("model-error", message)
-                case .transcript(let speaker, let text):
-                    logger.debug("transcript", metadata: ["speaker": .string(speaker.rawValue), "text": .string(text)])
-                    callLog.transcript(speaker == .caller ? .caller : .agent, text)
-                case .speechStarted, .responseDone:
-                    break
-                }
-            }
-        }
         return ActiveCall(streamSid: Array(start.streamSid.utf8), pipeline: pipeline, modelLink: modelLink, modelBridge: modelBridge,
-                          controlTask: controlTask, modelWatchTask: modelWatchTask, callLog: callLog, logger: logger)
+                          controlTask: controlTask, callLog: callLog, logger: logger)
     }
 
     func end(reason: String) async {
@@ -112,7 +111,7 @@ final class ActiveCall: Sendable {
         modelLink.close()
         modelBridge.finish()
         await controlTask.value
-        await modelWatchTask.value
+        await modelLink.reconnectionsFinished()
         callLog.end(reason: reason, counters: pipeline.counters, reconnects: modelLink.reconnects.load(ordering: .relaxed))
         logger.info("call ended", metadata: ["reason": .string(reason)])
     }

@@ -5,7 +5,10 @@ import Synchronization
 /// number per response item), its events into decisions.
 ///
 /// Everything sits behind one mutex: model audio arrives from one thread at a time, barge-in
-/// decisions from the call's control task; the two meet only on a barge-in.
+/// decisions from the call's control task; the two meet only on a barge-in. The model's rare
+/// events (its closing, errors, transcripts) go to a handler the call sets, on the thread that
+/// reports them: no task waits for them through the whole call (a waiting task and its stream
+/// were ~3 KB of every call's memory).
 final class ModelBridge: RealtimeModelDelegate {
     private struct State: ~Copyable {
         var producer: ModelAudioProducer
@@ -19,19 +22,26 @@ final class ModelBridge: RealtimeModelDelegate {
 
     private let state: Mutex<State>
     private let pipeline: CallPipeline<MuLawDecoder>
-    /// The rare model events the call's control task acts on (the model closing, errors, transcripts).
-    let events: AsyncStream<ModelEvent>
-    private let eventSink: AsyncStream<ModelEvent>.Continuation
+    /// The call's handler of the rare model events, called with the lock held so that once
+    /// ``finish()`` returns none is running or will run.
+    private let rareEventHandler = Mutex<(@Sendable (ModelEvent) -> Void)?>(nil)
 
     init(producer: sending ModelAudioProducer, pipeline: CallPipeline<MuLawDecoder>) {
         self.state = Mutex(State(producer: producer))
         self.pipeline = pipeline
-        (events, eventSink) = AsyncStream.makeStream(of: ModelEvent.self, bufferingPolicy: .bufferingNewest(32))
     }
 
+    /// Sets what happens on the model closing, an error or a transcript (before the model
+    /// connects, so none is missed). The handler must not call back into this bridge's handler.
+    func handleRareEvents(_ handler: @escaping @Sendable (ModelEvent) -> Void) {
+        rareEventHandler.withLock { $0 = handler }
+    }
+
+    /// The call is over: no more rare events are handled (and the handler, which holds the
+    /// call's objects, is let go).
     func finish() {
         finished.store(true, ordering: .releasing)
-        eventSink.finish()
+        rareEventHandler.withLock { $0 = nil }
     }
 
     /// Most model audio held for the pacer before the model's socket stops being read (the ring
@@ -72,7 +82,7 @@ final class ModelBridge: RealtimeModelDelegate {
             // The model's own VAD heard the caller: same reaction as ours.
             pipeline.requestFlush()
         case .transcript, .error, .closed:
-            eventSink.yield(event)
+            rareEventHandler.withLock { $0?(event) }
         }
     }
 

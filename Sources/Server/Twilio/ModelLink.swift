@@ -83,8 +83,29 @@ final class ModelLink: ModelAudioSink {
     /// The call is ending: the model closing now is expected.
     var isEnding: Bool { ending.load(ordering: .acquiring) }
 
+    /// The reconnection under way, if any.
+    private let reconnection = Mutex<Task<Void, Never>?>(nil)
+
+    /// The model side closed: reconnects in a task of its own, after any reconnection already
+    /// under way, then tells `report` whether a session is up again. The task lives only while
+    /// it reconnects (a call's model rarely drops), not for the whole call.
+    func reconnect(after reason: String, then report: @escaping @Sendable (Bool) -> Void) {
+        reconnection.withLock { running in
+            let previous = running
+            running = Task {
+                await previous?.value
+                report(await self.modelClosed(reason: reason))
+            }
+        }
+    }
+
+    /// Waits until no reconnection is under way (after ``close()`` one gives up at its next step).
+    func reconnectionsFinished() async {
+        await reconnection.withLock { $0 }?.value
+    }
+
     /// The model side closed. Unless the call is ending, reconnect; returns whether a session is up again.
-    func modelClosed(reason: String) async -> Bool {
+    private func modelClosed(reason: String) async -> Bool {
         guard !ending.load(ordering: .acquiring) else { return false }
         session.withLock { $0 = nil }
         logger.warning("model connection lost", metadata: ["reason": .string(reason)])
