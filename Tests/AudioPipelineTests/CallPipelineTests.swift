@@ -9,8 +9,9 @@ import Testing
     func framesFlowBothWaysAndBargeInReportsWhatWasHeard(drive: Pipeline.InboundDrive) async throws {
         let pipeline = Pipeline(configuration: .init(inboundDrive: drive), pacingClock: PacingClock()) { MuLawDecoder() }
         let model = RecordingModelSink(), caller = RecordingCallerSink()
-        await pipeline.start(modelSink: model, callerSink: caller)
-        var events = pipeline.events.makeAsyncIterator()
+        let (eventStream, eventSink) = AsyncStream.makeStream(of: PipelineEvent.self)
+        await pipeline.start(modelSink: model, callerSink: caller, events: { eventSink.yield($0) })
+        var events = eventStream.makeAsyncIterator()
 
         // Inbound: 1 s of caller audio delivered in real time (50 frames, 20 ms apart).
         let audio = [Float](repeating: 0, count: 2400) + TestAudio.sine(440, rate: 8000, count: 5600)
@@ -65,7 +66,7 @@ import Testing
     @Test func theModelsFirstAudioIsSentAtOnceNotAtTheNextTick() async throws {
         let pipeline = Pipeline(configuration: .init(), pacingClock: PacingClock(period: .seconds(5))) { MuLawDecoder() }
         let caller = RecordingCallerSink()
-        await pipeline.start(modelSink: RecordingModelSink(), callerSink: caller)
+        await pipeline.start(modelSink: RecordingModelSink(), callerSink: caller, events: { _ in })
         // Let the clock's first tick (on registering) pass.
         try await Task.sleep(for: .milliseconds(100))
         let producer = pipeline.makeModelAudioProducer()
@@ -85,7 +86,7 @@ import Testing
         }
         #expect(pipeline.counters.inboundDropped.load(ordering: .relaxed) == 24)
         let model = RecordingModelSink()
-        await pipeline.start(modelSink: model, callerSink: RecordingCallerSink())
+        await pipeline.start(modelSink: model, callerSink: RecordingCallerSink(), events: { _ in })
         pipeline.deliver(TestAudio.muLawFrames([Float](repeating: 0, count: 160), firstSequence: 41)[0], sequence: 41, arrivalNs: 0)
         try await Task.sleep(for: .milliseconds(100))
         // Half the ring (8 frames) of backlog was kept and the 8 older ones shed. Frame 41 is refused
@@ -104,7 +105,9 @@ import Testing
             var survivors: [WeakPipeline] = []
             for _ in 0..<count {
                 let pipeline = Pipeline(configuration: .init(inboundDrive: drive), pacingClock: clock) { MuLawDecoder() }
-                await pipeline.start(modelSink: RecordingModelSink(), callerSink: RecordingCallerSink())
+                // The event handler holds the pipeline, as a call's does: stopping lets it go.
+                await pipeline.start(modelSink: RecordingModelSink(), callerSink: RecordingCallerSink(),
+                                     events: { [pipeline] _ in pipeline.requestFlush() })
                 let frame = TestAudio.muLawFrames([Float](repeating: 0.1, count: 160))[0]
                 pipeline.deliver(frame, sequence: 1, arrivalNs: 0)
                 pipeline.makeModelAudioProducer().append(UnsafeRawBufferPointer(start: nil, count: 0), item: 1)
@@ -115,7 +118,8 @@ import Testing
         }
         _ = await cycle(1000)
         let before = TestAudio.residentBytes()
-        // Every pipeline is freed once stopped and released (nothing keeps a reference: tasks, clock, rings).
+        // Every pipeline is freed once stopped and released (nothing keeps a reference: tasks, clock,
+        // rings, the event handler).
         #expect(await cycle(10_000) == 0)
         #expect(clock.memberCount == 0)
         let growth = TestAudio.residentBytes() - before

@@ -63,7 +63,7 @@ var pipelines: [CallPipeline<MuLawDecoder>] = []
 var producers: [ModelAudioProducer] = []
 for _ in 0..<calls {
     let pipeline = CallPipeline<MuLawDecoder>(configuration: .init(modelFormat: format, inboundDrive: drive)) { MuLawDecoder() }
-    await pipeline.start(modelSink: modelSink, callerSink: callerSink)
+    await pipeline.start(modelSink: modelSink, callerSink: callerSink, events: { _ in })
     pipelines.append(pipeline)
     producers.append(pipeline.makeModelAudioProducer())
 }

@@ -25,12 +25,12 @@ final class OutboundPlayout<Sink: CallerAudioSink>: PacedOutput, KickedPlayout, 
     private let ring: SPSCRingBuffer<OutboundFrame>
     private let markEchoes: SPSCRingBuffer<MarkEcho>
     private let counters: PipelineCounters
-    private let events: AsyncStream<PipelineEvent>.Continuation
+    private let events: PipelineEventRelay
     private let sink: Sink
     private let clock: PacingClock
 
     init(pacer: PlayoutPacer, ring: SPSCRingBuffer<OutboundFrame>, markEchoes: SPSCRingBuffer<MarkEcho>,
-         counters: PipelineCounters, events: AsyncStream<PipelineEvent>.Continuation, sink: Sink, clock: PacingClock) {
+         counters: PipelineCounters, events: PipelineEventRelay, sink: Sink, clock: PacingClock) {
         self.clock = clock
         self.pacer = pacer
         self.ring = ring
@@ -76,7 +76,7 @@ final class OutboundPlayout<Sink: CallerAudioSink>: PacedOutput, KickedPlayout, 
         // A plain load first: the exchange is a locked instruction, and flushes are rare.
         if flushRequested.load(ordering: .relaxed), flushRequested.exchange(false, ordering: .acquiringAndReleasing),
            let truncation = pacer.flush(now: now, queue: ring) {
-            events.yield(.flushed(item: truncation.item, playedMs: truncation.playedMs, atNs: now))
+            events.post(.flushed(item: truncation.item, playedMs: truncation.playedMs, atNs: now))
         }
         let sink = self.sink
         let released = pacer.tick(now: now, queue: ring) { sink.sendToCaller($0.frame, mark: $0.wantsMark) }

@@ -15,7 +15,7 @@ import Atomics
 ///
 /// No frame crosses the actor: the tasks own their paths, so the per-frame path has no actor hop,
 /// lock or allocation. Only ``PipelineEvent``s (speech start and end, flushes) reach the owner,
-/// through ``events``. Every buffer is bounded: a full inbound ring sheds the oldest frames
+/// through the handler it gives ``start(modelSink:callerSink:events:)``. Every buffer is bounded: a full inbound ring sheds the oldest frames
 /// (counted in ``PipelineCounters/inboundDropped``); a full outbound ring refuses new frames (counted,
 /// and ``outboundBacklogMs`` tells the model reader to stop reading until the pacer catches up).
 public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
@@ -56,9 +56,7 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
 
     public nonisolated let configuration: Configuration
     public nonisolated let counters = PipelineCounters()
-    /// Control events, in order; finishes when the pipeline stops.
-    public nonisolated let events: AsyncStream<PipelineEvent>
-    private nonisolated let eventSink: AsyncStream<PipelineEvent>.Continuation
+    private nonisolated let events = PipelineEventRelay()
 
     private nonisolated let inboundRing: SPSCRingBuffer<TimedFrame<Decoder.Frame>>
     private nonisolated let inboundBell = Doorbell()
@@ -82,11 +80,10 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
         self.makeDecoder = makeDecoder
         self.inboundRing = SPSCRingBuffer(minimumCapacity: configuration.inboundCapacity)
         self.outboundRing = SPSCRingBuffer(minimumCapacity: configuration.outboundCapacity)
-        (events, eventSink) = AsyncStream.makeStream(of: PipelineEvent.self, bufferingPolicy: .bufferingNewest(64))
         if configuration.inboundDrive == .inline {
             let path = InboundPath(decoder: makeDecoder(), jitterMode: configuration.jitterMode,
                                    modelFormat: configuration.modelFormat, vad: configuration.vadAggressiveness)
-            inline = InlineInbound(path: path, early: inboundRing, counters: counters, events: eventSink)
+            inline = InlineInbound(path: path, early: inboundRing, counters: counters, events: events)
         } else {
             inline = nil
         }
@@ -95,10 +92,14 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
 
     // MARK: Lifecycle
 
-    /// Starts the inbound task and joins the pacing clock; audio delivered before this waits in the rings.
-    public func start(modelSink: some ModelAudioSink, callerSink: some CallerAudioSink) {
+    /// Starts the inbound task and joins the pacing clock; audio delivered before this waits in the
+    /// rings. `events` gets the control events, in order, until ``stop()`` (see ``PipelineEventRelay``
+    /// for what it may do).
+    public func start(modelSink: some ModelAudioSink, callerSink: some CallerAudioSink,
+                      events handler: @escaping @Sendable (PipelineEvent) -> Void) {
         guard playout == nil else { return }
-        let (configuration, counters, events) = (self.configuration, self.counters, self.eventSink)
+        events.open(handler)
+        let (configuration, counters, events) = (self.configuration, self.counters, self.events)
         if let inline {
             inline.start(sink: modelSink)
         } else {
@@ -116,7 +117,8 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
         self.playout = playout
     }
 
-    /// Stops the inbound task and leaves the pacing clock; frames still in the rings are discarded.
+    /// Stops the inbound task and leaves the pacing clock; frames still in the rings are discarded,
+    /// and once it returns the event handler is not called again.
     public func stop() async {
         kick.disarm()
         if let playout { pacingClock.unregister(playout) }
@@ -124,7 +126,7 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
         inboundBell.close()
         await inboundTask?.value
         inboundTask = nil
-        eventSink.finish()
+        events.close()
     }
 
     // MARK: Inbound (network side: one producer)

@@ -14,10 +14,10 @@ final class InlineInbound<Decoder: InboundDecoder & ~Copyable>: @unchecked Senda
     /// Frames that came before ``start(sink:)`` wait here.
     private let early: SPSCRingBuffer<TimedFrame<Decoder.Frame>>
     private let counters: PipelineCounters
-    private let events: AsyncStream<PipelineEvent>.Continuation
+    private let events: PipelineEventRelay
 
     init(path: consuming InboundPath<Decoder>, early: SPSCRingBuffer<TimedFrame<Decoder.Frame>>,
-         counters: PipelineCounters, events: AsyncStream<PipelineEvent>.Continuation) {
+         counters: PipelineCounters, events: PipelineEventRelay) {
         self.path = path
         self.early = early
         self.counters = counters

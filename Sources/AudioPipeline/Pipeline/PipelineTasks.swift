@@ -6,7 +6,7 @@ extension CallPipeline where Decoder: ~Copyable {
     /// Inbound: wake on the doorbell, drain every waiting frame, run what is due through the path.
     static func runInbound(decoder: consuming Decoder, configuration: Configuration,
                            ring: SPSCRingBuffer<TimedFrame<Decoder.Frame>>, bell: Doorbell, counters: PipelineCounters,
-                           events: AsyncStream<PipelineEvent>.Continuation, sink: some ModelAudioSink) async {
+                           events: PipelineEventRelay, sink: some ModelAudioSink) async {
         var path = InboundPath(decoder: decoder, jitterMode: configuration.jitterMode, modelFormat: configuration.modelFormat,
                                vad: configuration.vadAggressiveness)
         // The ring holds more than is worth sending late; beyond half of it, shed the oldest.
@@ -27,7 +27,7 @@ extension InboundPath where Decoder: ~Copyable {
     /// totals to `counters`. The sink is an existential, not a generic: the inline drive holds it
     /// as one, and an opened existential would keep this whole path (jitter buffer and decoder
     /// included) from being specialized for the decoder.
-    mutating func process(now: UInt64, sink: any ModelAudioSink, events: AsyncStream<PipelineEvent>.Continuation,
+    mutating func process(now: UInt64, sink: any ModelAudioSink, events: PipelineEventRelay,
                           counters: PipelineCounters) {
         reporting(to: counters) { path in
             path.process(now: now, model: { sink.sendToModel($0) }, speech: { Self.post($0, at: now, to: events) })
@@ -36,17 +36,17 @@ extension InboundPath where Decoder: ~Copyable {
 
     /// ``receiveAndProcess(_:sequence:arrivalNs:model:speech:)``, reporting as ``process(now:sink:events:counters:)`` does.
     mutating func receiveAndProcess(_ frame: Decoder.Frame, sequence: UInt32, arrivalNs: UInt64, sink: any ModelAudioSink,
-                                    events: AsyncStream<PipelineEvent>.Continuation, counters: PipelineCounters) {
+                                    events: PipelineEventRelay, counters: PipelineCounters) {
         reporting(to: counters) { path in
             path.receiveAndProcess(frame, sequence: sequence, arrivalNs: arrivalNs, model: { sink.sendToModel($0) },
                                    speech: { Self.post($0, at: arrivalNs, to: events) })
         }
     }
 
-    private static func post(_ event: VoiceActivityDetector.Event, at now: UInt64, to events: AsyncStream<PipelineEvent>.Continuation) {
+    private static func post(_ event: VoiceActivityDetector.Event, at now: UInt64, to events: PipelineEventRelay) {
         switch event {
-        case .speechStarted: events.yield(.speechStarted(atNs: now))
-        case .speechEnded(_, let decidedAfterMs): events.yield(.speechEnded(atNs: now, decidedAfterMs: decidedAfterMs))
+        case .speechStarted: events.post(.speechStarted(atNs: now))
+        case .speechEnded(_, let decidedAfterMs): events.post(.speechEnded(atNs: now, decidedAfterMs: decidedAfterMs))
         case .none: break
         }
     }

@@ -4,26 +4,28 @@ import Logging
 import NIOCore
 import NIOWebSocket
 
-/// A call in progress on one media stream: its pipeline, its model session, and the task that
-/// turns pipeline events into decisions (barge-in: `clear`, flush, truncate, cancel). The model's
-/// rare events are handled where they arrive (see ``ModelBridge``). Paced agent audio goes
-/// straight to the Twilio socket through a ``TwilioCallerSink``.
+/// A call in progress on one media stream: its pipeline, its model session, and the decisions its
+/// pipeline's events lead to (barge-in: `clear`, flush, truncate, cancel), taken on the stream's
+/// event loop. The model's rare events are handled where they arrive (see ``ModelBridge``). No
+/// task waits through the call for either: each would be ~2.5 KB of the call's memory. Paced
+/// agent audio goes straight to the Twilio socket through a ``TwilioCallerSink``.
 final class ActiveCall: Sendable {
     let streamSid: [UInt8]
     let pipeline: CallPipeline<MuLawDecoder>
     private let modelLink: ModelLink
     private let modelBridge: ModelBridge
-    private let controlTask: Task<Void, Never>
+    /// Where the pipeline's events are acted on (the Twilio socket's loop).
+    private let eventLoop: any EventLoop
     private let callLog: CallLog
     private let logger: Logger
 
     private init(streamSid: [UInt8], pipeline: CallPipeline<MuLawDecoder>, modelLink: ModelLink, modelBridge: ModelBridge,
-                 controlTask: Task<Void, Never>, callLog: CallLog, logger: Logger) {
+                 eventLoop: any EventLoop, callLog: CallLog, logger: Logger) {
         self.streamSid = streamSid
         self.pipeline = pipeline
         self.modelLink = modelLink
         self.modelBridge = modelBridge
-        self.controlTask = controlTask
+        self.eventLoop = eventLoop
         self.callLog = callLog
         self.logger = logger
     }
@@ -74,20 +76,21 @@ final class ActiveCall: Sendable {
             }
         }
         let sink = TwilioCallerSink(socket: socket, writer: writer, callLog: callLog, modelBridge: modelBridge, metrics: metrics)
-        await pipeline.start(modelSink: modelLink, callerSink: sink)
-
-        let controlTask = Task {
-            var speechStartedNs: UInt64?
-            for await event in pipeline.events {
+        let loop = socket.channel.eventLoop
+        let speechStartedNs = NIOLoopBoundBox.makeEmptyBox(valueType: UInt64.self, eventLoop: loop)
+        await pipeline.start(modelSink: modelLink, callerSink: sink) { event in
+            // Acted on in the loop, not where it happened: a flush is reported from inside the
+            // model bridge's lock, which the barge-in below takes again.
+            loop.execute {
                 switch event {
                 case .speechStarted(let atNs):
-                    speechStartedNs = atNs
+                    speechStartedNs.value = atNs
                     // The caller talks: stop playback if any is going (the flush reports what was heard).
                     pipeline.requestFlush()
                     callLog.callerStartedSpeaking()
                 case .flushed(let item, let playedMs, _):
                     socket.send(writer.frame(.clear, allocator: socket.allocator))
-                    if let onset = speechStartedNs {
+                    if let onset = speechStartedNs.value {
                         metrics?.bargeInReaction.record(.nanoseconds(Int64(MonotonicClock.nowNs() &- onset)))
                     }
                     modelBridge.discardResponse()
@@ -103,14 +106,15 @@ final class ActiveCall: Sendable {
             }
         }
         return ActiveCall(streamSid: Array(start.streamSid.utf8), pipeline: pipeline, modelLink: modelLink, modelBridge: modelBridge,
-                          controlTask: controlTask, callLog: callLog, logger: logger)
+                          eventLoop: loop, callLog: callLog, logger: logger)
     }
 
     func end(reason: String) async {
         await pipeline.stop()
         modelLink.close()
         modelBridge.finish()
-        await controlTask.value
+        // Decisions already handed to the loop are taken before the call's record closes.
+        try? await eventLoop.submit {}.get()
         await modelLink.reconnectionsFinished()
         callLog.end(reason: reason, counters: pipeline.counters, reconnects: modelLink.reconnects.load(ordering: .relaxed))
         logger.info("call ended", metadata: ["reason": .string(reason)])
