@@ -15,9 +15,10 @@ import Atomics
 ///
 /// No frame crosses the actor: the tasks own their paths, so the per-frame path has no actor hop,
 /// lock or allocation. Only ``PipelineEvent``s (speech start and end, flushes) reach the owner,
-/// through the handler it gives ``start(modelSink:callerSink:events:)``. Every buffer is bounded: a full inbound ring sheds the oldest frames
-/// (counted in ``PipelineCounters/inboundDropped``); a full outbound ring refuses new frames (counted,
-/// and ``outboundBacklogMs`` tells the model reader to stop reading until the pacer catches up).
+/// through the handler it gives ``start(modelSink:callerSink:events:)``. Every buffer is bounded:
+/// a full inbound ring sheds the oldest frames (counted in ``PipelineCounters/inboundDropped``); a
+/// full outbound ring refuses new frames (counted, and ``outboundBacklogMs`` tells the model
+/// reader to stop reading until the pacer catches up).
 public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
     /// Where the inbound stages run.
     public enum InboundDrive: Sendable {

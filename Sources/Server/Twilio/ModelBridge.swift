@@ -5,7 +5,7 @@ import Synchronization
 /// number per response item), its events into decisions.
 ///
 /// Everything sits behind one mutex: model audio arrives from one thread at a time, barge-in
-/// decisions from the call's control task; the two meet only on a barge-in. The model's rare
+/// decisions from the call's event loop; the two meet only on a barge-in. The model's rare
 /// events (its closing, errors, transcripts) go to a handler the call sets, on the thread that
 /// reports them: no task waits for them through the whole call (a waiting task and its stream
 /// were ~3 KB of every call's memory).
@@ -32,7 +32,8 @@ final class ModelBridge: RealtimeModelDelegate {
     }
 
     /// Sets what happens on the model closing, an error or a transcript (before the model
-    /// connects, so none is missed). The handler must not call back into this bridge's handler.
+    /// connects, so none is missed). It runs with a lock held: it must be quick, and must not
+    /// deliver another model event to this bridge.
     func handleRareEvents(_ handler: @escaping @Sendable (ModelEvent) -> Void) {
         rareEventHandler.withLock { $0 = handler }
     }

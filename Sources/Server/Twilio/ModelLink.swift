@@ -87,8 +87,8 @@ final class ModelLink: ModelAudioSink {
     private let reconnection = Mutex<Task<Void, Never>?>(nil)
 
     /// The model side closed: reconnects in a task of its own, after any reconnection already
-    /// under way, then tells `report` whether a session is up again. The task lives only while
-    /// it reconnects (a call's model rarely drops), not for the whole call.
+    /// under way, then tells `report` whether a session is up again. A task exists only once a
+    /// model has dropped (rarely), not for the whole of every call.
     func reconnect(after reason: String, then report: @escaping @Sendable (Bool) -> Void) {
         reconnection.withLock { running in
             let previous = running
