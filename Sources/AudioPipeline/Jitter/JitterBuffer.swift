@@ -14,7 +14,9 @@
 ///
 /// Frames go in with ``insert(_:sequence:arrivalNs:)`` and come out, in order, from
 /// ``next(now:)`` (call it until it returns nil). A struct over storage allocated once
-/// (``capacity`` slots): no allocation per frame. Times are monotonic nanoseconds passed in.
+/// (``capacity`` slots): no allocation per frame. A forwarding buffer allocates its slots only
+/// when a frame first has to wait in one (a gap, a straggler, a repeat), which a healthy TCP call
+/// never sees. Times are monotonic nanoseconds passed in.
 ///
 /// Noncopyable because it owns its slots; `@unchecked Sendable` because only its single owner
 /// ever reaches them.
@@ -56,11 +58,12 @@ public struct JitterBuffer<Frame: BitwiseCopyable>: ~Copyable, @unchecked Sendab
     /// Whether ``mode`` is ``Mode/forwardImmediately`` (read per frame: cheaper than comparing modes).
     private let forwards: Bool
     public private(set) var statistics = Statistics()
-    /// Slots indexed by sequence modulo capacity (a power of two).
-    private let slots: UnsafeMutableBufferPointer<Frame?>
+    /// Slots indexed by sequence modulo capacity (a power of two); empty until first needed.
+    private var slots = UnsafeMutableBufferPointer<Frame?>(start: nil, count: 0)
     /// Slots, and the largest sequence jump bridged by concealment (bigger ones start over):
     /// 64 (1.28 s) when adaptive; 16 (320 ms) forwarding, where a frame never waits for the
-    /// next and TCP delivers in order, so 9 KB a call stay free.
+    /// next and TCP delivers in order, so 9 KB a call stay free (and the 16 are allocated only
+    /// if the call ever needs them: 2.7 KB of mu-law frames).
     public let capacity: Int
     /// Sequence of the next frame to release.
     private var next: UInt32 = 0
@@ -82,18 +85,23 @@ public struct JitterBuffer<Frame: BitwiseCopyable>: ~Copyable, @unchecked Sendab
         self.mode = mode
         self.forwards = mode == .forwardImmediately
         self.capacity = mode == .forwardImmediately ? 16 : 64
-        self.slots = .allocate(capacity: capacity)
-        slots.initialize(repeating: nil)
+        if !forwards { allocateSlots() }
         if case .adaptive(let minimum, let maximum) = mode {
             targetMs = min(max(Self.initialTargetMs, Self.milliseconds(minimum)), Self.milliseconds(maximum))
         }
         statistics.targetDelayMs = targetMs
     }
 
-    deinit { slots.deallocate() }
+    deinit { if slots.baseAddress != nil { slots.deallocate() } }
+
+    private mutating func allocateSlots() {
+        slots = .allocate(capacity: capacity)
+        slots.initialize(repeating: nil)
+    }
 
     /// Accepts a frame from the network.
     public mutating func insert(_ frame: Frame, sequence: UInt32, arrivalNs: UInt64) {
+        if slots.isEmpty { allocateSlots() }
         statistics.received += 1
         if !started {
             start(at: sequence, arrivalNs: arrivalNs)
@@ -127,9 +135,16 @@ public struct JitterBuffer<Frame: BitwiseCopyable>: ~Copyable, @unchecked Sendab
     /// Forward-immediately mode's usual case, for a frame about to be ``insert(_:sequence:arrivalNs:)``ed:
     /// when it is the next in order and nothing is waiting (every frame of a healthy TCP call), it
     /// counts as inserted and released at once and the caller takes it as it is, with no copy into
-    /// and out of a slot. Returns false (and changes nothing) when the frame must be inserted.
+    /// and out of a slot. The first frame of a stream starts it here. Returns false (and changes
+    /// nothing) when the frame must be inserted.
     public mutating func releasesOnArrival(sequence: UInt32) -> Bool {
-        guard forwards, started, sequence == next, highestSeen &+ 1 == next else { return false }
+        guard forwards else { return false }
+        if !started {
+            started = true
+            next = sequence
+            highestSeen = sequence &- 1
+        }
+        guard sequence == next, highestSeen &+ 1 == next else { return false }
         statistics.received += 1
         statistics.released += 1
         statistics.currentDelayMs = 0
@@ -156,7 +171,7 @@ public struct JitterBuffer<Frame: BitwiseCopyable>: ~Copyable, @unchecked Sendab
         let slot = Int(sequence & UInt32(capacity - 1))
         next &+= 1
         statistics.currentDelayMs = Int(ahead) * 20
-        if let frame = slots[slot] {
+        if let frame = slots[slot] {  // allocated: only `insert` makes `ahead` non-negative
             slots[slot] = nil
             statistics.released += 1
             return .frame(frame, sequence: sequence)

@@ -43,7 +43,9 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var reader: WebSocketFrameReader
     private var framesDelivered = 0
     private var registration: CallRegistry.Entry?
-    private var watchdog: RepeatedTask?
+    /// Set for the moment a timeout could first expire, not repeated: a healthy call's watchdog
+    /// fires once per idle timeout instead of every second (each NIO reschedule allocates).
+    private var watchdog: Scheduled<Void>?
     private let openedNs = MonotonicClock.nowNs()
     private var lastHeardNs = MonotonicClock.nowNs()
     private var timedOut: String?
@@ -69,10 +71,7 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         self.registration = registration
         session.registry.add(registration)
-        let period = max(.milliseconds(50), min(.seconds(1), min(session.startTimeout, session.idleTimeout) / 4))
-        watchdog = context.eventLoop.scheduleRepeatedTask(initialDelay: TimeAmount(period), delay: TimeAmount(period)) { _ in
-            bound.value.checkTimeouts()
-        }
+        armWatchdog(checkingAt: openedNs &+ Self.nanoseconds(session.startTimeout))
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -324,25 +323,45 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    // MARK: Timeouts
+
+    private func armWatchdog(checkingAt deadlineNs: UInt64) {
+        guard let context else { return }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let delayNs = Int64(bitPattern: deadlineNs &- MonotonicClock.nowNs())
+        watchdog = context.eventLoop.scheduleTask(in: .nanoseconds(max(0, delayNs))) { bound.value.checkTimeouts() }
+    }
+
+    /// Closes a stream that never started or went quiet; otherwise checks again when the
+    /// timeout could next expire (a call still opening its model session is checked an idle
+    /// timeout later, by when it is live or gone).
     private func checkTimeouts() {
-        guard timedOut == nil else { return }
+        guard timedOut == nil, context != nil else { return }
         let now = MonotonicClock.nowNs()
         let reason: String
         let label: String
         switch phase {
         case .awaitingStart:
-            guard now &- openedNs >= UInt64(TimeAmount(session.startTimeout).nanoseconds) else { return }
+            let deadlineNs = openedNs &+ Self.nanoseconds(session.startTimeout)
+            guard now >= deadlineNs else { return armWatchdog(checkingAt: deadlineNs) }
             reason = "no start within \(session.startTimeout)"
             label = "no-start-timeout"
         case .live:
-            guard now &- lastHeardNs >= UInt64(TimeAmount(session.idleTimeout).nanoseconds) else { return }
+            let deadlineNs = lastHeardNs &+ Self.nanoseconds(session.idleTimeout)
+            guard now >= deadlineNs else { return armWatchdog(checkingAt: deadlineNs) }
             reason = "no message for \(session.idleTimeout)"
             label = "idle-timeout"
-        case .starting, .ended:
+        case .starting:
+            return armWatchdog(checkingAt: now &+ Self.nanoseconds(session.idleTimeout))
+        case .ended:
             return
         }
         timedOut = reason
         session.metrics?.refused(reason: label)
         close(Closure(code: .policyViolation, reason: reason), outcome: "timed-out")
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> UInt64 {
+        UInt64(max(0, TimeAmount(duration).nanoseconds))
     }
 }
