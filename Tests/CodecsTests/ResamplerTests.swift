@@ -36,11 +36,14 @@ import Testing
         #expect(actual.count == signal.count * to / from)
     }
 
-    @Test func oddChunkSizesAndLargeBlocksMatchToo() {
-        let signal = Self.sine(1000, rate: 24000, count: 5000)
-        var whole = Resampler(from: 24000, to: 8000)
+    /// Chunks that split windows and runs every way: downsampling's dot products, and integer
+    /// upsampling's vector runs with their one-window-at-a-time remainders (L = 2, 3 and 6).
+    @Test(arguments: [(24000, 8000), (8000, 24000), (8000, 16000), (8000, 48000)])
+    func oddChunkSizesAndLargeBlocksMatchToo(pair: (Int, Int)) {
+        let signal = Self.sine(1000, rate: pair.0, count: 5000).enumerated().map { $0.element + Float($0.offset % 5) * 0.01 }
+        var whole = Resampler(from: pair.0, to: pair.1)
         let expected = Self.run(&whole, signal[...])
-        var chunked = Resampler(from: 24000, to: 8000)
+        var chunked = Resampler(from: pair.0, to: pair.1)
         var actual: [Float] = []
         var start = 0
         for size in [1, 2, 3, 7, 479, 1000, 3508] where start < signal.count {

@@ -160,6 +160,10 @@ public struct Resampler: Sendable {
                 let samples = history.baseAddress!
                 (samples + previouslyFilled).update(from: input.baseAddress!, count: input.count)
                 let filters = coefficients.baseAddress!
+                if down == 1 {
+                    // Each window's outputs are written together, so the phase stays 0.
+                    written = Self.upsample(samples, filled: filled, start: &start, filters, taps: taps, up: up, into: output)
+                }
                 // Whole rounds first: `group` periods of `up` outputs. Outputs one period apart
                 // share a phase and their windows lie `down` samples apart, so each phase's
                 // `group` outputs are computed together (see ``dotProducts(_:stride:_:count:)``).
@@ -199,6 +203,101 @@ public struct Resampler: Sendable {
         self.windowStart = 0
         self.phase = phase
         return written
+    }
+
+    /// Windows one integer-upsampling run covers: two vectors of outputs per phase.
+    private static let windowsPerRun = 16
+
+    /// Integer upsampling (M = 1: 8 kHz to 16, 24 or 48): every window gives one output per
+    /// phase, and the windows of consecutive outputs of a phase are consecutive. So a phase's
+    /// outputs are computed as vectors over 16 neighbouring windows, one broadcast coefficient
+    /// at a time, for up to three phases at once: each sample load serves three multiply-adds,
+    /// six independent sums hide the multiply-add latency, and no sum needs the horizontal
+    /// reduction a dot product ends with. About twice as fast as the dot products for 8k->24k.
+    ///
+    /// Every output is one chain of multiply-adds over its taps, oldest first, whichever path
+    /// computes it (``upsamplingRun(_:_:phases:taps:into:stride:)`` or
+    /// ``sequentialDotProduct(_:_:count:)``), so chunking never changes a result.
+    /// Returns the outputs written; `start` ends at the first window not yet used.
+    @inline(__always)
+    private static func upsample(_ samples: UnsafeMutablePointer<Float>, filled: Int, start: inout Int,
+                                 _ filters: UnsafePointer<Float>, taps: Int, up: Int,
+                                 into output: UnsafeMutablePointer<Float>) -> Int {
+        var written = 0
+        while start + windowsPerRun - 1 + taps <= filled {
+            var phase = 0
+            while phase < up {
+                let phases = min(3, up - phase)
+                upsamplingRun(samples + start, filters + phase * taps, phases: phases, taps: taps,
+                              into: output + written + phase, stride: up)
+                phase += phases
+            }
+            written += windowsPerRun * up
+            start += windowsPerRun
+        }
+        while start + taps <= filled {
+            for phase in 0..<up {
+                output[written] = sequentialDotProduct(samples + start, filters + phase * taps, count: taps)
+                written += 1
+            }
+            start += 1
+        }
+        return written
+    }
+
+    /// Outputs of `phases` (1...3) consecutive phases for ``windowsPerRun`` consecutive windows
+    /// starting at `samples`; the outputs of window `w` and phase `p` go to `output[w * stride + p]`.
+    /// Fewer than three phases repeat the last one's work and discard it (only L = 2 or 4 do).
+    @inline(__always)
+    private static func upsamplingRun(_ samples: UnsafePointer<Float>, _ filters: UnsafePointer<Float>, phases: Int,
+                                      taps: Int, into output: UnsafeMutablePointer<Float>, stride: Int) {
+        let x = UnsafeRawPointer(samples)
+        let first = filters, second = filters + min(1, phases - 1) * taps, third = filters + (phases - 1) * taps
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), b0 = SIMD8<Float>(), b1 = SIMD8<Float>()
+        var c0 = SIMD8<Float>(), c1 = SIMD8<Float>()
+        for tap in 0..<taps {
+            let offset = tap * MemoryLayout<Float>.size
+            let early = x.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+            let late = x.loadUnaligned(fromByteOffset: offset + MemoryLayout<SIMD8<Float>>.size, as: SIMD8<Float>.self)
+            let h0 = SIMD8<Float>(repeating: first[tap])
+            multiplyAdd(&a0, early, h0)
+            multiplyAdd(&a1, late, h0)
+            let h1 = SIMD8<Float>(repeating: second[tap])
+            multiplyAdd(&b0, early, h1)
+            multiplyAdd(&b1, late, h1)
+            let h2 = SIMD8<Float>(repeating: third[tap])
+            multiplyAdd(&c0, early, h2)
+            multiplyAdd(&c1, late, h2)
+        }
+        for lane in 0..<8 {
+            output[lane * stride] = a0[lane]
+            output[(lane + 8) * stride] = a1[lane]
+        }
+        guard phases > 1 else { return }
+        for lane in 0..<8 {
+            output[lane * stride + 1] = b0[lane]
+            output[(lane + 8) * stride + 1] = b1[lane]
+        }
+        guard phases > 2 else { return }
+        for lane in 0..<8 {
+            output[lane * stride + 2] = c0[lane]
+            output[(lane + 8) * stride + 2] = c1[lane]
+        }
+    }
+
+    /// One output as a single chain of multiply-adds, oldest tap first: the order each lane of
+    /// ``upsamplingRun(_:_:phases:taps:into:stride:)`` sums in.
+    @inline(__always)
+    private static func sequentialDotProduct(_ samples: UnsafePointer<Float>, _ taps: UnsafePointer<Float>, count: Int) -> Float {
+        var sum: Float = 0
+        for tap in 0..<count {
+            #if FUSED_MULTIPLY_ADD
+            sum.addProduct(samples[tap], taps[tap])
+            #else
+            sum += samples[tap] * taps[tap]
+            #endif
+        }
+        return sum
     }
 
     /// One output's dot product, summed in exactly the order each lane of
