@@ -109,7 +109,8 @@ public struct Resampler: Sendable {
             }
             return coefficients
         }
-        self.history = [Float](repeating: 0, count: perPhase - 1 + blockSize)
+        // Spare samples past a block: a partial upsampling run reads (and ignores) up to a run's worth.
+        self.history = [Float](repeating: 0, count: perPhase - 1 + blockSize + Self.windowsPerRun)
         self.filled = perPhase - 1
         self.windowStart = 0
         self.phase = 0
@@ -215,9 +216,8 @@ public struct Resampler: Sendable {
     /// six independent sums hide the multiply-add latency, and no sum needs the horizontal
     /// reduction a dot product ends with. About twice as fast as the dot products for 8k->24k.
     ///
-    /// Every output is one chain of multiply-adds over its taps, oldest first, whichever path
-    /// computes it (``upsamplingRun(_:_:phases:taps:into:stride:)`` or
-    /// ``sequentialDotProduct(_:_:count:)``), so chunking never changes a result.
+    /// Every output is one chain of multiply-adds over its taps, oldest first, in a lane of its
+    /// own, whether its run was whole or not, so chunking never changes a result.
     /// Returns the outputs written; `start` ends at the first window not yet used.
     @inline(__always)
     private static func upsample(_ samples: UnsafeMutablePointer<Float>, filled: Int, start: inout Int,
@@ -235,12 +235,22 @@ public struct Resampler: Sendable {
             written += windowsPerRun * up
             start += windowsPerRun
         }
-        while start + taps <= filled {
-            for phase in 0..<up {
-                output[written] = sequentialDotProduct(samples + start, filters + phase * taps, count: taps)
-                written += 1
+        // Fewer windows than a run: a whole run (its later windows read the history's spare
+        // samples past `filled`), of which the windows that are complete are kept.
+        let remaining = filled - taps + 1 - start
+        if remaining > 0 {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: windowsPerRun * up) { run in
+                var phase = 0
+                while phase < up {
+                    let phases = min(3, up - phase)
+                    upsamplingRun(samples + start, filters + phase * taps, phases: phases, taps: taps,
+                                  into: run.baseAddress! + phase, stride: up)
+                    phase += phases
+                }
+                (output + written).update(from: run.baseAddress!, count: remaining * up)
             }
-            start += 1
+            written += remaining * up
+            start += remaining
         }
         return written
     }
@@ -283,21 +293,6 @@ public struct Resampler: Sendable {
             output[lane * stride + 2] = c0[lane]
             output[(lane + 8) * stride + 2] = c1[lane]
         }
-    }
-
-    /// One output as a single chain of multiply-adds, oldest tap first: the order each lane of
-    /// ``upsamplingRun(_:_:phases:taps:into:stride:)`` sums in.
-    @inline(__always)
-    private static func sequentialDotProduct(_ samples: UnsafePointer<Float>, _ taps: UnsafePointer<Float>, count: Int) -> Float {
-        var sum: Float = 0
-        for tap in 0..<count {
-            #if FUSED_MULTIPLY_ADD
-            sum.addProduct(samples[tap], taps[tap])
-            #else
-            sum += samples[tap] * taps[tap]
-            #endif
-        }
-        return sum
     }
 
     /// One output's dot product, summed in exactly the order each lane of
