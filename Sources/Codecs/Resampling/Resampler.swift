@@ -9,10 +9,10 @@ import Synchronization
 /// State (input history and the integer phase) carries across calls, so cutting the input
 /// into chunks of any size gives exactly the samples one call over the whole signal gives.
 ///
-/// Cost model: `init` allocates a history of `tapsPerPhase - 1 + blockSize` floats (the
-/// coefficients are designed once per ratio and quality and shared by every resampler, see
-/// ``CoefficientCache``); ``process(_:into:)`` allocates nothing and copies each input sample
-/// into the history once.
+/// Cost model: `init` allocates a history of `tapsPerPhase - 1 + blockSize` floats and 16
+/// spare (the coefficients are designed once per ratio and quality and shared by every
+/// resampler, see ``CoefficientCache``); ``process(_:into:)`` allocates nothing and copies each
+/// input sample into the history once.
 public struct Resampler: Sendable {
     /// The filter's quality targets, relative to the lower of the two rates.
     public struct Quality: Sendable, Equatable {
@@ -50,7 +50,8 @@ public struct Resampler: Sendable {
     /// Phase-major coefficients: phase p's taps, oldest input first, at `p * tapsPerPhase`
     /// (immutable, shared with every resampler of the same ratio and quality).
     private let coefficients: [Float]
-    /// The last `tapsPerPhase - 1` inputs, then the current block.
+    /// The last `tapsPerPhase - 1` inputs, then the current block, then ``windowsPerRun`` spare
+    /// samples (read, never used, by a partial upsampling run).
     private var history: [Float]
     /// Samples valid in ``history``.
     private var filled: Int
@@ -109,7 +110,6 @@ public struct Resampler: Sendable {
             }
             return coefficients
         }
-        // Spare samples past a block: a partial upsampling run reads (and ignores) up to a run's worth.
         self.history = [Float](repeating: 0, count: perPhase - 1 + blockSize + Self.windowsPerRun)
         self.filled = perPhase - 1
         self.windowStart = 0
@@ -225,13 +225,7 @@ public struct Resampler: Sendable {
                                  into output: UnsafeMutablePointer<Float>) -> Int {
         var written = 0
         while start + windowsPerRun - 1 + taps <= filled {
-            var phase = 0
-            while phase < up {
-                let phases = min(3, up - phase)
-                upsamplingRun(samples + start, filters + phase * taps, phases: phases, taps: taps,
-                              into: output + written + phase, stride: up)
-                phase += phases
-            }
+            upsamplingRun(samples + start, filters, taps: taps, up: up, into: output + written)
             written += windowsPerRun * up
             start += windowsPerRun
         }
@@ -240,13 +234,7 @@ public struct Resampler: Sendable {
         let remaining = filled - taps + 1 - start
         if remaining > 0 {
             withUnsafeTemporaryAllocation(of: Float.self, capacity: windowsPerRun * up) { run in
-                var phase = 0
-                while phase < up {
-                    let phases = min(3, up - phase)
-                    upsamplingRun(samples + start, filters + phase * taps, phases: phases, taps: taps,
-                                  into: run.baseAddress! + phase, stride: up)
-                    phase += phases
-                }
+                upsamplingRun(samples + start, filters, taps: taps, up: up, into: run.baseAddress!)
                 (output + written).update(from: run.baseAddress!, count: remaining * up)
             }
             written += remaining * up
@@ -255,11 +243,25 @@ public struct Resampler: Sendable {
         return written
     }
 
+    /// Every phase's outputs for ``windowsPerRun`` consecutive windows starting at `samples`, in
+    /// output order (window by window, phase by phase), three phases at a time.
+    @inline(__always)
+    private static func upsamplingRun(_ samples: UnsafePointer<Float>, _ filters: UnsafePointer<Float>, taps: Int, up: Int,
+                                      into output: UnsafeMutablePointer<Float>) {
+        var phase = 0
+        while phase < up {
+            let phases = min(3, up - phase)
+            phaseGroupRun(samples, filters + phase * taps, phases: phases, taps: taps, into: output + phase, stride: up)
+            phase += phases
+        }
+    }
+
     /// Outputs of `phases` (1...3) consecutive phases for ``windowsPerRun`` consecutive windows
     /// starting at `samples`; the outputs of window `w` and phase `p` go to `output[w * stride + p]`.
-    /// Fewer than three phases repeat the last one's work and discard it (only L = 2 or 4 do).
+    /// Fewer than three phases repeat the last one's work and discard it (when L is not a
+    /// multiple of 3).
     @inline(__always)
-    private static func upsamplingRun(_ samples: UnsafePointer<Float>, _ filters: UnsafePointer<Float>, phases: Int,
+    private static func phaseGroupRun(_ samples: UnsafePointer<Float>, _ filters: UnsafePointer<Float>, phases: Int,
                                       taps: Int, into output: UnsafeMutablePointer<Float>, stride: Int) {
         let x = UnsafeRawPointer(samples)
         let first = filters, second = filters + min(1, phases - 1) * taps, third = filters + (phases - 1) * taps
