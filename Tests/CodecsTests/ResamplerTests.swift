@@ -37,7 +37,7 @@ import Testing
     }
 
     /// Chunks that split windows and runs every way: downsampling's dot products, and integer
-    /// upsampling's vector runs with their one-window-at-a-time remainders (L = 2, 3 and 6).
+    /// upsampling's vector runs with their partial last runs (L = 2, 3 and 6).
     @Test(arguments: [(24000, 8000), (8000, 24000), (8000, 16000), (8000, 48000)])
     func oddChunkSizesAndLargeBlocksMatchToo(pair: (Int, Int)) {
         let signal = Self.sine(1000, rate: pair.0, count: 5000).enumerated().map { $0.element + Float($0.offset % 5) * 0.01 }

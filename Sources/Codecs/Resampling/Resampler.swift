@@ -161,40 +161,11 @@ public struct Resampler: Sendable {
                 let samples = history.baseAddress!
                 (samples + previouslyFilled).update(from: input.baseAddress!, count: input.count)
                 let filters = coefficients.baseAddress!
-                if down == 1 {
-                    // Each window's outputs are written together, so the phase stays 0.
-                    written = Self.upsample(samples, filled: filled, start: &start, filters, taps: taps, up: up, into: output)
-                }
-                // Whole rounds first: `group` periods of `up` outputs. Outputs one period apart
-                // share a phase and their windows lie `down` samples apart, so each phase's
-                // `group` outputs are computed together (see ``dotProducts(_:stride:_:count:)``).
-                // A round advances the window by `group * down` and ends on the phase it began.
-                let group = Self.outputGroup
-                while start + (phase + (up - 1) * down) / up + (group - 1) * down + taps <= filled {
-                    var periodStart = start
-                    var periodPhase = phase
-                    for offset in 0..<up {
-                        let sums = Self.dotProducts(samples + periodStart, stride: down, filters + periodPhase * taps, count: taps)
-                        for member in 0..<group { output[written + member * up + offset] = sums[member] }
-                        periodPhase += down
-                        while periodPhase >= up {
-                            periodPhase -= up
-                            periodStart += 1
-                        }
-                    }
-                    written += group * up
-                    start += group * down
-                }
-                // Then one output at a time while the history holds a whole window.
-                while start + taps <= filled {
-                    output[written] = Self.dotProduct(samples + start, filters + phase * taps, count: taps)
-                    written += 1
-                    phase += down
-                    while phase >= up {
-                        phase -= up
-                        start += 1
-                    }
-                }
+                // Integer upsampling writes each window's outputs together, so its phase stays 0.
+                written = down == 1
+                    ? Self.upsample(samples, filled: filled, start: &start, filters, taps: taps, up: up, into: output)
+                    : Self.resampleWithDotProducts(samples, filled: filled, start: &start, phase: &phase, filters,
+                                                   taps: taps, up: up, down: down, into: output)
                 // Keep the unconsumed tail (at most taps - 1 samples plus the window's lead).
                 let remaining = filled - start
                 samples.update(from: samples + start, count: remaining)
@@ -203,6 +174,47 @@ public struct Resampler: Sendable {
         self.filled = filled - start
         self.windowStart = 0
         self.phase = phase
+        return written
+    }
+
+    /// Any ratio: outputs one period apart share a phase, so each phase's outputs are computed
+    /// in groups of dot products, then one at a time. Returns the outputs written; `start` and
+    /// `phase` end at the next output's window and phase.
+    @inline(__always)
+    private static func resampleWithDotProducts(_ samples: UnsafeMutablePointer<Float>, filled: Int, start: inout Int,
+                                                phase: inout Int, _ filters: UnsafePointer<Float>, taps: Int, up: Int,
+                                                down: Int, into output: UnsafeMutablePointer<Float>) -> Int {
+        var written = 0
+        // Whole rounds first: `group` periods of `up` outputs. Outputs one period apart
+        // share a phase and their windows lie `down` samples apart, so each phase's
+        // `group` outputs are computed together (see ``dotProducts(_:stride:_:count:)``).
+        // A round advances the window by `group * down` and ends on the phase it began.
+        let group = outputGroup
+        while start + (phase + (up - 1) * down) / up + (group - 1) * down + taps <= filled {
+            var periodStart = start
+            var periodPhase = phase
+            for offset in 0..<up {
+                let sums = dotProducts(samples + periodStart, stride: down, filters + periodPhase * taps, count: taps)
+                for member in 0..<group { output[written + member * up + offset] = sums[member] }
+                periodPhase += down
+                while periodPhase >= up {
+                    periodPhase -= up
+                    periodStart += 1
+                }
+            }
+            written += group * up
+            start += group * down
+        }
+        // Then one output at a time while the history holds a whole window.
+        while start + taps <= filled {
+            output[written] = dotProduct(samples + start, filters + phase * taps, count: taps)
+            written += 1
+            phase += down
+            while phase >= up {
+                phase -= up
+                start += 1
+            }
+        }
         return written
     }
 
