@@ -87,7 +87,7 @@ public struct JitterBuffer<Frame: BitwiseCopyable>: ~Copyable, @unchecked Sendab
         self.capacity = mode == .forwardImmediately ? 16 : 64
         if !forwards { allocateSlots() }
         if case .adaptive(let minimum, let maximum) = mode {
-            targetMs = min(max(Self.initialTargetMs, Self.milliseconds(minimum)), Self.milliseconds(maximum))
+            targetMs = min(max(Self.initialTargetMs, minimum.wholeMilliseconds), maximum.wholeMilliseconds)
         }
         statistics.targetDelayMs = targetMs
     }
@@ -211,7 +211,7 @@ public struct JitterBuffer<Frame: BitwiseCopyable>: ~Copyable, @unchecked Sendab
 
     private mutating func adaptTarget(now: UInt64) {
         guard case .adaptive(let minimum, let maximum) = mode, delayHistogram.hasData else { return }
-        let wanted = min(max(delayHistogram.quantileMs(0.999) + 5, Self.milliseconds(minimum)), Self.milliseconds(maximum))
+        let wanted = min(max(delayHistogram.quantileMs(0.999) + 5, minimum.wholeMilliseconds), maximum.wholeMilliseconds)
         if wanted > targetMs {
             // More jitter: wait longer at once (frames still to come are late otherwise).
             targetMs = wanted
@@ -221,11 +221,6 @@ public struct JitterBuffer<Frame: BitwiseCopyable>: ~Copyable, @unchecked Sendab
             lastShrinkNs = now
         }
         statistics.targetDelayMs = targetMs
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Int {
-        let components = duration.components
-        return Int(components.seconds) * 1000 + Int(components.attoseconds / 1_000_000_000_000_000)
     }
 }
 

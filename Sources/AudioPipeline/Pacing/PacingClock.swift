@@ -75,7 +75,7 @@ public final class PacingClock: Sendable {
     public var memberCount: Int { state.withLock { $0.members.count } }
 
     private func run() {
-        let periodNs = UInt64(period.components.seconds) * 1_000_000_000 + UInt64(period.components.attoseconds / 1_000_000_000)
+        let periodNs = period.wholeNanoseconds
         var deadline = MonotonicClock.nowNs()
         var idleTicks = 0
         var visiting: [any PacedOutput] = []

@@ -62,8 +62,7 @@ public struct PlayoutPacer: Sendable {
 
     public init(configuration: Configuration = .init()) {
         self.configuration = configuration
-        let lead = configuration.lead.components
-        self.leadNs = UInt64(lead.seconds) * 1_000_000_000 + UInt64(lead.attoseconds / 1_000_000_000)
+        self.leadNs = configuration.lead.wholeNanoseconds
     }
 
     /// Milliseconds of audio sent to the caller that have not played yet.

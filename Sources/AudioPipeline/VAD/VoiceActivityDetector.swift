@@ -137,9 +137,7 @@ public struct VoiceActivityDetector: Sendable {
         self.bands = BiquadBank([Biquad.bandpass(lowHz: 200, highHz: 1000, sampleRate: rate),
                                  Biquad.bandpass(lowHz: 1000, highHz: 2500, sampleRate: rate),
                                  Biquad.bandpass(lowHz: 2500, highHz: 3800, sampleRate: rate)])
-        let hangover = configuration.hangover.components
-        let hangoverMs = Int(hangover.seconds) * 1000 + Int(hangover.attoseconds / 1_000_000_000_000_000)
-        self.hangoverFrames = max(0, hangoverMs / configuration.frameDurationMs)
+        self.hangoverFrames = max(0, configuration.hangover.wholeMilliseconds / configuration.frameDurationMs)
         self.floors = MinimumStatistics(framesPerWindow: 200 / configuration.frameDurationMs)
         self.periodicity = PeriodicityMeter(sampleRate: configuration.sampleRate)
         self.speechLevelDecay = Float(configuration.frameDurationMs) / 1000

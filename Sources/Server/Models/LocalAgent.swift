@@ -57,10 +57,9 @@ final class LocalAgentSession<Delegate: RealtimeModelDelegate>: RealtimeModelSes
         let configuration = VoiceActivityDetector.Configuration(sampleRate: agent.audioFormat.sampleRate, frameDurationMs: 10,
                                                                 hangover: agent.endOfTurn)
         let bytesPerSecond = agent.audioFormat.bytesPerFrame * 50
-        let maximum = agent.maximumUtterance.components
         self.format = agent.audioFormat
         self.chime = agent.audioFormat == .muLaw ? LocalAgentChime.muLaw : LocalAgentChime.pcm16
-        self.maximumUtteranceBytes = Int(maximum.seconds) * bytesPerSecond
+        self.maximumUtteranceBytes = agent.maximumUtterance.wholeMilliseconds * bytesPerSecond / 1000
         self.delegate = delegate
         self.state = Mutex(State(detector: VoiceActivityDetector(configuration: configuration),
                                  pending: [Float](repeating: 0, count: configuration.samplesPerFrame)))

@@ -71,7 +71,7 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         self.registration = registration
         session.registry.add(registration)
-        armWatchdog(checkingAt: openedNs &+ Self.nanoseconds(session.startTimeout))
+        armWatchdog(checkingAt: openedNs &+ session.startTimeout.wholeNanoseconds)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -342,26 +342,22 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         let label: String
         switch phase {
         case .awaitingStart:
-            let deadlineNs = openedNs &+ Self.nanoseconds(session.startTimeout)
+            let deadlineNs = openedNs &+ session.startTimeout.wholeNanoseconds
             guard now >= deadlineNs else { return armWatchdog(checkingAt: deadlineNs) }
             reason = "no start within \(session.startTimeout)"
             label = "no-start-timeout"
         case .live:
-            let deadlineNs = lastHeardNs &+ Self.nanoseconds(session.idleTimeout)
+            let deadlineNs = lastHeardNs &+ session.idleTimeout.wholeNanoseconds
             guard now >= deadlineNs else { return armWatchdog(checkingAt: deadlineNs) }
             reason = "no message for \(session.idleTimeout)"
             label = "idle-timeout"
         case .starting:
-            return armWatchdog(checkingAt: now &+ Self.nanoseconds(session.idleTimeout))
+            return armWatchdog(checkingAt: now &+ session.idleTimeout.wholeNanoseconds)
         case .ended:
             return
         }
         timedOut = reason
         session.metrics?.refused(reason: label)
         close(Closure(code: .policyViolation, reason: reason), outcome: "timed-out")
-    }
-
-    private static func nanoseconds(_ duration: Duration) -> UInt64 {
-        UInt64(max(0, TimeAmount(duration).nanoseconds))
     }
 }

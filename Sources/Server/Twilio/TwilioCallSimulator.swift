@@ -62,7 +62,7 @@ public struct TwilioCallSimulator: Sendable {
             return Data(codes).base64EncodedString()
         }
         let recorder = Recorder()
-        let tailFrames = Int(tail.components.seconds) * 50 + Int(tail.components.attoseconds / 20_000_000_000_000_000)
+        let tailFrames = tail.wholeMilliseconds / 20
         let parametersJSON = String(decoding: try JSONSerialization.data(withJSONObject: parameters), as: UTF8.self)
         let silence = Data(repeating: 0xFF, count: 160).base64EncodedString()
         let close = try await WebSocketClient.connect(url: webSocketURL, logger: logger) { inbound, outbound, _ in
@@ -86,8 +86,7 @@ public struct TwilioCallSimulator: Sendable {
                     while let message = try await iterator.next() {
                         guard case .text(let text) = message,
                               let json = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { continue }
-                        let atMs = Double((ContinuousClock.now - start).components.attoseconds) / 1e15
-                            + Double((ContinuousClock.now - start).components.seconds) * 1000
+                        let atMs = (ContinuousClock.now - start).fractionalMilliseconds
                         switch json["event"] as? String {
                         case "media":
                             guard let payload = (json["media"] as? [String: Any])?["payload"] as? String,
@@ -107,8 +106,7 @@ public struct TwilioCallSimulator: Sendable {
                     // Echo each mark once playback has reached it; 5 ms is finer than a frame.
                     while true {
                         try await Task.sleep(for: .milliseconds(5))
-                        let nowMs = Double((ContinuousClock.now - start).components.attoseconds) / 1e15
-                            + Double((ContinuousClock.now - start).components.seconds) * 1000
+                        let nowMs = (ContinuousClock.now - start).fractionalMilliseconds
                         for name in recorder.marksPlayed(byMs: nowMs) {
                             // The relay may have ended the stream meanwhile; the reader sees that.
                             try? await outbound.write(.text(#"{"event":"mark","sequenceNumber":"0","streamSid":"\#(streamSid)","mark":{"name":"\#(name)"}}"#))
