@@ -21,6 +21,11 @@ final class CallTimeline: @unchecked Sendable {
     /// Caller frames that reached the model stand-in, and model frames that reached the caller.
     let modelFramesReceived = ManagedAtomic<Int>(0)
     let callerFramesReceived = ManagedAtomic<Int>(0)
+    /// Frames an end did not send because the relay had stopped reading that socket (its write
+    /// buffer over NIO's high water mark): neither stamped nor counted as sent, so the matching
+    /// stays in step, and the generator's memory stays bounded against a relay that cannot keep up.
+    let callerFramesHeldBack = ManagedAtomic<Int>(0)
+    let modelFramesHeldBack = ManagedAtomic<Int>(0)
 
     init(index: Int) {
         self.index = index

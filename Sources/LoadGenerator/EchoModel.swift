@@ -188,6 +188,11 @@ final class EchoModelConnection: ChannelInboundHandler {
             }
             // A session the relay reopened after a drop is not matched to its call: echoed, not timed.
             if timeline == nil { statistics.unboundAppends += 1 }
+            // A relay that stopped reading this socket is not sent more than NIO's write buffer holds.
+            guard context.channel.isWritable else {
+                timeline?.modelFramesHeldBack.wrappingIncrement(ordering: .relaxed)
+                return
+            }
             let count = Self.deltaPrefix.utf8CodeUnitCount + audio.count + Self.deltaSuffix.utf8CodeUnitCount
             // The delta composed in the frame: prefix, the append's base64 as it came, suffix.
             let reply = frames.frame(.text, payloadCount: count, allocator: context.channel.allocator) { output in

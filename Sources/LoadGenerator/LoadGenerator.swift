@@ -155,12 +155,14 @@ public final class LoadGenerator: Sendable {
         /// `unmatched`: frames that arrived on sessions not matched to a call (reopened after a
         /// fault); they count as received, though not per call.
         func direction(sent: KeyPath<CallTimeline, ManagedAtomic<Int>>, received: KeyPath<CallTimeline, ManagedAtomic<Int>>,
-                       unmatched: Int, histogram: LatencyHistogram) -> LoadReport.Direction {
+                       heldBack: KeyPath<CallTimeline, ManagedAtomic<Int>>, unmatched: Int,
+                       histogram: LatencyHistogram) -> LoadReport.Direction {
             let sentCount = timelines.reduce(0) { $0 + $1[keyPath: sent].load(ordering: .acquiring) }
             let missing = timelines.reduce(0) { $0 + max(0, $1[keyPath: sent].load(ordering: .acquiring) - $1[keyPath: received].load(ordering: .acquiring)) }
             let lost = missing - min(missing, unmatched)
             let receivedCount = timelines.reduce(0) { $0 + $1[keyPath: received].load(ordering: .acquiring) } + unmatched
             return .init(sent: sentCount, received: receivedCount, lost: lost,
+                         heldBack: timelines.reduce(0) { $0 + $1[keyPath: heldBack].load(ordering: .relaxed) },
                          p50Ms: histogram.percentileMicroseconds(0.5) / 1000, p99Ms: histogram.percentileMicroseconds(0.99) / 1000,
                          maxMs: Double(histogram.maximumNs) / 1e6, samples: histogram.count)
         }
@@ -168,9 +170,10 @@ public final class LoadGenerator: Sendable {
         let relayCPU = after.cpuSeconds - before.cpuSeconds
         return LoadReport(
             calls: options.calls, callsHeld: callers.open, modelAudio: options.modelAudio, windowSeconds: window, rampSeconds: rampSeconds,
-            inbound: direction(sent: \.callerFramesSent, received: \.modelFramesReceived, unmatched: unboundAppends,
-                               histogram: modelEnd.inbound),
-            outbound: direction(sent: \.modelFramesSent, received: \.callerFramesReceived, unmatched: 0, histogram: callers.outbound),
+            inbound: direction(sent: \.callerFramesSent, received: \.modelFramesReceived, heldBack: \.callerFramesHeldBack,
+                               unmatched: unboundAppends, histogram: modelEnd.inbound),
+            outbound: direction(sent: \.modelFramesSent, received: \.callerFramesReceived, heldBack: \.modelFramesHeldBack,
+                                unmatched: 0, histogram: callers.outbound),
             relayCPUMsPerCallSecond: relayCPU * 1000 / (Double(options.calls) * window), relayCores: relayCPU / window,
             relayKernelShare: relayCPU > 0 ? (after.kernelSeconds - before.kernelSeconds) / relayCPU : 0,
             relayResidentMBBefore: Double(idle.residentBytes) / 1_048_576, relayResidentMBAfter: Double(after.residentBytes) / 1_048_576,

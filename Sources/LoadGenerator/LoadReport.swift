@@ -5,6 +5,9 @@ public struct LoadReport: Codable, Sendable {
         public var sent: Int
         public var received: Int
         public var lost: Int
+        /// Frames the sending end held back because the relay was not reading that socket (not
+        /// in `sent`); nonzero only when the relay, or the machine, cannot keep up.
+        public var heldBack: Int
         /// Relay-added latency over the measured window, matched frame by frame (ms).
         public var p50Ms: Double
         public var p99Ms: Double
@@ -51,8 +54,8 @@ public struct LoadReport: Codable, Sendable {
         func ms(_ value: Double) -> String { String(format: "%.2f", value) }
         return """
         calls held          \(callsHeld) of \(calls) (\(modelAudio) toward the model), window \(String(format: "%.0f", windowSeconds)) s after a \(String(format: "%.1f", rampSeconds)) s ramp
-        inbound  frames     sent \(inbound.sent), received \(inbound.received), lost \(inbound.lost); relay-added p50 \(ms(inbound.p50Ms)) ms, p99 \(ms(inbound.p99Ms)) ms, max \(ms(inbound.maxMs)) ms
-        outbound frames     sent \(outbound.sent), received \(outbound.received), lost \(outbound.lost); relay-added p50 \(ms(outbound.p50Ms)) ms, p99 \(ms(outbound.p99Ms)) ms, max \(ms(outbound.maxMs)) ms
+        inbound  frames     sent \(inbound.sent), received \(inbound.received), lost \(inbound.lost), held back \(inbound.heldBack); relay-added p50 \(ms(inbound.p50Ms)) ms, p99 \(ms(inbound.p99Ms)) ms, max \(ms(inbound.maxMs)) ms
+        outbound frames     sent \(outbound.sent), received \(outbound.received), lost \(outbound.lost), held back \(outbound.heldBack); relay-added p50 \(ms(outbound.p50Ms)) ms, p99 \(ms(outbound.p99Ms)) ms, max \(ms(outbound.maxMs)) ms
         relay CPU           \(String(format: "%.3f", relayCPUMsPerCallSecond)) ms per call-second (\(String(format: "%.2f", relayCores)) cores, \(String(format: "%.0f", relayKernelShare * 100)) % of it in the kernel)
         relay memory        \(String(format: "%.1f", relayResidentMBBefore)) MB idle, \(String(format: "%.1f", relayResidentMBAfter)) MB loaded: \(String(format: "%.1f", residentKBPerCall)) KB per call
         generator / model   \(String(format: "%.2f", generatorCores)) / \(String(format: "%.2f", modelCores)) cores (generator ticks late: \(generatorLateTicks))

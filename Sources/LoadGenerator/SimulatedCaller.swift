@@ -65,6 +65,11 @@ final class SimulatedCaller: ChannelInboundHandler {
     func sendDueFrames(now: UInt64) {
         guard isOpen, !closing, let context else { return }
         while nextFrameNs <= now {
+            nextFrameNs += 20_000_000
+            guard context.channel.isWritable else {
+                timeline.callerFramesHeldBack.wrappingIncrement(ordering: .relaxed)
+                continue
+            }
             let chunk = timeline.callerFramesSent.load(ordering: .relaxed) + 1
             message.clear()
             message.writeStaticString(#"{"event":"media","sequenceNumber":""#)
@@ -82,7 +87,6 @@ final class SimulatedCaller: ChannelInboundHandler {
             timeline.callerSent(at: NIODeadline.now().uptimeNanoseconds)
             let frame = message.withUnsafeReadableBytes { frames.frame(.text, payload: $0, allocator: context.channel.allocator) }
             context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
-            nextFrameNs += 20_000_000
         }
     }
 
