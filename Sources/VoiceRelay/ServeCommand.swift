@@ -53,6 +53,9 @@ struct ServeCommand: AsyncParsableCommand {
     var logFormat: String = ProcessInfo.processInfo.environment["LOG_FORMAT"] ?? "json"
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (env LOG_LEVEL).")
     var logLevel: String = ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info"
+    @Flag(name: .customLong("allow-unsigned-webhooks"),
+          help: "On Fly, start without TWILIO_AUTH_TOKEN anyway (anyone could then make the relay open paid model sessions).")
+    var allowUnsignedWebhooks = false
 
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else { throw CommandFailure("unknown log level '\(logLevel)'") }
@@ -75,13 +78,23 @@ struct ServeCommand: AsyncParsableCommand {
         guard let callerPolicy = CallerNumbers(setting: callerNumbers, salt: environment["CALLER_HASH_SALT"]) else {
             throw CommandFailure("--caller-numbers must be hashed, plain or omit")
         }
+        let twilioAuthToken = environment["TWILIO_AUTH_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        if twilioAuthToken == nil {
+            // Without the token nobody's webhook is checked, and each webhook opens a model session.
+            if environment["FLY_APP_NAME"] != nil, !allowUnsignedWebhooks {
+                throw CommandFailure("TWILIO_AUTH_TOKEN is not set: on Fly the relay refuses to take unsigned webhooks, which anyone could post to open paid model sessions (give --allow-unsigned-webhooks to start anyway)")
+            }
+            logger.warning("TWILIO_AUTH_TOKEN is not set: webhooks and media streams are not signature-checked, so anyone who can reach this relay can open model sessions")
+        }
         let configuration = RelayConfiguration(
-            host: host, port: port, publicHost: publicHost ?? environment["PUBLIC_HOST"], twilioAuthToken: environment["TWILIO_AUTH_TOKEN"],
+            host: host, port: port, publicHost: publicHost ?? environment["PUBLIC_HOST"], twilioAuthToken: twilioAuthToken,
             region: region, maximumMessageBytes: maxMessageBytes, maximumCalls: maxCalls,
             maximumConnections: maxConnections ?? environment["MAX_CONNECTIONS"].flatMap { Int($0) },
             handshakeTimeout: .seconds(handshakeTimeout), startTimeout: .seconds(startTimeout), idleTimeout: .seconds(idleTimeout),
             drainDeadline: .seconds(drainSeconds), callerNumbers: callerPolicy,
-            adminToken: environment["ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
+            adminToken: environment["ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
+            dtmfToModel: environment["DTMF_TO_MODEL"] != "off",
+            reconnectHistoryTurns: environment["RECONNECT_HISTORY_TURNS"].flatMap { Int($0) } ?? 20)
         let recorder: RecordWriter
         do {
             let location = CallStoreLocation(databaseURL: environment["DATABASE_URL"], dataDirectory: dataDirectory)

@@ -43,11 +43,13 @@ import Testing
         while let event = await events.next() {
             if case .flushed = event { flushed = event; break }
         }
-        guard case .flushed(let item, let playedMs, let atNs)? = flushed else {
+        guard case .flushed(let flush)? = flushed else {
             Issue.record("no flush event")
             return
         }
+        let (item, playedMs, atNs) = (flush.item, flush.playedMs, flush.atNs)
         #expect(item == 7)
+        #expect(flush.audioWasAhead)
         // What the caller heard is what was sent before the flush, less at most the pacer's lead
         // (60 ms) and one tick still queued at Twilio. (Exact timelines are in PlayoutPacerTests;
         // here the clock runs on a busy machine.)

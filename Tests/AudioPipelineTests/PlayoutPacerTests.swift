@@ -84,4 +84,44 @@ import Testing
         pacer.markPlayed(item: 9, offsetMs: 20, now: 260 * Self.ms)
         #expect(pacer.playedMs(now: 260 * Self.ms) == 160)
     }
+
+    /// Audio is ahead of the caller while it plays by the clock model, and for a bounded grace
+    /// after that while the last mark sent has not come back; once it has, or after a flush,
+    /// a caller who speaks is answering, not interrupting.
+    @Test func audioIsAheadUntilPlayedAndItsLastMarkEchoed() {
+        let queue = SPSCRingBuffer<OutboundFrame>(minimumCapacity: 64)
+        var pacer = PlayoutPacer()
+        #expect(!pacer.hasAudioAhead(now: 0))
+        Self.enqueue(queue, item: 4, frames: 10)  // 200 ms, marks after 100 and 200 ms
+        var marks: [UInt32] = []
+        for now in stride(from: UInt64(0), through: 300 * Self.ms, by: 10_000_000) {
+            pacer.tick(now: now, queue: queue) { if $0.wantsMark { marks.append($0.frame.endOffsetMs) } }
+        }
+        #expect(marks == [100, 200])
+        #expect(pacer.hasAudioAhead(now: 150 * Self.ms))
+        // Played out by the clock at 200 ms, but the last mark is still out: Twilio may be late.
+        #expect(!pacer.isPlaying(now: 300 * Self.ms))
+        #expect(pacer.hasAudioAhead(now: 300 * Self.ms))
+        // The first mark's echo is not the last one's.
+        pacer.markPlayed(item: 4, offsetMs: 100, now: 310 * Self.ms)
+        #expect(pacer.hasAudioAhead(now: 320 * Self.ms))
+        pacer.markPlayed(item: 4, offsetMs: 200, now: 330 * Self.ms)
+        #expect(!pacer.hasAudioAhead(now: 330 * Self.ms))
+
+        // A client that never echoes marks: ahead only for the grace (500 ms) past the modelled end.
+        var silent = PlayoutPacer()
+        Self.enqueue(queue, item: 5, frames: 5)
+        for now in stride(from: UInt64(0), through: 200 * Self.ms, by: 10_000_000) {
+            silent.tick(now: now, queue: queue) { _ in }
+        }
+        #expect(silent.hasAudioAhead(now: 590 * Self.ms))
+        #expect(!silent.hasAudioAhead(now: 610 * Self.ms))
+
+        // A flush: Twilio's `clear` echoes what is pending, nothing is ahead any more.
+        Self.enqueue(queue, item: 6, frames: 10)
+        silent.tick(now: 1000 * Self.ms, queue: queue) { _ in }
+        #expect(silent.hasAudioAhead(now: 1010 * Self.ms))
+        _ = silent.flush(now: 1010 * Self.ms, queue: queue)
+        #expect(!silent.hasAudioAhead(now: 1010 * Self.ms))
+    }
 }

@@ -14,7 +14,7 @@ import Glibc
         let port = try freePort()
         let relay = try BackgroundProcess(
             CommandRunner.voiceRelay, ["serve", "--host", "127.0.0.1", "--port", "\(port)", "--data-dir", scratch.path("data"), "--provider", "local"],
-            environment: ["FLY_REGION": "fra"], scratch: scratch, name: "relay")
+            environment: ["FLY_REGION": "fra", "ADMIN_TOKEN": "page-s3cret"], scratch: scratch, name: "relay")
         let deadline = ContinuousClock.now + .seconds(30)
         while !(try CommandRunner.run("curl", ["-sf", "http://127.0.0.1:\(port)/healthz"]).standardOutput.contains("ok")) {
             guard ContinuousClock.now < deadline else { Issue.record("the relay did not start: \(relay.errors)"); return }
@@ -30,8 +30,18 @@ import Glibc
         let check = try CommandRunner.run("python3", [
             Self.repository.appendingPathComponent("scripts/test-support/status_page_check.py").path,
             "http://127.0.0.1:\(port)/", "--expect", callSid, "--expect", "taking calls", "--expect", "fra",
-            "--screenshot", screenshot, "--seconds", "4"])
+            "--reject", callSid, "--token", "page-s3cret", "--screenshot", screenshot, "--seconds", "3"])
         #expect(check.status == 0, "\(check.standardOutput)\(check.standardError)")
+        // A wrong token shows no call either.
+        let wrong = try CommandRunner.run("python3", [
+            Self.repository.appendingPathComponent("scripts/test-support/status_page_check.py").path,
+            "http://127.0.0.1:\(port)/", "--expect", "not accepted", "--reject", callSid, "--token", "guess",
+            "--screenshot", output.appendingPathComponent("status-page-wrong-token.png").path, "--seconds", "2"])
+        #expect(wrong.status == 0, "\(wrong.standardOutput)\(wrong.standardError)")
+        #expect(!wrong.standardOutput.contains(callSid))
+        // Nor does the events stream itself, without the token.
+        let anonymous = try CommandRunner.run("curl", ["-sN", "--max-time", "2", "http://127.0.0.1:\(port)/status/events"])
+        #expect(anonymous.standardOutput.contains(#""callsVisible":false"#) && !anonymous.standardOutput.contains(callSid))
         let png = try Data(contentsOf: URL(fileURLWithPath: screenshot))
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 10_000, "screenshot at \(screenshot)")
         print("status page screenshot: \(screenshot)")

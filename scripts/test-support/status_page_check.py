@@ -3,9 +3,12 @@
 
 It opens URL, lets it run for --seconds (the status page keeps a server-sent-events stream open,
 so "page loaded" is not the moment to look), then fails if the page logged a console error or
-threw, or if its visible text lacks any --expect string; and saves a screenshot.
+threw, or if its visible text shows any --reject string. With --token it then types the token
+into the page's login field, as a person would, and looks again. It fails if the final visible
+text lacks any --expect string; and saves a screenshot of the final page.
 
-Usage: status_page_check.py URL --expect TEXT [--expect TEXT ...] --screenshot out.png [--seconds 4]
+Usage: status_page_check.py URL --expect TEXT [--expect TEXT ...] [--reject TEXT ...] [--token T]
+       --screenshot out.png [--seconds 4]
 Needs: chromium (Debian package), websocket-client (PyPI).
 """
 import argparse
@@ -26,6 +29,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("url")
     parser.add_argument("--expect", action="append", default=[])
+    parser.add_argument("--reject", action="append", default=[])
+    parser.add_argument("--token")
     parser.add_argument("--screenshot", required=True)
     parser.add_argument("--seconds", type=float, default=4)
     args = parser.parse_args()
@@ -83,8 +88,21 @@ def main():
             wait_for(send(domain), time.time() + 10)
         wait_for(send("Page.navigate", {"url": args.url}), time.time() + 10)
         wait_for(-1, time.time() + args.seconds)  # let it run, collecting console output
-        text = wait_for(send("Runtime.evaluate", {"expression": "document.body.innerText", "returnByValue": True}), time.time() + 10)
-        visible = text["result"]["result"].get("value", "") if text else ""
+
+        def visible_text():
+            text = wait_for(send("Runtime.evaluate", {"expression": "document.body.innerText", "returnByValue": True}), time.time() + 10)
+            return text["result"]["result"].get("value", "") if text else ""
+
+        visible = visible_text()
+        for rejected in args.reject:
+            if rejected in visible:
+                problems.append(f"the page shows {rejected!r} before logging in")
+        if args.token is not None:
+            fill = ("document.getElementById('token').value = " + json.dumps(args.token) + ";"
+                    "document.querySelector('#login button').click();")
+            wait_for(send("Runtime.evaluate", {"expression": fill}), time.time() + 10)
+            wait_for(-1, time.time() + args.seconds)
+            visible = visible_text()
         shot = wait_for(send("Page.captureScreenshot", {"format": "png"}), time.time() + 20)
         if shot and "result" in shot:
             with open(args.screenshot, "wb") as file:

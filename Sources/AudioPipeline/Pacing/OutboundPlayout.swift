@@ -74,9 +74,11 @@ final class OutboundPlayout<Sink: CallerAudioSink>: PacedOutput, KickedPlayout, 
             pacer.markPlayed(item: echo.item, offsetMs: echo.offsetMs, now: now)
         }
         // A plain load first: the exchange is a locked instruction, and flushes are rare.
-        if flushRequested.load(ordering: .relaxed), flushRequested.exchange(false, ordering: .acquiringAndReleasing),
-           let truncation = pacer.flush(now: now, queue: ring) {
-            events.post(.flushed(item: truncation.item, playedMs: truncation.playedMs, atNs: now))
+        if flushRequested.load(ordering: .relaxed), flushRequested.exchange(false, ordering: .acquiringAndReleasing) {
+            let wasAhead = ring.count > 0 || pacer.hasAudioAhead(now: now)
+            let truncation = pacer.flush(now: now, queue: ring)
+            events.post(.flushed(PlaybackFlush(item: truncation?.item, playedMs: truncation?.playedMs ?? 0, audioWasAhead: wasAhead,
+                                               atNs: now)))
         }
         let sink = self.sink
         let released = pacer.tick(now: now, queue: ring) { sink.sendToCaller($0.frame, mark: $0.wantsMark) }

@@ -16,10 +16,15 @@ public struct PlayoutPacer: Sendable {
         public var lead: Duration
         /// Ask for a Twilio `mark` every this many frames (5: every 100 ms).
         public var markEveryFrames: Int
+        /// How long past the clock model's end of playback a mark not yet echoed still counts as
+        /// audio ahead of the caller (Twilio playing late). Bounded, because a client that never
+        /// echoes marks would otherwise make every later caller turn look like a barge-in.
+        public var markEchoGrace: Duration
 
-        public init(lead: Duration = .milliseconds(60), markEveryFrames: Int = 5) {
+        public init(lead: Duration = .milliseconds(60), markEveryFrames: Int = 5, markEchoGrace: Duration = .milliseconds(500)) {
             self.lead = lead
             self.markEveryFrames = markEveryFrames
+            self.markEchoGrace = markEchoGrace
         }
     }
 
@@ -44,6 +49,7 @@ public struct PlayoutPacer: Sendable {
 
     public let configuration: Configuration
     private let leadNs: UInt64
+    private let markEchoGraceNs: UInt64
     private static let frameNs: UInt64 = 20_000_000
 
     /// When the last frame sent so far finishes playing at Twilio (ns).
@@ -54,6 +60,8 @@ public struct PlayoutPacer: Sendable {
     private var anchorNs: UInt64 = 0
     private var anchorOffsetMs: UInt32 = 0
     private var framesSinceMark = 0
+    /// The last mark sent, while Twilio has not echoed it.
+    private var unechoedMark: (item: UInt32, offsetMs: UInt32)?
 
     /// Frames released since creation.
     public private(set) var releasedFrames = 0
@@ -63,6 +71,7 @@ public struct PlayoutPacer: Sendable {
     public init(configuration: Configuration = .init()) {
         self.configuration = configuration
         self.leadNs = configuration.lead.wholeNanoseconds
+        self.markEchoGraceNs = configuration.markEchoGrace.wholeNanoseconds
     }
 
     /// Milliseconds of audio sent to the caller that have not played yet.
@@ -94,7 +103,10 @@ public struct PlayoutPacer: Sendable {
             // Every few frames, not every one: a mark is a message each way, and the clock
             // model covers the frames between two marks.
             let wantsMark = framesSinceMark >= configuration.markEveryFrames
-            if wantsMark { framesSinceMark = 0 }
+            if wantsMark {
+                framesSinceMark = 0
+                unechoedMark = (frame.item, frame.endOffsetMs)
+            }
             send(Release(frame: frame, wantsMark: wantsMark))
             released += 1
         }
@@ -113,6 +125,8 @@ public struct PlayoutPacer: Sendable {
     /// reached that point at `now`. If the clock model ran ahead (Twilio started late, the
     /// network held frames), re-anchor it so played positions and the lead stay true.
     public mutating func markPlayed(item markItem: UInt32, offsetMs: UInt32, now: UInt64) {
+        // Marks come back in order: an echo of the last one sent means none is outstanding.
+        if let unechoed = unechoedMark, unechoed.item == markItem, unechoed.offsetMs <= offsetMs { unechoedMark = nil }
         guard markItem == item, playedMs(now: now) > offsetMs else { return }
         anchorNs = now
         anchorOffsetMs = offsetMs
@@ -127,6 +141,8 @@ public struct PlayoutPacer: Sendable {
             item = nil
             scheduledEndNs = now
             framesSinceMark = 0
+            // Twilio echoes every pending mark on `clear`.
+            unechoedMark = nil
         }
         guard let item else { return nil }
         return Truncation(item: item, playedMs: playedMs(now: now))
@@ -134,4 +150,14 @@ public struct PlayoutPacer: Sendable {
 
     /// Whether audio is still playing (or queued at Twilio) at `now`.
     public func isPlaying(now: UInt64) -> Bool { item != nil && scheduledEndNs > now }
+
+    /// Whether agent audio sent is still ahead of the caller at `now`: playing by the clock
+    /// model, or a mark sent with it not yet echoed (within ``Configuration/markEchoGrace`` of
+    /// the modelled end). A caller who starts speaking then interrupts the agent; after it, the
+    /// caller is answering.
+    public func hasAudioAhead(now: UInt64) -> Bool {
+        guard item != nil else { return false }
+        if scheduledEndNs > now { return true }
+        return unechoedMark != nil && now < scheduledEndNs &+ markEchoGraceNs
+    }
 }

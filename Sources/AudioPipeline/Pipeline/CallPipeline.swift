@@ -168,8 +168,9 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
         if markEchoes.push(MarkEcho(item: item, offsetMs: offsetMs)) { kick.markEchoQueued() }
     }
 
-    /// Barge-in: the playout drops queued audio at its next tick (within 20 ms) and reports
-    /// what the caller heard as ``PipelineEvent/flushed(item:playedMs:atNs:)``.
+    /// The caller spoke: the playout drops queued audio at its next tick (within 20 ms) and
+    /// reports whether any was still ahead of the caller, and what the caller heard, as
+    /// ``PipelineEvent/flushed(_:)``.
     public nonisolated func requestFlush() {
         kick.requestFlush()
     }

@@ -26,12 +26,16 @@ public struct RelayConfiguration: Sendable {
     public var callerNumbers: CallerNumbers
     /// Bearer token for `GET /calls` and `GET /calls/{callSid}`; without one they are disabled.
     public var adminToken: String?
+    /// Whether a key the caller presses reaches the model as a user message (`DTMF_TO_MODEL`).
+    public var dtmfToModel: Bool
+    /// The most transcribed turns a model session opened after a drop is given (`RECONNECT_HISTORY_TURNS`).
+    public var reconnectHistoryTurns: Int
 
     public init(host: String = "0.0.0.0", port: Int = 8080, publicHost: String? = nil, twilioAuthToken: String? = nil,
                 region: String = "local", maximumMessageBytes: Int = 64 * 1024, maximumCalls: Int = 500,
                 maximumConnections: Int? = nil, handshakeTimeout: Duration = .seconds(10), startTimeout: Duration = .seconds(10),
                 idleTimeout: Duration = .seconds(10), drainDeadline: Duration = .seconds(50), callerNumbers: CallerNumbers = .hashed(salt: "voice-relay"),
-                adminToken: String? = nil) {
+                adminToken: String? = nil, dtmfToModel: Bool = true, reconnectHistoryTurns: Int = 20) {
         self.host = host
         self.port = port
         self.publicHost = publicHost
@@ -47,5 +51,7 @@ public struct RelayConfiguration: Sendable {
         self.drainDeadline = drainDeadline
         self.callerNumbers = callerNumbers
         self.adminToken = adminToken
+        self.dtmfToModel = dtmfToModel
+        self.reconnectHistoryTurns = reconnectHistoryTurns
     }
 }

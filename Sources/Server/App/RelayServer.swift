@@ -63,7 +63,9 @@ public struct RelayServer: Sendable {
         let session = MediaStreamSession(model: model, fallback: fallbackModel, pending: pending, registry: health.registry,
                                          modelHealth: health.model, recorder: recorder, metrics: metrics, region: configuration.region, logger: logger,
                                          maximumMessageBytes: configuration.maximumMessageBytes,
-                                         startTimeout: configuration.startTimeout, idleTimeout: configuration.idleTimeout)
+                                         startTimeout: configuration.startTimeout, idleTimeout: configuration.idleTimeout,
+                                         conversation: .init(dtmfToModel: configuration.dtmfToModel,
+                                                             reconnectHistoryTurns: configuration.reconnectHistoryTurns))
         let model = self.model
         let plan = self.plan
         let health = self.health
@@ -133,10 +135,10 @@ public struct RelayServer: Sendable {
             CallRecordsAPI(store: store, adminToken: configuration.adminToken).register(on: routes)
         }
         let region = configuration.region
-        StatusPage(snapshot: {
+        StatusPage(snapshot: { includeCalls in
             let exposition = String(decoding: metrics.render(store: recorder.map { ($0.statistics.queueDepth, $0.outbox.count) }), as: UTF8.self)
             let status = health.status
-            let recent = (try? await recorder?.store.calls(since: nil, limit: 10)) ?? []
+            let recent = includeCalls ? (try? await recorder?.store.calls(since: nil, limit: 10)) ?? [] : []
             return StatusSnapshot(
                 region: region, model: model.name, canTakeCalls: status.canTakeCalls, reason: status.reason,
                 activeCalls: health.registry.count, capacity: configuration.maximumCalls,
@@ -145,12 +147,13 @@ public struct RelayServer: Sendable {
                 histograms: ["voiceToVoice": StatusSnapshot.buckets(of: "voice_relay_voice_to_voice_seconds", in: exposition),
                              "bargeIn": StatusSnapshot.buckets(of: "voice_relay_barge_in_reaction_seconds", in: exposition),
                              "inbound": StatusSnapshot.buckets(of: "voice_relay_relay_inbound_latency_seconds", in: exposition)],
+                callsVisible: includeCalls,
                 recentCalls: recent.map { call in
                     StatusSnapshot.RecentCall(callSid: call.callSid, tenant: call.tenant, region: call.region, startedAt: call.startedAt,
                                               seconds: call.endedAt.map { $0.timeIntervalSince(call.startedAt) }, endReason: call.endReason,
                                               voiceToVoiceMs: call.voiceToVoiceP50Ms)
                 })
-        }).register(on: routes)
+        }, adminToken: configuration.adminToken).register(on: routes)
         routes.get("/metrics") { _, _ -> Response in
             let store = recorder.map { ($0.statistics.queueDepth, $0.outbox.count) }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

@@ -25,6 +25,7 @@ public struct ModelEndpoint: Sendable, Codable, Equatable {
             return (LocalAgent(audioFormat: audioFormat), nil)
         case "openai":
             var openAI = OpenAIRealtimeModel(apiKey: environment["OPENAI_API_KEY"], audioFormat: audioFormat, logger: logger)
+            if let transcription = environment["TRANSCRIPTION_MODEL"] { openAI.transcriptionModel = transcription.isEmpty ? nil : transcription }
             if let url = url ?? environment["OPENAI_REALTIME_URL"] { openAI.url = url }
             var fallback: OpenAIRealtimeModel?
             if let fallbackURL {
@@ -37,8 +38,12 @@ public struct ModelEndpoint: Sendable, Codable, Equatable {
                 throw RegionPlanError("the azure provider needs an endpoint URL (AZURE_VOICE_LIVE_ENDPOINT)")
             }
             let key = environment["AZURE_VOICE_LIVE_API_KEY"]
-            let fallback = fallbackURL.map { AzureVoiceLiveModel(endpoint: $0, apiKey: key, audioFormat: audioFormat, logger: logger) }
-            return (AzureVoiceLiveModel(endpoint: url, apiKey: key, audioFormat: audioFormat, logger: logger), fallback)
+            let transcription = environment["TRANSCRIPTION_MODEL"].map { $0.isEmpty ? nil : $0 } ?? "azure-speech"
+            let fallback = fallbackURL.map {
+                AzureVoiceLiveModel(endpoint: $0, apiKey: key, audioFormat: audioFormat, transcriptionModel: transcription, logger: logger)
+            }
+            return (AzureVoiceLiveModel(endpoint: url, apiKey: key, audioFormat: audioFormat, transcriptionModel: transcription, logger: logger),
+                    fallback)
         default:
             throw RegionPlanError("unknown model provider '\(provider)' (local, openai or azure)")
         }

@@ -99,23 +99,30 @@ final class LocalAgentSession<Delegate: RealtimeModelDelegate>: RealtimeModelSes
             return (reply, heardSpeech)
         }
         if heardSpeech { delegate.modelEvent(.speechStarted) }
-        guard let reply else { return }
-        // Faster than real time, in 100 ms deltas, like a real model, and held back like one when the
-        // call's playout buffer is full; replies follow one another in order.
+        if let reply { speak(item: reply.item, reply.audio) }
+    }
+
+    /// Streams a reply faster than real time, in 100 ms deltas, like a real model, and held back
+    /// like one when the call's playout buffer is full; replies follow one another in order.
+    /// Each is a response: started, its audio, its audio done, ended (also when cancelled).
+    private func speak(item: String, _ audio: [UInt8]) {
         let delta = format.bytesPerFrame * 5
         let delegate = self.delegate
         replies.withLock { previous in
             let earlier = previous
             previous = Task {
                 await earlier?.value
-                for start in stride(from: 0, to: reply.audio.count, by: delta) {
+                guard !Task.isCancelled else { return }
+                delegate.modelEvent(.responseStarted)
+                defer { delegate.modelEvent(.responseEnded) }
+                for start in stride(from: 0, to: audio.count, by: delta) {
                     await delegate.waitForPlaybackRoom()
                     if Task.isCancelled { return }
-                    reply.audio[start..<min(start + delta, reply.audio.count)].withUnsafeBytes {
-                        delegate.modelAudio(item: reply.item, $0)
+                    audio[start..<min(start + delta, audio.count)].withUnsafeBytes {
+                        delegate.modelAudio(item: item, $0)
                     }
                 }
-                delegate.modelEvent(.responseDone(item: reply.item))
+                delegate.modelEvent(.audioDone(item: item))
             }
         }
     }
@@ -124,6 +131,29 @@ final class LocalAgentSession<Delegate: RealtimeModelDelegate>: RealtimeModelSes
 
     /// Barge-in: stop streaming the current reply.
     func cancelResponse() { replies.withLock { $0?.cancel() } }
+
+    /// A key press is answered audibly: the chime, then the key's own keypad tone.
+    func sendDigit(_ digit: String) {
+        guard let tone = LocalAgentChime.keypadTone(digit, format: format), let item = nextItem() else { return }
+        speak(item: item, chime + tone)
+    }
+
+    /// A response asked for without new speech (`response.create`): the chime alone.
+    func respond() {
+        if let item = nextItem() { speak(item: item, chime) }
+    }
+
+    /// The next response's item name, unless the session is closed.
+    private func nextItem() -> String? {
+        state.withLock { state in
+            guard !state.closed else { return nil }
+            state.responseCount += 1
+            return "local_item_\(state.responseCount)"
+        }
+    }
+
+    /// The local agent keeps no conversation beyond the current utterance: nothing to restore.
+    func restore(history: [ConversationTurn]) {}
 
     func close() {
         state.withLock { $0.closed = true }
@@ -146,14 +176,39 @@ enum LocalAgentChime {
         return samples
     }
 
-    static let pcm16: [UInt8] = samples(rate: 24000).flatMap { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] }
+    static let pcm16: [UInt8] = encode(samples(rate: 24000), as: .pcm16(sampleRate: 24000))
+    static let muLaw: [UInt8] = encode(samples(rate: 8000), as: .muLaw)
 
-    static let muLaw: [UInt8] = {
-        let linear = samples(rate: 8000)
+    /// The keypad's two frequencies (ITU-T Q.23) for a digit, `*`, `#` or A-D.
+    static func keypadFrequencies(_ key: String) -> (low: Double, high: Double)? {
+        let rows: [Double] = [697, 770, 852, 941]
+        let columns: [Double] = [1209, 1336, 1477, 1633]
+        let layout = ["1", "2", "3", "A", "4", "5", "6", "B", "7", "8", "9", "C", "*", "0", "#", "D"]
+        guard let index = layout.firstIndex(of: key.uppercased()) else { return nil }
+        return (rows[index / 4], columns[index % 4])
+    }
+
+    /// 300 ms of a key's keypad tone in the agent's format.
+    static func keypadTone(_ key: String, format: ModelAudioFormat) -> [UInt8]? {
+        guard let (low, high) = keypadFrequencies(key) else { return nil }
+        let rate = format.sampleRate
+        let count = rate * 3 / 10
+        let tone = (0..<count).map { index -> Int16 in
+            let t = Double(index) / Double(rate)
+            let envelope = min(1, Double(min(index, count - index)) / Double(rate / 100))
+            return Int16(4000 * envelope * (sin(2 * Double.pi * low * t) + sin(2 * Double.pi * high * t)))
+        }
+        return encode(tone, as: format)
+    }
+
+    private static func encode(_ linear: [Int16], as format: ModelAudioFormat) -> [UInt8] {
+        guard format == .muLaw else {
+            return linear.flatMap { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] }
+        }
         var codes = [UInt8](repeating: 0, count: linear.count)
         linear.withUnsafeBufferPointer { input in codes.withUnsafeMutableBufferPointer { MuLaw.encode(input, into: $0) } }
         return codes
-    }()
+    }
 }
 
 /// mu-law code to linear value, for reading mu-law a byte at a time.

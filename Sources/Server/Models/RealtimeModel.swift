@@ -19,9 +19,25 @@ public protocol RealtimeModelSession: AnyObject, Sendable {
     func appendAudio(_ audio: UnsafeRawBufferPointer)
     /// The caller heard only `audioEndMs` of `item` (barge-in): the model forgets the rest.
     func truncate(item: String, audioEndMs: Int)
-    /// Stops the response being generated, if any.
+    /// Stops the response being generated (the call sends it only while one is in progress).
     func cancelResponse()
+    /// The caller pressed a key: the model is told as a user message and asked to respond.
+    func sendDigit(_ digit: String)
+    /// Earlier turns of this call (after a reconnect), oldest first: the new session carries on
+    /// the conversation instead of starting over.
+    func restore(history: [ConversationTurn])
     func close()
+}
+
+/// One turn of a conversation as text, for a new session to be given what was said before.
+public struct ConversationTurn: Sendable, Equatable {
+    public var speaker: ModelEvent.Speaker
+    public var text: String
+
+    public init(speaker: ModelEvent.Speaker, text: String) {
+        self.speaker = speaker
+        self.text = text
+    }
 }
 
 /// What a model session reports back.
@@ -47,8 +63,12 @@ extension RealtimeModelDelegate {
 public enum ModelEvent: Sendable, Equatable {
     /// The model's own voice activity detection heard the caller start speaking.
     case speechStarted
+    /// A response began (`response.created`): until ``responseEnded`` it may be cancelled.
+    case responseStarted
     /// The model finished sending the audio of `item`.
-    case responseDone(item: String)
+    case audioDone(item: String)
+    /// The response is over, completed or cancelled (`response.done`).
+    case responseEnded
     case transcript(speaker: Speaker, text: String)
     case error(String)
     /// The model side closed, with the reason.

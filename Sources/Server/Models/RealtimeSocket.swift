@@ -21,6 +21,8 @@ struct RealtimeSocket: Sendable {
     var headers: HTTPFields
     /// The provider's `session.update`, sent first.
     var sessionUpdate: String
+    /// How the provider's rare client events are spelled.
+    var messages: RealtimeControlMessages
     var setupTimeout: Duration
     var logger: Logger
 

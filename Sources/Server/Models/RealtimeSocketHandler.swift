@@ -172,15 +172,19 @@ final class RealtimeSocketHandler<Delegate: RealtimeModelDelegate>: ChannelInbou
         } else if RealtimeEventFields.is(type, in: scanner, "input_audio_buffer.speech_started") {
             delegate.modelEvent(.speechStarted)
         } else if RealtimeEventFields.is(type, in: scanner, "response.output_audio.done", "response.audio.done") {
-            delegate.modelEvent(.responseDone(item: fields.itemID.map { String(decoding: scanner.slice($0), as: UTF8.self) } ?? itemName))
+            delegate.modelEvent(.audioDone(item: fields.itemID.map { scanner.text($0) } ?? itemName))
+        } else if RealtimeEventFields.is(type, in: scanner, "response.created") {
+            delegate.modelEvent(.responseStarted)
+        } else if RealtimeEventFields.is(type, in: scanner, "response.done") {
+            delegate.modelEvent(.responseEnded)
         } else if RealtimeEventFields.is(type, in: scanner, "response.output_audio_transcript.done", "response.audio_transcript.done"),
                   let transcript = fields.transcript {
-            delegate.modelEvent(.transcript(speaker: .agent, text: String(decoding: scanner.slice(transcript), as: UTF8.self)))
+            delegate.modelEvent(.transcript(speaker: .agent, text: scanner.text(transcript)))
         } else if RealtimeEventFields.is(type, in: scanner, "conversation.item.input_audio_transcription.completed"),
                   let transcript = fields.transcript {
-            delegate.modelEvent(.transcript(speaker: .caller, text: String(decoding: scanner.slice(transcript), as: UTF8.self)))
+            delegate.modelEvent(.transcript(speaker: .caller, text: scanner.text(transcript)))
         } else if RealtimeEventFields.is(type, in: scanner, "error") {
-            let message = fields.errorMessage.map { String(decoding: scanner.slice($0), as: UTF8.self) } ?? "unknown error"
+            let message = fields.errorMessage.map { scanner.text($0) } ?? "unknown error"
             delegate.modelEvent(.error(message))
         }
     }

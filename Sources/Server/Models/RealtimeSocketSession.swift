@@ -13,10 +13,12 @@ import WebSocketWire
 final class RealtimeSocketSession<Delegate: RealtimeModelDelegate>: RealtimeModelSession {
     private let channel: any Channel
     private let handler: NIOLoopBound<RealtimeSocketHandler<Delegate>>
+    private let messages: RealtimeControlMessages
 
-    private init(channel: any Channel, handler: NIOLoopBound<RealtimeSocketHandler<Delegate>>) {
+    private init(channel: any Channel, handler: NIOLoopBound<RealtimeSocketHandler<Delegate>>, messages: RealtimeControlMessages) {
         self.channel = channel
         self.handler = handler
+        self.messages = messages
     }
 
     /// Client TLS with the system's trust roots and hostname verification.
@@ -75,7 +77,7 @@ final class RealtimeSocketSession<Delegate: RealtimeModelDelegate>: RealtimeMode
         let handler = try await loop.submit {
             NIOLoopBound(try channel.pipeline.syncOperations.handler(type: RealtimeSocketHandler<Delegate>.self), eventLoop: loop)
         }.get()
-        return RealtimeSocketSession(channel: channel, handler: handler)
+        return RealtimeSocketSession(channel: channel, handler: handler, messages: socket.messages)
     }
 
     func appendAudio(_ audio: UnsafeRawBufferPointer) {
@@ -88,12 +90,18 @@ final class RealtimeSocketSession<Delegate: RealtimeModelDelegate>: RealtimeMode
         channel.eventLoop.execute { copy.withUnsafeBytes { handler.value.sendAudio($0) } }
     }
 
-    func truncate(item: String, audioEndMs: Int) {
-        let itemJSON = String(decoding: (try? JSONEncoder().encode(item)) ?? Data(), as: UTF8.self)
-        send(#"{"type":"conversation.item.truncate","item_id":\#(itemJSON),"content_index":0,"audio_end_ms":\#(audioEndMs)}"#)
+    func truncate(item: String, audioEndMs: Int) { send(messages.truncate(item: item, audioEndMs: audioEndMs)) }
+
+    func cancelResponse() { send(RealtimeControlMessages.cancelResponse) }
+
+    func sendDigit(_ digit: String) {
+        send(messages.message(ConversationTurn(speaker: .caller, text: RealtimeControlMessages.digitText(digit))))
+        send(RealtimeControlMessages.createResponse)
     }
 
-    func cancelResponse() { send(#"{"type":"response.cancel"}"#) }
+    func restore(history: [ConversationTurn]) {
+        for turn in history { send(messages.message(turn)) }
+    }
 
     func close() {
         let handler = self.handler

@@ -6,8 +6,14 @@ import NIOCore
 /// The live status page at `GET /`: this instance's calls, health and peers, latency histograms
 /// drawn as bar charts, and recent calls; one self-contained HTML file (no CDN, works offline)
 /// fed by server-sent events from `GET /status/events`.
+///
+/// Anyone may see the aggregate figures; the recent calls (call SIDs, called numbers) only with
+/// the admin token, typed into the page's login field and kept in the page's memory. It travels
+/// as `?token=` on the events URL, since a browser's `EventSource` cannot set headers.
 struct StatusPage: Sendable {
-    let snapshot: @Sendable () async -> StatusSnapshot
+    /// The snapshot; with `true`, including the recent calls.
+    let snapshot: @Sendable (_ includeCalls: Bool) async -> StatusSnapshot
+    let adminToken: String?
     /// How long one events stream stays open; the browser reconnects by itself.
     let streamLifetime: Duration = .seconds(300)
 
@@ -16,9 +22,10 @@ struct StatusPage: Sendable {
             Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: Self.html)))
         }
-        routes.get("/status/events") { _, _ -> Response in
+        routes.get("/status/events") { request, _ -> Response in
             let snapshot = self.snapshot
             let lifetime = streamLifetime
+            let includeCalls = adminToken.map { AdminToken.matches(request.uri.queryParameters["token"].map(String.init), $0) } ?? false
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
@@ -27,7 +34,7 @@ struct StatusPage: Sendable {
                     encoder.dateEncodingStrategy = .iso8601
                     let end = ContinuousClock.now + lifetime
                     while ContinuousClock.now < end, !Task.isCancelled {
-                        let data = (try? encoder.encode(await snapshot())) ?? Data("{}".utf8)
+                        let data = (try? encoder.encode(await snapshot(includeCalls))) ?? Data("{}".utf8)
                         try await writer.write(ByteBuffer(string: "data: " + String(decoding: data, as: UTF8.self) + "\n\n"))
                         try await Task.sleep(for: .seconds(1))
                     }
@@ -62,6 +69,8 @@ struct StatusPage: Sendable {
       <div class="card"><h2>Relay-added latency, caller to model</h2><canvas id="inbound" width="600" height="140"></canvas></div>
     </div>
     <h2>Recent calls</h2>
+    <form id="login"><span class="muted" id="loginNote">Call details need the admin token.</span>
+      <input type="password" id="token" placeholder="admin token" autocomplete="off"> <button>Show calls</button></form>
     <table id="calls"><thead><tr><th>started</th><th>call</th><th>tenant</th><th>region</th><th>seconds</th><th>voice-to-voice</th><th>ended</th></tr></thead><tbody></tbody></table>
     <script>
     "use strict";
@@ -104,9 +113,21 @@ struct StatusPage: Sendable {
         c.seconds == null ? "live" : c.seconds.toFixed(1), c.voiceToVoiceMs == null ? "–" : c.voiceToVoiceMs.toFixed(0) + " ms",
         c.endReason || ""]));
     }
-    const events = new EventSource("/status/events");
-    events.onmessage = e => show(JSON.parse(e.data));
-    events.onerror = () => { document.getElementById("health").textContent = "reconnecting…"; };
+    let events = null;
+    function connect(token) {
+      if (events) events.close();
+      events = new EventSource("/status/events" + (token ? "?token=" + encodeURIComponent(token) : ""));
+      events.onmessage = e => {
+        const s = JSON.parse(e.data); show(s);
+        document.getElementById("login").style.display = s.callsVisible ? "none" : "";
+        if (token && !s.callsVisible) document.getElementById("loginNote").textContent = "That token was not accepted.";
+      };
+      events.onerror = () => { document.getElementById("health").textContent = "reconnecting…"; };
+    }
+    document.getElementById("login").addEventListener("submit", e => {
+      e.preventDefault(); connect(document.getElementById("token").value);
+    });
+    connect("");
     </script></body></html>
     """#
 }

@@ -30,6 +30,8 @@ struct StatusSnapshot: Encodable {
     var peers: [Peer]
     var callsByOutcome: [String: Double]
     var histograms: [String: [Bucket]]
+    /// Whether the request carried the admin token: only then are `recentCalls` filled in.
+    var callsVisible: Bool
     var recentCalls: [RecentCall]
 
     /// Cumulative bucket counts of `family` (summed over label sets), from the exposition text.

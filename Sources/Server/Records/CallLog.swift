@@ -26,6 +26,8 @@ final class CallLog: Sendable {
         /// When the caller stopped speaking, until the agent's first audio after it.
         var awaitingAnswerSince: ContinuousClock.Instant?
         var voiceToVoiceMs: [Double] = []
+        /// What was said, by turn index: the conversation a new model session is given after a reconnect.
+        var spoken: [Int: ConversationTurn] = [:]
 
         /// Closes the speaker's open turn, if any; an agent turn's played audio is what was sent.
         mutating func close(_ speaker: TurnRecord.Speaker, at time: Date) -> TurnRecord? {
@@ -104,10 +106,12 @@ final class CallLog: Sendable {
     }
 
     /// The caller spoke over the agent: its turn ends (or, if the caller's speech already closed
-    /// it, is amended), cut off after `playedMs`.
-    func bargeIn(item: UInt32, playedMs: Int) {
+    /// it, is amended), cut off after `playedMs` of `item`. With no item the caller interrupted a
+    /// response before any of it was played: counted, with no turn to mark.
+    func bargeIn(item: UInt32?, playedMs: Int) {
         let turn = state.withLock { state -> TurnRecord? in
             state.call.bargeIns += 1
+            guard let item else { return nil }
             if state.agentTurn?.item == item {
                 state.agentTurn?.record.audioPlayedMs = playedMs
                 _ = state.close(.agent, at: Date())
@@ -121,30 +125,40 @@ final class CallLog: Sendable {
             return cut
         }
         if let turn { writer?.submit(.turn(turn)) }
-        event("barge-in", "item \(item), heard \(playedMs) ms")
+        event("barge-in", item.map { "item \($0), heard \(playedMs) ms" } ?? "before any audio was heard")
     }
 
     /// A transcript from the model: it belongs to the speaker's current turn, or their last one.
     func transcript(_ speaker: TurnRecord.Speaker, _ text: String) {
         let updated = state.withLock { state -> TurnRecord? in
             func append(_ existing: String?) -> String { existing.map { $0 + " " + text } ?? text }
+            var written: TurnRecord?
+            let turn: TurnRecord
             switch speaker {
             case .caller where state.callerTurn != nil:
                 let existing = state.callerTurn?.record.transcript
                 state.callerTurn?.record.transcript = append(existing)
-                return nil
+                turn = state.callerTurn!.record
             case .agent where state.agentTurn != nil:
                 let existing = state.agentTurn?.record.transcript
                 state.agentTurn?.record.transcript = append(existing)
-                return nil
+                turn = state.agentTurn!.record
             default:
                 guard var last = state.lastClosed[speaker] else { return nil }
                 last.transcript = append(last.transcript)
                 state.lastClosed[speaker] = last
-                return last
+                turn = last
+                written = last
             }
+            state.spoken[turn.index] = ConversationTurn(speaker: speaker == .caller ? .caller : .agent, text: turn.transcript ?? text)
+            return written
         }
         if let updated { writer?.submit(.turn(updated)) }
+    }
+
+    /// The call's transcribed turns, oldest first: the last `limit` of them.
+    func conversation(limit: Int) -> [ConversationTurn] {
+        state.withLock { state in state.spoken.keys.sorted().suffix(limit).compactMap { state.spoken[$0] } }
     }
 
     func event(_ kind: String, _ detail: String) {

@@ -37,7 +37,8 @@ struct CallRecordsAPI: Sendable {
         guard let adminToken else {
             return Response(status: .forbidden, body: .init(byteBuffer: ByteBuffer(string: "the calls API is off: set ADMIN_TOKEN\n")))
         }
-        guard request.headers[.authorization] == "Bearer \(adminToken)" else {
+        let given = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+        guard AdminToken.matches(given, adminToken) else {
             return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"])
         }
         return nil

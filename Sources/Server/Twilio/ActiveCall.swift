@@ -17,10 +17,12 @@ final class ActiveCall: Sendable {
     /// Where the pipeline's events are acted on (the Twilio socket's loop).
     private let eventLoop: any EventLoop
     private let callLog: CallLog
+    private let dtmfToModel: Bool
     private let logger: Logger
 
     private init(streamSid: [UInt8], pipeline: CallPipeline<MuLawDecoder>, modelLink: ModelLink, modelBridge: ModelBridge,
-                 eventLoop: any EventLoop, callLog: CallLog, logger: Logger) {
+                 eventLoop: any EventLoop, callLog: CallLog, dtmfToModel: Bool, logger: Logger) {
+        self.dtmfToModel = dtmfToModel
         self.streamSid = streamSid
         self.pipeline = pipeline
         self.modelLink = modelLink
@@ -32,7 +34,7 @@ final class ActiveCall: Sendable {
 
     static func begin(start: MediaStreamStart, model: any RealtimeModel, fallback: (any RealtimeModel)?,
                       preopened: PendingModelSessions.Opened?,
-                      socket: TwilioSocket, modelHealth: ModelHealthMonitor?, callLog: CallLog,
+                      socket: TwilioSocket, modelHealth: ModelHealthMonitor?, callLog: CallLog, conversation: ConversationOptions,
                       metrics: RelayMetrics?, logger: Logger) async throws -> ActiveCall {
         guard let writer = try? MediaStreamWriter(streamSid: start.streamSid) else {
             throw MediaStreamHandler.Closure(code: .policyViolation, reason: "streamSid is not alphanumeric")
@@ -45,8 +47,10 @@ final class ActiveCall: Sendable {
         let pipeline = CallPipeline<MuLawDecoder>(configuration: .init(modelFormat: model.audioFormat, inboundCapacity: 4,
                                                                        outboundCapacity: 32)) { MuLawDecoder() }
         let modelBridge = ModelBridge(producer: pipeline.makeModelAudioProducer(), pipeline: pipeline)
+        let historyTurns = conversation.reconnectHistoryTurns
         let modelLink = ModelLink(model: model, fallback: fallback, bridge: modelBridge, health: modelHealth, metrics: metrics,
-                                  eventLoop: socket.channel.eventLoop, logger: logger)
+                                  eventLoop: socket.channel.eventLoop, history: { callLog.conversation(limit: historyTurns) },
+                                  logger: logger)
         modelBridge.handleRareEvents { event in
             switch event {
             case .closed(let reason):
@@ -61,7 +65,7 @@ final class ActiveCall: Sendable {
             case .transcript(let speaker, let text):
                 logger.debug("transcript", metadata: ["speaker": .string(speaker.rawValue), "text": .string(text)])
                 callLog.transcript(speaker == .caller ? .caller : .agent, text)
-            case .speechStarted, .responseDone:
+            case .speechStarted, .responseStarted, .audioDone, .responseEnded:
                 break
             }
         }
@@ -85,28 +89,60 @@ final class ActiveCall: Sendable {
                 switch event {
                 case .speechStarted(let atNs):
                     speechStartedNs.value = atNs
-                    // The caller talks: stop playback if any is going (the flush reports what was heard).
+                    // The caller talks: the flush finds whether agent audio was ahead (barge-in) or not.
                     pipeline.requestFlush()
                     callLog.callerStartedSpeaking()
-                case .flushed(let item, let playedMs, _):
-                    socket.send(writer.frame(.clear, allocator: socket.allocator))
-                    if let onset = speechStartedNs.value {
-                        metrics?.bargeInReaction.record(.nanoseconds(Int64(MonotonicClock.nowNs() &- onset)))
-                    }
-                    modelBridge.discardResponse()
-                    modelLink.cancelResponse()
-                    if let name = modelBridge.itemName(for: item) {
-                        modelLink.truncate(item: name, audioEndMs: Int(playedMs))
-                    }
-                    logger.info("barge-in", metadata: ["item": .stringConvertible(item), "playedMs": .stringConvertible(playedMs)])
-                    callLog.bargeIn(item: item, playedMs: Int(playedMs))
+                case .flushed(let flush):
+                    let onsetNs = speechStartedNs.value
+                    speechStartedNs.value = nil
+                    Self.callerSpoke(flush: flush, response: modelBridge.response, onsetNs: onsetNs, socket: socket, writer: writer,
+                                     modelBridge: modelBridge, modelLink: modelLink, callLog: callLog, metrics: metrics, logger: logger)
                 case .speechEnded(_, let decidedAfterMs):
                     callLog.callerStoppedSpeaking(decisionDelay: .milliseconds(decidedAfterMs))
                 }
             }
         }
         return ActiveCall(streamSid: Array(start.streamSid.utf8), pipeline: pipeline, modelLink: modelLink, modelBridge: modelBridge,
-                          eventLoop: loop, callLog: callLog, logger: logger)
+                          eventLoop: loop, callLog: callLog, dtmfToModel: conversation.dtmfToModel, logger: logger)
+    }
+
+    /// The caller pressed a key: a call event, and (unless turned off) a user message to the model.
+    func keyPressed(_ digit: String) {
+        guard digit.count == 1, "0123456789*#ABCD".contains(digit) else {
+            logger.notice("ignoring a dtmf event that is not a keypad key", metadata: ["digit": .string(String(digit.prefix(16)))])
+            return
+        }
+        callLog.event("dtmf", digit)
+        if dtmfToModel { modelLink.sendDigit(digit) }
+    }
+
+    /// The caller started speaking and the playout has been flushed. It is a barge-in only if
+    /// agent audio was still ahead of the caller (queued, playing, or its mark not yet echoed)
+    /// or a response was streaming audio: then Twilio drops what it holds, the model cancels the
+    /// response and forgets what was not heard. Otherwise the caller is taking a new turn, and
+    /// the agent's last turn stays complete; a response that had begun without audio yet is
+    /// cancelled (the caller is still talking), which is no interruption of anything heard.
+    private static func callerSpoke(flush: PlaybackFlush, response: ModelBridge.ResponseState, onsetNs: UInt64?,
+                                    socket: TwilioSocket, writer: MediaStreamWriter, modelBridge: ModelBridge, modelLink: ModelLink,
+                                    callLog: CallLog, metrics: RelayMetrics?, logger: Logger) {
+        let streaming = response.inProgress && response.hasAudio
+        guard flush.audioWasAhead || response.inProgress else { return }
+        if flush.audioWasAhead {
+            socket.send(writer.frame(.clear, allocator: socket.allocator))
+            if let onsetNs { metrics?.bargeInReaction.record(.nanoseconds(Int64(MonotonicClock.nowNs() &- onsetNs))) }
+        }
+        if modelBridge.interruptResponse() { modelLink.cancelResponse() }
+        guard flush.audioWasAhead || streaming else {
+            callLog.event("response-cancelled", "the caller spoke before the answer began")
+            return
+        }
+        var heard: (item: UInt32, playedMs: Int)?
+        if flush.audioWasAhead, let item = flush.item {
+            heard = (item, Int(flush.playedMs))
+            if let name = modelBridge.itemName(for: item) { modelLink.truncate(item: name, audioEndMs: Int(flush.playedMs)) }
+        }
+        logger.info("barge-in", metadata: ["item": .stringConvertible(heard?.item ?? 0), "playedMs": .stringConvertible(heard?.playedMs ?? 0)])
+        callLog.bargeIn(item: heard?.item, playedMs: heard?.playedMs ?? 0)
     }
 
     func end(reason: String) async {

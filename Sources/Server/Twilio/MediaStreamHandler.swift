@@ -200,6 +200,7 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
         case .dtmf(let digit):
             logger.info("dtmf", metadata: ["digit": .string(digit)])
+            if case .live(let call) = phase { call.keyPressed(digit) }
         case .stop:
             logger.info("call stopped by Twilio")
             endThenClose(Closure(code: .normalClosure, reason: ""), reason: "twilio stop", outcome: "completed")
@@ -229,7 +230,7 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
             do {
                 let call = try await ActiveCall.begin(start: start, model: session.model, fallback: session.fallback, preopened: preopened,
                                                       socket: socket, modelHealth: session.modelHealth, callLog: callLog,
-                                                      metrics: session.metrics, logger: logger)
+                                                      conversation: session.conversation, metrics: session.metrics, logger: logger)
                 session.metrics?.activeCalls.increment()
                 logger.info("call started", metadata: ["tenant": .string(start.customParameters["tenant"] ?? ""),
                                                        "modelPreopened": .stringConvertible(preopened != nil)])

@@ -19,10 +19,13 @@ final class MediaStreamSession: Sendable {
     let maximumMessageBytes: Int
     let startTimeout: Duration
     let idleTimeout: Duration
+    /// What a call does with the conversation beyond audio.
+    let conversation: ConversationOptions
 
     init(model: any RealtimeModel, fallback: (any RealtimeModel)?, pending: PendingModelSessions, registry: CallRegistry,
          modelHealth: ModelHealthMonitor?, recorder: RecordWriter?, metrics: RelayMetrics?, region: String, logger: Logger,
-         maximumMessageBytes: Int, startTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(10)) {
+         maximumMessageBytes: Int, startTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(10),
+         conversation: ConversationOptions = .init()) {
         self.model = model
         self.fallback = fallback
         self.pending = pending
@@ -36,7 +39,15 @@ final class MediaStreamSession: Sendable {
         self.maximumMessageBytes = maximumMessageBytes
         self.startTimeout = startTimeout
         self.idleTimeout = idleTimeout
+        self.conversation = conversation
     }
 
     func makeHandler() -> MediaStreamHandler { MediaStreamHandler(session: self) }
+}
+
+/// How a call treats the conversation beyond audio: key presses, and what a model session
+/// opened after a drop is told.
+struct ConversationOptions: Sendable {
+    var dtmfToModel = true
+    var reconnectHistoryTurns = 20
 }

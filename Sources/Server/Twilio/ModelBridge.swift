@@ -16,8 +16,22 @@ final class ModelBridge: RealtimeModelDelegate {
         var currentID: UInt32 = 0
         /// Recent item names by number, for `conversation.item.truncate` (a handful is plenty).
         var names: [UInt32: String] = [:]
-        /// The item cut off by a barge-in: its late audio is dropped.
-        var discarding: String?
+        var discarding = Discard.nothing
+        /// A response is in progress: `response.created` (or its first audio) until `response.done`.
+        var responseActive = false
+        /// Audio of the response in progress has arrived.
+        var responseHasAudio = false
+        /// A `response.cancel` was sent for the response in progress.
+        var cancelSent = false
+    }
+
+    /// What model audio is dropped after the caller interrupted.
+    private enum Discard {
+        case nothing
+        /// The rest of an item whose response had already ended.
+        case item(String)
+        /// Everything until the cancelled response ends.
+        case responseInProgress
     }
 
     private let state: Mutex<State>
@@ -61,9 +75,15 @@ final class ModelBridge: RealtimeModelDelegate {
 
     func modelAudio(item: String, _ audio: UnsafeRawBufferPointer) {
         state.withLock { state in
-            guard item != state.discarding else { return }
+            switch state.discarding {
+            case .responseInProgress: return
+            case .item(let cut) where cut == item: return
+            case .item, .nothing: break
+            }
+            state.responseActive = true
+            state.responseHasAudio = true
             if item != state.currentName {
-                state.discarding = nil
+                state.discarding = .nothing
                 state.currentID &+= 1
                 state.currentName = item
                 state.names[state.currentID] = item
@@ -77,8 +97,22 @@ final class ModelBridge: RealtimeModelDelegate {
 
     func modelEvent(_ event: ModelEvent) {
         switch event {
-        case .responseDone:
+        case .responseStarted:
+            state.withLock { state in
+                state.responseActive = true
+                state.responseHasAudio = false
+                state.cancelSent = false
+                if case .responseInProgress = state.discarding { state.discarding = .nothing }
+            }
+        case .audioDone:
             state.withLock { $0.producer.finishItem() }
+        case .responseEnded:
+            state.withLock { state in
+                state.responseActive = false
+                state.responseHasAudio = false
+                state.cancelSent = false
+                if case .responseInProgress = state.discarding { state.discarding = .nothing }
+            }
         case .speechStarted:
             // The model's own VAD heard the caller: same reaction as ours.
             pipeline.requestFlush()
@@ -87,11 +121,31 @@ final class ModelBridge: RealtimeModelDelegate {
         }
     }
 
-    /// Barge-in: forget the partial frame and any audio still coming for the current item.
-    func discardResponse() {
+    /// Where the model's response stands when the caller starts speaking.
+    struct ResponseState: Equatable {
+        /// A response is in progress and not yet cancelled.
+        var inProgress: Bool
+        /// ...and some of its audio has arrived.
+        var hasAudio: Bool
+    }
+
+    var response: ResponseState {
+        state.withLock { ResponseState(inProgress: $0.responseActive && !$0.cancelSent, hasAudio: $0.responseHasAudio) }
+    }
+
+    /// The caller spoke over the agent: forget the partial frame and drop what is still coming
+    /// of the current response. Returns whether a `response.cancel` is due (a response is in
+    /// progress and none was sent for it yet): so at most one per response.
+    func interruptResponse() -> Bool {
         state.withLock { state in
-            state.discarding = state.currentName
             state.producer.discardPartial()
+            guard state.responseActive else {
+                state.discarding = state.currentName.map { .item($0) } ?? .nothing
+                return false
+            }
+            state.discarding = .responseInProgress
+            defer { state.cancelSent = true }
+            return !state.cancelSent
         }
     }
 

@@ -25,10 +25,14 @@ final class ModelLink: ModelAudioSink {
 
     /// The call's Twilio socket's event loop: model sockets are opened on it.
     private let eventLoop: (any EventLoop)?
+    /// The conversation so far, which a session opened after a drop is given.
+    private let history: @Sendable () -> [ConversationTurn]
 
     init(model: any RealtimeModel, fallback: (any RealtimeModel)?, bridge: ModelBridge, health: ModelHealthMonitor?,
-         metrics: RelayMetrics?, eventLoop: (any EventLoop)? = nil, logger: Logger) {
+         metrics: RelayMetrics?, eventLoop: (any EventLoop)? = nil, history: @escaping @Sendable () -> [ConversationTurn] = { [] },
+         logger: Logger) {
         self.eventLoop = eventLoop
+        self.history = history
         self.metrics = metrics
         self.model = model
         self.fallback = fallback
@@ -79,6 +83,15 @@ final class ModelLink: ModelAudioSink {
 
     func truncate(item: String, audioEndMs: Int) { session.withLock { $0?.truncate(item: item, audioEndMs: audioEndMs) } }
     func cancelResponse() { session.withLock { $0?.cancelResponse() } }
+    func sendDigit(_ digit: String) { session.withLock { $0?.sendDigit(digit) } }
+
+    /// A session opened after a drop carries on the conversation.
+    private func restoreHistory() {
+        let turns = history()
+        guard !turns.isEmpty else { return }
+        session.withLock { $0?.restore(history: turns) }
+        logger.info("conversation restored", metadata: ["turns": .stringConvertible(turns.count)])
+    }
 
     /// The call is ending: the model closing now is expected.
     var isEnding: Bool { ending.load(ordering: .acquiring) }
@@ -114,6 +127,7 @@ final class ModelLink: ModelAudioSink {
             guard !ending.load(ordering: .acquiring) else { return false }
             do {
                 try await connect(to: model)
+                restoreHistory()
                 reconnects.wrappingIncrement(ordering: .relaxed)
                 logger.info("model reconnected", metadata: ["attempt": .stringConvertible(attempt + 1)])
                 return true
@@ -122,6 +136,7 @@ final class ModelLink: ModelAudioSink {
             }
         }
         if let fallback, !ending.load(ordering: .acquiring), (try? await connect(to: fallback)) != nil {
+            restoreHistory()
             reconnects.wrappingIncrement(ordering: .relaxed)
             logger.warning("switched to the fallback model", metadata: ["model": .string(fallback.name)])
             return true

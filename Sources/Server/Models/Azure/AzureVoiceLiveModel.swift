@@ -15,6 +15,8 @@ public struct AzureVoiceLiveModel: RealtimeModel {
     public var audioFormat: ModelAudioFormat
     public var voice: String
     public var instructions: String
+    /// The model that transcribes the caller (`input_audio_transcription`); nil: no caller transcripts.
+    public var transcriptionModel: String?
     public var setupTimeout: Duration
     public var logger: Logger
 
@@ -23,6 +25,7 @@ public struct AzureVoiceLiveModel: RealtimeModel {
     public init(endpoint: String, apiKey: String? = nil, audioFormat: ModelAudioFormat = .pcm16(sampleRate: 24000),
                 voice: String = "en-US-Ava:DragonHDLatestNeural",
                 instructions: String = "You are a helpful voice assistant on a phone call. Be brief.",
+                transcriptionModel: String? = "azure-speech",
                 setupTimeout: Duration = .seconds(5), logger: Logger = Logger(label: "voice-relay.azure")) {
         precondition(audioFormat == .muLaw || audioFormat == .pcm16(sampleRate: 24000) || audioFormat == .pcm16(sampleRate: 16000),
                      "Voice Live takes pcm16 at 24 or 16 kHz, or mu-law")
@@ -31,6 +34,7 @@ public struct AzureVoiceLiveModel: RealtimeModel {
         self.audioFormat = audioFormat
         self.voice = voice
         self.instructions = instructions
+        self.transcriptionModel = transcriptionModel
         self.setupTimeout = setupTimeout
         self.logger = logger
     }
@@ -39,7 +43,8 @@ public struct AzureVoiceLiveModel: RealtimeModel {
         var headers = HTTPFields()
         if let apiKey { headers[HTTPField.Name("api-key")!] = apiKey }
         headers[HTTPField.Name("x-ms-client-request-id")!] = UUID().uuidString
-        let socket = RealtimeSocket(url: endpoint, headers: headers, sessionUpdate: sessionUpdate, setupTimeout: setupTimeout, logger: logger)
+        let socket = RealtimeSocket(url: endpoint, headers: headers, sessionUpdate: sessionUpdate, messages: .voiceLive,
+                                    setupTimeout: setupTimeout, logger: logger)
         return try await socket.connect(delegate: delegate)
     }
 
@@ -48,6 +53,7 @@ public struct AzureVoiceLiveModel: RealtimeModel {
         struct Session: Encodable {
             struct TypeOnly: Encodable { var type: String }
             struct Voice: Encodable { var name: String; var type: String }
+            struct Transcription: Encodable { var model: String }
             var modalities = ["text", "audio"]
             var instructions: String
             var input_audio_format: String
@@ -56,6 +62,7 @@ public struct AzureVoiceLiveModel: RealtimeModel {
             var turn_detection = TypeOnly(type: "azure_semantic_vad")
             var input_audio_noise_reduction = TypeOnly(type: "azure_deep_noise_suppression")
             var input_audio_echo_cancellation = TypeOnly(type: "server_echo_cancellation")
+            var input_audio_transcription: Transcription?
             var voice: Voice
         }
         struct Update: Encodable {
@@ -66,6 +73,7 @@ public struct AzureVoiceLiveModel: RealtimeModel {
         let update = Update(session: Session(
             instructions: instructions, input_audio_format: format, output_audio_format: format,
             input_audio_sampling_rate: audioFormat == .muLaw ? nil : audioFormat.sampleRate,
+            input_audio_transcription: transcriptionModel.map { Session.Transcription(model: $0) },
             voice: .init(name: voice, type: "azure-standard")))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

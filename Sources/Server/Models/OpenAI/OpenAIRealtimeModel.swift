@@ -12,6 +12,8 @@ public struct OpenAIRealtimeModel: RealtimeModel {
     public var audioFormat: ModelAudioFormat
     public var voice: String
     public var instructions: String
+    /// The model that transcribes the caller (`audio.input.transcription`); nil: no caller transcripts.
+    public var transcriptionModel: String?
     /// How long the session may take to confirm itself (`session.created`/`session.updated`).
     public var setupTimeout: Duration
     public var logger: Logger
@@ -22,6 +24,7 @@ public struct OpenAIRealtimeModel: RealtimeModel {
     public init(url: String = "wss://api.openai.com/v1/realtime?model=gpt-realtime", apiKey: String? = nil,
                 audioFormat: ModelAudioFormat = .pcm16(sampleRate: 24000), voice: String = "alloy",
                 instructions: String = "You are a helpful voice assistant on a phone call. Be brief.",
+                transcriptionModel: String? = "gpt-4o-mini-transcribe",
                 setupTimeout: Duration = .seconds(5), logger: Logger = Logger(label: "voice-relay.openai")) {
         precondition(audioFormat == .muLaw || audioFormat == .pcm16(sampleRate: 24000), "OpenAI Realtime takes pcm16 24 kHz or mu-law")
         self.url = url
@@ -29,6 +32,7 @@ public struct OpenAIRealtimeModel: RealtimeModel {
         self.audioFormat = audioFormat
         self.voice = voice
         self.instructions = instructions
+        self.transcriptionModel = transcriptionModel
         self.setupTimeout = setupTimeout
         self.logger = logger
     }
@@ -36,7 +40,8 @@ public struct OpenAIRealtimeModel: RealtimeModel {
     public func connect(delegate: some RealtimeModelDelegate) async throws -> any RealtimeModelSession {
         var headers = HTTPFields()
         if let apiKey { headers[.authorization] = "Bearer \(apiKey)" }
-        let socket = RealtimeSocket(url: url, headers: headers, sessionUpdate: sessionUpdate, setupTimeout: setupTimeout, logger: logger)
+        let socket = RealtimeSocket(url: url, headers: headers, sessionUpdate: sessionUpdate, messages: .openAI,
+                                    setupTimeout: setupTimeout, logger: logger)
         return try await socket.connect(delegate: delegate)
     }
 
@@ -45,7 +50,10 @@ public struct OpenAIRealtimeModel: RealtimeModel {
         let format = audioFormat == .muLaw ? #"{"type":"audio/pcmu"}"# : #"{"type":"audio/pcm","rate":24000}"#
         let instructions = String(decoding: (try? JSONEncoder().encode(self.instructions)) ?? Data("\"\"".utf8), as: UTF8.self)
         let voice = String(decoding: (try? JSONEncoder().encode(self.voice)) ?? Data("\"alloy\"".utf8), as: UTF8.self)
-        return #"{"type":"session.update","session":{"type":"realtime","instructions":\#(instructions),"audio":{"input":{"format":\#(format),"turn_detection":{"type":"server_vad"}},"output":{"format":\#(format),"voice":\#(voice)}}}}"#
+        let transcription = transcriptionModel.map { model in
+            #","transcription":{"model":"# + String(decoding: (try? JSONEncoder().encode(model)) ?? Data("\"\"".utf8), as: UTF8.self) + "}"
+        } ?? ""
+        return #"{"type":"session.update","session":{"type":"realtime","instructions":\#(instructions),"audio":{"input":{"format":\#(format)\#(transcription),"turn_detection":{"type":"server_vad"}},"output":{"format":\#(format),"voice":\#(voice)}}}}"#
     }
 }
 

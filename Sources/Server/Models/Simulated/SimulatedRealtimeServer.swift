@@ -31,18 +31,28 @@ public struct SimulatedRealtimeServer: Sendable {
     public let dropFirstConnectionAfterAppends: Int?
     /// Fault injection: upgrades beyond this many are refused (the model "stays down").
     public let maximumConnections: Int?
+    /// Transcripts to report, as a real model with input transcription would: the caller's text
+    /// when each reply starts and the agent's when its audio is done (`#n` appended, counting replies).
+    public let transcripts: (caller: String, agent: String)?
     public let logger: Logger
     /// Connections accepted so far.
     public var connections: Int { connectionCount.load(ordering: .relaxed) }
     /// Every `conversation.item.truncate` received: the item and its `audio_end_ms`.
     public var truncations: [(item: String, audioEndMs: Int)] { truncationLog.entries.withLock { $0 } }
+    /// Every client event received other than audio appends, per connection (1-based), in order:
+    /// `session.update`, `conversation.item.create`, `response.create`, `response.cancel`, ...
+    public var clientEvents: [(connection: Int, event: String)] { truncationLog.events.withLock { $0 } }
+    /// `error` events the server sent back (a client that sends what the real service refuses).
+    public var errorsSent: Int { truncationLog.errors.withLock { $0 } }
     private let connectionCount = ManagedAtomic<Int>(0)
     private let truncationLog = TruncationLog()
 
     public init(host: String = "127.0.0.1", port: Int = 8081, eventNaming: EventNaming = .ga,
                 requiredHeader: (name: String, value: String)? = nil, dropFirstConnectionAfterAppends: Int? = nil,
-                maximumConnections: Int? = nil, logger: Logger = Logger(label: "simulate-model")) {
+                maximumConnections: Int? = nil, transcripts: (caller: String, agent: String)? = nil,
+                logger: Logger = Logger(label: "simulate-model")) {
         self.maximumConnections = maximumConnections
+        self.transcripts = transcripts
         self.host = host
         self.port = port
         self.eventNaming = eventNaming
@@ -58,6 +68,7 @@ public struct SimulatedRealtimeServer: Sendable {
         let dropAfter = dropFirstConnectionAfterAppends
         let maximumConnections = self.maximumConnections
         let naming = eventNaming
+        let transcripts = self.transcripts
         let required = requiredHeader.flatMap { header in HTTPField.Name(header.name).map { ($0, header.value) } }
         let router = Router()
         router.get("/healthz") { _, _ in "ok\n" }
@@ -69,8 +80,9 @@ public struct SimulatedRealtimeServer: Sendable {
                 if let maximumConnections, counter.load(ordering: .relaxed) >= maximumConnections { return .dontUpgrade }
                 return .upgrade([:]) { inbound, outbound, _ in
                     let number = counter.wrappingIncrementThenLoad(ordering: .relaxed)
-                    let connection = SimulatedRealtimeConnection(logger: logger, naming: naming, truncations: truncationLog,
-                                                                 dropAfterAppends: number == 1 ? dropAfter : nil)
+                    let connection = SimulatedRealtimeConnection(logger: logger, naming: naming, truncations: truncationLog, number: number,
+                                                                 dropAfterAppends: number == 1 ? dropAfter : nil,
+                                                                 transcripts: transcripts)
                     await connection.run(inbound: inbound, outbound: outbound)
                 }
             },
@@ -87,18 +99,21 @@ final class SimulatedRealtimeConnection: Sendable {
     private let naming: SimulatedRealtimeServer.EventNaming
     private let truncations: TruncationLog
     private let dropAfterAppends: Int?
+    private let number: Int
     private let output: SimulatorOutput
 
-    init(logger: Logger, naming: SimulatedRealtimeServer.EventNaming, truncations: TruncationLog, dropAfterAppends: Int?) {
+    init(logger: Logger, naming: SimulatedRealtimeServer.EventNaming, truncations: TruncationLog, number: Int, dropAfterAppends: Int?,
+         transcripts: (caller: String, agent: String)?) {
         self.logger = logger
         self.naming = naming
         self.truncations = truncations
+        self.number = number
         self.dropAfterAppends = dropAfterAppends
-        self.output = SimulatorOutput(naming: naming)
+        self.output = SimulatorOutput(naming: naming, transcripts: transcripts)
     }
 
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
-        var agent: (any RealtimeModelSession)?
+        var agent: LocalAgentSession<SimulatorOutput>?
         var decoded = [UInt8](repeating: 0, count: 64 * 1024)
         var appends = 0
         do {
@@ -109,7 +124,7 @@ final class SimulatedRealtimeConnection: Sendable {
                     try await outbound.write(.text(Self.error("binary frames are not supported")))
                     continue
                 }
-                let reply: String? = text.withUTF8 { bytes in
+                let reply: String? = text.withUTF8 { bytes -> String? in
                     let raw = UnsafeRawBufferPointer(bytes)
                     guard let (fields, scanner) = try? RealtimeEventFields.scan(raw), let type = fields.type else {
                         return Self.error("The message is not valid JSON or has no type.")
@@ -125,6 +140,8 @@ final class SimulatedRealtimeConnection: Sendable {
                         decoded.withUnsafeBytes { agent?.appendAudio(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
                         return nil
                     }
+                    let received = String(decoding: raw, as: UTF8.self)
+                    truncations.events.withLock { $0.append((number, received)) }
                     if scanner.matches(type, "session.update") {
                         let format = Self.format(of: Data(raw))
                         agent?.close()
@@ -138,12 +155,29 @@ final class SimulatedRealtimeConnection: Sendable {
                         return #"{"type":"conversation.item.truncated","item_id":"\#(item)","content_index":0,"audio_end_ms":\#(fields.audioEndMs ?? 0)}"#
                     }
                     if scanner.matches(type, "response.cancel") {
-                        return #"{"type":"response.done","response":{"status":"cancelled"}}"#
+                        // As the service does: cancelling when no response is in progress is an error.
+                        guard output.responseInProgress else { return Self.error("Cancellation failed: no active response found") }
+                        agent?.cancelResponse()
+                        return nil
+                    }
+                    if scanner.matches(type, "conversation.item.create") {
+                        return #"{"type":"conversation.item.added","item":{"type":"message"}}"#
+                    }
+                    if scanner.matches(type, "response.create") {
+                        guard !output.responseInProgress else {
+                            return Self.error("Conversation already has an active response in progress")
+                        }
+                        if agent == nil { agent = LocalAgentSession(agent: LocalAgent(), delegate: output) }
+                        agent?.respond()
+                        return nil
                     }
                     let name = String(decoding: scanner.slice(type), as: UTF8.self)
-                    return Self.error("Invalid value: '\(name)'. Supported values are: 'session.update', 'input_audio_buffer.append', 'conversation.item.truncate', 'response.cancel'.")
+                    return Self.error("Invalid value: '\(name)'. Supported values are: 'session.update', 'input_audio_buffer.append', 'conversation.item.create', 'conversation.item.truncate', 'response.create', 'response.cancel'.")
                 }
-                if let reply { try await outbound.write(.text(reply)) }
+                if let reply {
+                    if reply.hasPrefix(#"{"type":"error""#) { truncations.errors.withLock { $0 += 1 } }
+                    try await outbound.write(.text(reply))
+                }
                 if let dropAfterAppends, appends >= dropAfterAppends {
                     try await outbound.close(.goingAway, reason: "simulated model failure")
                     break
@@ -180,9 +214,11 @@ final class SimulatedRealtimeConnection: Sendable {
     }
 }
 
-/// The truncations a simulated server received, for tests to compare with what was played.
+/// What a simulated server received and refused, for tests to compare with what was played.
 final class TruncationLog: Sendable {
     let entries = Mutex<[(item: String, audioEndMs: Int)]>([])
+    let events = Mutex<[(connection: Int, event: String)]>([])
+    let errors = Mutex(0)
 }
 
 /// Collects what the simulated agent says, for the connection to write after each event.
@@ -194,10 +230,19 @@ final class SimulatorOutput: RealtimeModelDelegate {
 
     private let events = Mutex<[Event]>([])
     private let audioDone: String
+    private let agentTranscriptDone: String
+    private let transcripts: (caller: String, agent: String)?
+    private let replies = Mutex(0)
+    private let inProgress = Atomic<Bool>(false)
 
-    init(naming: SimulatedRealtimeServer.EventNaming) {
+    init(naming: SimulatedRealtimeServer.EventNaming, transcripts: (caller: String, agent: String)?) {
         self.audioDone = naming == .ga ? "response.output_audio.done" : "response.audio.done"
+        self.agentTranscriptDone = naming == .ga ? "response.output_audio_transcript.done" : "response.audio_transcript.done"
+        self.transcripts = transcripts
     }
+
+    /// Between `response.created` and `response.done`.
+    var responseInProgress: Bool { inProgress.load(ordering: .acquiring) }
 
     func modelAudio(item: String, _ audio: UnsafeRawBufferPointer) {
         let bytes = Array(audio)
@@ -205,19 +250,38 @@ final class SimulatorOutput: RealtimeModelDelegate {
     }
 
     func modelEvent(_ event: ModelEvent) {
-        let text: String?
+        var texts: [String] = []
         switch event {
         case .speechStarted:
-            text = #"{"type":"input_audio_buffer.speech_started","audio_start_ms":0,"item_id":"item_input"}"#
-        case .responseDone(let item):
-            events.withLock {
-                $0.append(.text(#"{"type":"\#(audioDone)","item_id":"\#(item)","output_index":0,"content_index":0}"#))
+            texts.append(#"{"type":"input_audio_buffer.speech_started","audio_start_ms":0,"item_id":"item_input"}"#)
+        case .responseStarted:
+            inProgress.store(true, ordering: .releasing)
+            let number = replies.withLock { count -> Int in
+                count += 1
+                return count
             }
-            text = #"{"type":"response.done","response":{"status":"completed"}}"#
+            texts.append(#"{"type":"response.created","response":{"id":"resp_\#(number)","status":"in_progress"}}"#)
+            if let transcripts {
+                texts.append(#"{"type":"conversation.item.input_audio_transcription.completed","item_id":"item_input_\#(number)","content_index":0,"transcript":\#(Self.json("\(transcripts.caller) #\(number)"))}"#)
+            }
+        case .audioDone(let item):
+            texts.append(#"{"type":"\#(audioDone)","item_id":"\#(item)","output_index":0,"content_index":0}"#)
+            if let transcripts {
+                let number = replies.withLock { $0 }
+                texts.append(#"{"type":"\#(agentTranscriptDone)","item_id":"\#(item)","output_index":0,"content_index":0,"transcript":\#(Self.json("\(transcripts.agent) #\(number)"))}"#)
+            }
+        case .responseEnded:
+            inProgress.store(false, ordering: .releasing)
+            texts.append(#"{"type":"response.done","response":{"status":"completed"}}"#)
         case .transcript, .error, .closed:
-            text = nil
+            break
         }
-        if let text { events.withLock { $0.append(.text(text)) } }
+        guard !texts.isEmpty else { return }
+        events.withLock { $0.append(contentsOf: texts.map { .text($0) }) }
+    }
+
+    private static func json(_ text: String) -> String {
+        String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
     }
 
     func take() -> [Event] {
