@@ -102,11 +102,12 @@ import Testing
         // Played out by the clock at 200 ms, but the last mark is still out: Twilio may be late.
         #expect(!pacer.isPlaying(now: 300 * Self.ms))
         #expect(pacer.hasAudioAhead(now: 300 * Self.ms))
-        // The first mark's echo is not the last one's.
-        pacer.markPlayed(item: 4, offsetMs: 100, now: 310 * Self.ms)
-        #expect(pacer.hasAudioAhead(now: 320 * Self.ms))
-        pacer.markPlayed(item: 4, offsetMs: 200, now: 330 * Self.ms)
-        #expect(!pacer.hasAudioAhead(now: 330 * Self.ms))
+        // Twilio is 200 ms late: the first mark echoes at 300 ms, so 100 ms are still to play.
+        pacer.markPlayed(item: 4, offsetMs: 100, now: 300 * Self.ms)
+        #expect(pacer.hasAudioAhead(now: 390 * Self.ms))
+        // The last mark's echo: everything sent has played.
+        pacer.markPlayed(item: 4, offsetMs: 200, now: 400 * Self.ms)
+        #expect(!pacer.hasAudioAhead(now: 400 * Self.ms))
 
         // A client that never echoes marks: ahead only for the grace (500 ms) past the modelled end.
         var silent = PlayoutPacer()

@@ -1,0 +1,74 @@
+import CallRecords
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+@testable import Server
+import Testing
+
+/// Calls of many turns, checked on all three sides: what the caller's Twilio received, what the
+/// model was asked, and what the call record says. Serialized: each runs a call in real time.
+@Suite(.serialized) struct ConversationTests {
+    /// Seven caller turns: answered after the agent finished, a barge-in early and one late in an
+    /// agent turn, a long silence, a caller who starts again just before the model's answer
+    /// begins, and a key press. Only the two real interruptions may clear, cancel or truncate.
+    @Test func aLongConversationInterruptsOnlyWhereTheCallerSpokeOverTheAgent() async throws {
+        let recorder = try ScratchRecorder()
+        defer { recorder.remove() }
+        let model = ScriptedModel()
+        let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test"), model: model,
+                                recorder: recorder.writer)
+        let steps: [ConversationCaller.Step] = [
+            .quiet(frames: 25), .speak(frames: 50),                                 // 1: reply 1, heard whole
+            .quietAfterAgentFinished(.milliseconds(700)), .speak(frames: 40),       // 2: an answer, not a barge-in; reply 2
+            .quietUntilAgentHasSpoken(.milliseconds(200)), .speak(frames: 40),      // 3: early barge-in on reply 2; reply 3
+            .quietUntilAgentHasSpoken(.milliseconds(800)), .speak(frames: 40),      // 4: late barge-in on reply 3; reply 4
+            .quietAfterAgentFinished(.milliseconds(2500)), .speak(frames: 30),      // 5: after a long silence
+            .quiet(frames: 20), .speak(frames: 30),                                 // 6: again before the model answers; reply 5
+            .quietAfterAgentFinished(.milliseconds(600)), .pressKey("5"),           // a key; reply 6
+            .quietAfterAgentFinished(.milliseconds(500)), .speak(frames: 30),       // 7: reply 7
+            .quietAfterAgentFinished(.milliseconds(300)),
+        ]
+        try await relay.makeApplication().test(.live) { client in
+            let heard = try await ConversationCaller.call(port: client.port!, callSid: "CA100", steps: steps)
+            #expect(heard.stepTimedOut == nil, "a step waited in vain: \(heard.stepTimedOut ?? "")")
+            try await Task.sleep(for: .milliseconds(300))
+            let log = model.log.snapshot
+
+            // Twilio: a clear for each interruption, each soon after the caller started over the agent.
+            #expect(heard.clearsMs.count == 2, "clears at \(heard.clearsMs) ms; utterances at \(heard.utteranceStartsMs)")
+            for (clear, onset) in zip(heard.clearsMs, [heard.utteranceStartsMs[2], heard.utteranceStartsMs[3]]) {
+                #expect(clear > onset && clear < onset + 400, "clear at \(clear) ms for speech from \(onset) ms")
+            }
+
+            // The model: seven answers started, the one thought about (reply 5) withdrawn; cancels only for
+            // the two interrupted replies and only while they were in progress; truncates name them.
+            #expect(log.responsesStarted == [1, 2, 3, 4, 6, 7, 8].map { "reply_\($0)" }, "\(log.responsesStarted)")
+            #expect(log.answersWithdrawn == 1)
+            #expect(log.cancels.map(\.item) == ["reply_2", "reply_3"], "\(log.cancels)")
+            #expect(log.cancels.allSatisfy { $0.inProgress })
+            #expect(log.truncations.map(\.item) == ["reply_2", "reply_3"], "\(log.truncations)")
+            if log.truncations.count == 2 {
+                // Heard: ~200 ms of the early one and ~800 ms of the late one (the caller's VAD
+                // onset and a 20 ms tick come on top; the pacer's model is corrected by marks).
+                #expect((120...600).contains(log.truncations[0].audioEndMs), "early: \(log.truncations[0].audioEndMs) ms")
+                #expect((700...1200).contains(log.truncations[1].audioEndMs), "late: \(log.truncations[1].audioEndMs) ms")
+            }
+            #expect(log.digits == ["5"])
+
+            // The record: agent turns complete but for the two cut, barge-ins counted once each.
+            let detail = try #require(try await recorder.flushed().call(sid: "CA100"))
+            let agentTurns = detail.turns.filter { $0.speaker == .agent }
+            #expect(agentTurns.count == 7, "\(detail.turns.map { "\($0.speaker)\($0.interrupted ? "!" : "")" })")
+            #expect(agentTurns.map(\.interrupted) == [false, true, true, false, false, false, false])
+            #expect(detail.call.bargeIns == 2)
+            for turn in agentTurns where !turn.interrupted {
+                #expect((1000...1300).contains(turn.audioPlayedMs ?? 0) || (300...500).contains(turn.audioPlayedMs ?? 0),
+                        "turn \(turn.index) heard \(turn.audioPlayedMs ?? -1) ms")
+            }
+            #expect(detail.turns.filter { $0.speaker == .caller }.count >= 7)
+            #expect(detail.events.contains { $0.kind == "dtmf" && $0.detail == "5" })
+            #expect(detail.events.filter { $0.kind == "barge-in" }.count == 2)
+            #expect(detail.call.voiceToVoiceP50Ms != nil)
+        }
+    }
+}
