@@ -9,7 +9,7 @@ struct DialCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dial",
         abstract: "Call a relay as Twilio would: webhook, then the media stream in real time; record the agent and time it.",
-        discussion: "Timings: voice-to-voice is from the end of each caller utterance to the first agent audio after it; barge-in is from the start of caller speech over agent audio to the relay's `clear`."
+        discussion: "Timings: voice-to-voice is from the end of each caller utterance to the first agent audio after it; barge-in is from the start of caller speech over agent audio to the relay's `clear`. The call stays up past --tail-seconds while the agent is still speaking. With TWILIO_AUTH_TOKEN set, the webhook and the stream are signed as Twilio signs them."
     )
 
     @Argument(help: "The relay's base URL, e.g. http://127.0.0.1:8080 or https://relay.fly.dev.") var url: String
@@ -17,15 +17,31 @@ struct DialCommand: AsyncParsableCommand {
     @Option(help: "Where to write what the agent said (.wav, 8 kHz).") var record: String?
     @Option(name: .customLong("tail-seconds"), help: "How long to stay on the line after the caller audio ends.") var tailSeconds: Int = 4
     @Option(help: "The number called (Twilio's To), which names the tenant.") var to: String = "+15555550199"
+    @Option(help: "Keys to press and when, in seconds from the call's start: 1@2.5,5@6.") var dtmf: String?
     @Flag(help: "Print the timings as JSON.") var json = false
+
+    /// `1@2.5,5@6` as key presses in ms.
+    static func keyPresses(_ text: String) throws -> [(key: String, atMs: Int)] {
+        try text.split(separator: ",").map { entry in
+            let parts = entry.split(separator: "@")
+            guard parts.count == 2, parts[0].count == 1, "0123456789*#ABCD".contains(parts[0]), let seconds = Double(parts[1]), seconds >= 0 else {
+                throw CommandFailure("--dtmf takes KEY@SECONDS pairs, e.g. 1@2.5,5@6 (keys 0-9, *, #, A-D)")
+            }
+            return (String(parts[0]), Int(seconds * 1000))
+        }
+    }
 
     func run() async throws {
         let audio = try AudioInput.read(play, inputRate: nil, preferredRates: [8000], fallbackRate: 8000)
         var caller = [Int16](repeating: 0, count: audio.samples.count)
         audio.samples.withUnsafeBufferPointer { input in caller.withUnsafeMutableBufferPointer { PCM.convert(input, into: $0) } }
+        let keys = try dtmf.map(Self.keyPresses) ?? []
+        // Signed like Twilio's requests when the account's token is at hand, so a production relay takes the call.
+        let authToken = ProcessInfo.processInfo.environment["TWILIO_AUTH_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         let result: TwilioCallSimulator.Result
         do {
-            result = try await TwilioCallSimulator(relayURL: url, tail: .seconds(tailSeconds), calledNumber: to).call(callerAudio: caller)
+            result = try await TwilioCallSimulator(relayURL: url, tail: .seconds(tailSeconds), calledNumber: to, keyPresses: keys,
+                                                   authToken: authToken).call(callerAudio: caller)
         } catch {
             throw CommandFailure("call failed: \(error)")
         }

@@ -157,7 +157,7 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
 
     /// The converter the model reader feeds (it becomes the outbound ring's single producer).
     public nonisolated func makeModelAudioProducer() -> ModelAudioProducer {
-        ModelAudioProducer(path: OutboundPath(format: configuration.modelFormat), ring: outboundRing, kick: kick)
+        ModelAudioProducer(path: OutboundPath(format: configuration.modelFormat), ring: outboundRing, kick: kick, counters: counters)
     }
 
     /// Milliseconds of model audio waiting for the pacer: a model reader should pause above a few seconds.
@@ -204,24 +204,33 @@ public final class ModelAudioProducer: @unchecked Sendable {
     private let ring: SPSCRingBuffer<OutboundFrame>
 
     private let kick: PlayoutKick
+    private let counters: PipelineCounters
 
-    init(path: OutboundPath, ring: SPSCRingBuffer<OutboundFrame>, kick: PlayoutKick) {
+    init(path: OutboundPath, ring: SPSCRingBuffer<OutboundFrame>, kick: PlayoutKick, counters: PipelineCounters) {
         self.path = path
         self.ring = ring
         self.kick = kick
+        self.counters = counters
     }
 
     /// Converts and queues model audio, then lets the playout send what the lead allows at once.
     public func append(_ audio: UnsafeRawBufferPointer, item: UInt32) {
-        let before = ring.count
+        let (before, dropped) = (ring.count, path.droppedFrames)
         path.append(audio, item: item, into: ring)
+        countDrops(since: dropped)
         if ring.count > before { kick.fire() }
     }
 
     public func finishItem() {
+        let dropped = path.droppedFrames
         path.finishItem(into: ring)
+        countDrops(since: dropped)
         kick.fire()
     }
+
+    @inline(__always)
+    private func countDrops(since earlier: Int) {
+        if path.droppedFrames != earlier { counters.outboundDropped.wrappingAdd(path.droppedFrames - earlier, ordering: .relaxed) }
+    }
     public func discardPartial() { path.discardPartial() }
-    public var droppedFrames: Int { path.droppedFrames }
 }

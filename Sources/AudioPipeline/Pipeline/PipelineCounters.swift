@@ -10,6 +10,8 @@ public final class PipelineCounters: Sendable {
     public let concealed = Atomic<Int>(0)
     public let inboundDropped = Atomic<Int>(0)
     public let framesToCaller = Atomic<Int>(0)
+    /// Model audio frames the full outbound ring refused (its producer ignored back-pressure).
+    public let outboundDropped = Atomic<Int>(0)
     /// The jitter buffer's current delay (a gauge, not a total).
     public let jitterDelayMs = Atomic<Int>(0)
 

@@ -55,7 +55,14 @@ public protocol RealtimeModelDelegate: AnyObject, Sendable {
 }
 
 extension RealtimeModelDelegate {
-    public func waitForPlaybackRoom() async {}
+    /// Waits (checking every 20 ms, until cancelled) for ``hasPlaybackRoom``: a delegate that
+    /// forwards only that, like the proxy of a session opened at the webhook, still holds its
+    /// model back. (A default that returned at once let the local agent flood a pre-opened call's
+    /// 640 ms playout ring, which dropped all but the first second of every reply.)
+    public func waitForPlaybackRoom() async {
+        while !hasPlaybackRoom, (try? await Task.sleep(for: .milliseconds(20))) != nil {}
+    }
+
     public var hasPlaybackRoom: Bool { true }
 }
 

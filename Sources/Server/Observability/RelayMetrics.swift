@@ -16,6 +16,7 @@ public final class RelayMetrics: Sendable {
     let framesOut: Counter
     let framesLost: Counter
     let agentFramesDropped: Counter
+    let agentFramesOverflowed: Counter
     let framesConcealed: Counter
     let jitterDelay: DurationHistogram
     let inboundLatency: DurationHistogram
@@ -47,6 +48,7 @@ public final class RelayMetrics: Sendable {
         framesOut = registry.makeCounter(descriptor: name("caller_frames_sent", "total", "20 ms agent frames sent to Twilio."), labels: labels)
         framesLost = registry.makeCounter(descriptor: name("caller_frames_lost", "total", "Caller frames dropped (a stalled stage or no model session)."), labels: labels)
         agentFramesDropped = registry.makeCounter(descriptor: name("agent_frames_dropped", "total", "Agent frames dropped because the caller's socket was not draining (over its write buffer)."), labels: labels)
+        agentFramesOverflowed = registry.makeCounter(descriptor: name("agent_frames_overflowed", "total", "Agent frames the call's playout buffer refused: the model sent faster than back-pressure allowed."), labels: labels)
         framesConcealed = registry.makeCounter(descriptor: name("caller_frames_concealed", "total", "Missing caller frames filled by concealment."), labels: labels)
         jitterDelay = registry.makeDurationHistogram(
             descriptor: name("jitter_buffer_delay", "seconds", "The caller jitter buffer's delay at the end of each call (0 in Twilio's forward-immediately mode)."),

@@ -174,6 +174,7 @@ final class CallLog: Sendable {
         defer {
             state.withLock { $0.call }.recordMetrics(into: metrics)
             metrics?.jitterDelay.record(.milliseconds(counters.jitterDelayMs.load(ordering: .relaxed)))
+            metrics?.agentFramesOverflowed.increment(by: Int64(counters.outboundDropped.load(ordering: .relaxed)))
         }
         let now = Date()
         let (turns, call) = state.withLock { state -> ([TurnRecord], CallRecord) in

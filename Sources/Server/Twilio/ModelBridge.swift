@@ -67,10 +67,6 @@ final class ModelBridge: RealtimeModelDelegate {
     private let firstAudioNs = Atomic<UInt64>(0)
     private let firstAudioItem = Atomic<UInt32>(0)
 
-    func waitForPlaybackRoom() async {
-        while !hasPlaybackRoom, (try? await Task.sleep(for: .milliseconds(20))) != nil {}
-    }
-
     var hasPlaybackRoom: Bool { pipeline.outboundBacklogMs <= Self.backlogLimitMs || finished.load(ordering: .acquiring) }
 
     func modelAudio(item: String, _ audio: UnsafeRawBufferPointer) {

@@ -2,6 +2,7 @@ import AudioPipeline
 import Codecs
 import Foundation
 import AsyncHTTPClient
+import HTTPTypes
 import HummingbirdWSClient
 import Logging
 import NIOCore
@@ -33,12 +34,20 @@ public struct TwilioCallSimulator: Sendable {
     public var tail: Duration
     /// The number called (Twilio's `To`): it names the tenant.
     public var calledNumber: String
+    /// Keys the caller presses, and when (ms from the first caller frame).
+    public var keyPresses: [(key: String, atMs: Int)]
+    /// The account's auth token: with it the webhook and the stream upgrade carry an
+    /// `X-Twilio-Signature`, as Twilio's do, so a relay that checks them takes the call.
+    public var authToken: String?
     public var logger: Logger
 
-    public init(relayURL: String, tail: Duration = .seconds(3), calledNumber: String = "+15555550199", logger: Logger = Logger(label: "dial")) {
+    public init(relayURL: String, tail: Duration = .seconds(3), calledNumber: String = "+15555550199",
+                keyPresses: [(key: String, atMs: Int)] = [], authToken: String? = nil, logger: Logger = Logger(label: "dial")) {
         self.relayURL = relayURL
         self.tail = tail
         self.calledNumber = calledNumber
+        self.keyPresses = keyPresses
+        self.authToken = authToken
         self.logger = logger
     }
 
@@ -65,21 +74,39 @@ public struct TwilioCallSimulator: Sendable {
         let tailFrames = tail.wholeMilliseconds / 20
         let parametersJSON = String(decoding: try JSONSerialization.data(withJSONObject: parameters), as: UTF8.self)
         let silence = Data(repeating: 0xFF, count: 160).base64EncodedString()
-        let close = try await WebSocketClient.connect(url: webSocketURL, logger: logger) { inbound, outbound, _ in
+        var upgradeHeaders = HTTPFields()
+        if let authToken {
+            // Twilio signs the stream URL the TwiML names, with no parameters.
+            upgradeHeaders[HTTPField.Name("X-Twilio-Signature")!] = TwilioSignature(authToken: authToken).compute(url: streamURL)
+        }
+        let keys = keyPresses.sorted { $0.atMs < $1.atMs }
+        let close = try await WebSocketClient.connect(url: webSocketURL, configuration: .init(additionalHeaders: upgradeHeaders),
+                                                      logger: logger) { inbound, outbound, _ in
             let start = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     try await outbound.write(.text(#"{"event":"connected","protocol":"Call","version":"1.0.0"}"#))
                     try await outbound.write(.text(#"{"event":"start","sequenceNumber":"1","start":{"accountSid":"ACsimulated","streamSid":"\#(streamSid)","callSid":"\#(callSid)","tracks":["inbound"],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1},"customParameters":\#(parametersJSON)},"streamSid":"\#(streamSid)"}"#))
                     var deadline = start
-                    for index in 0..<(frames.count + tailFrames) {
+                    var index = 0
+                    var keys = keys[...]
+                    // The caller's audio, the tail, then as long as the agent is still speaking
+                    // (at most 30 s more): a reply is heard to its end, as a person would.
+                    let longestEnd = frames.count + tailFrames + 1500
+                    while index < frames.count + tailFrames
+                        || (index < longestEnd && recorder.agentIsSpeaking(atMs: (ContinuousClock.now - start).fractionalMilliseconds)) {
                         // Like a phone: a frame leaves once its 20 ms have been captured.
                         deadline = deadline.advanced(by: .milliseconds(20))
                         try await Task.sleep(until: deadline, clock: .continuous)
+                        while let press = keys.first, press.atMs <= index * 20 {
+                            keys.removeFirst()
+                            try await outbound.write(.text(#"{"event":"dtmf","streamSid":"\#(streamSid)","sequenceNumber":"\#(index + 2)","dtmf":{"track":"inbound_track","digit":"\#(press.key)"}}"#))
+                        }
                         let payload = index < frames.count ? frames[index] : silence
                         try await outbound.write(.text(#"{"event":"media","sequenceNumber":"\#(index + 2)","media":{"track":"inbound","chunk":"\#(index + 1)","timestamp":"\#(index * 20)","payload":"\#(payload)"},"streamSid":"\#(streamSid)"}"#))
+                        index += 1
                     }
-                    try await outbound.write(.text(#"{"event":"stop","sequenceNumber":"\#(frames.count + tailFrames + 2)","stop":{"accountSid":"ACsimulated","callSid":"\#(callSid)"},"streamSid":"\#(streamSid)"}"#))
+                    try await outbound.write(.text(#"{"event":"stop","sequenceNumber":"\#(index + 2)","stop":{"accountSid":"ACsimulated","callSid":"\#(callSid)"},"streamSid":"\#(streamSid)"}"#))
                 }
                 group.addTask {
                     var iterator = inbound.messages(maxSize: 1 << 16).makeAsyncIterator()
@@ -131,6 +158,14 @@ public struct TwilioCallSimulator: Sendable {
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         let to = calledNumber.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
         request.body = .bytes(ByteBuffer(string: "CallSid=\(callSid)&AccountSid=ACsimulated&From=%2B15555550100&To=\(to)&CallStatus=ringing"))
+        if let authToken {
+            // The relay sits behind TLS in production and checks the https URL Twilio was given.
+            let parameters = [("CallSid", callSid), ("AccountSid", "ACsimulated"), ("From", "+15555550100"), ("To", calledNumber),
+                              ("CallStatus", "ringing")]
+            let signedURL = "https://" + request.url.drop { $0 != ":" }.dropFirst(3)
+            request.headers.add(name: "X-Twilio-Signature",
+                                value: TwilioSignature(authToken: authToken).compute(url: signedURL, parameters: parameters.map { (name: $0.0, value: $0.1) }))
+        }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)
         guard response.status == .ok else {
@@ -210,5 +245,13 @@ public struct TwilioCallSimulator: Sendable {
         }
 
         func result() -> Result { state.withLock { $0.result } }
+
+        /// Whether agent audio arrived in the last half second or is still queued to play.
+        func agentIsSpeaking(atMs nowMs: Double) -> Bool {
+            state.withLock { state in
+                guard let last = state.result.agentFrameTimesMs.last else { return false }
+                return nowMs - last < 500 || state.playbackEndMs > nowMs
+            }
+        }
     }
 }
