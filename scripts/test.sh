@@ -3,7 +3,7 @@
 # Usage: scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-system-packages.sh pkg-config libopus-dev libssl-dev libsqlite3-dev opus-tools python3 postgresql chromium curl
+scripts/install-system-packages.sh pkg-config libopus-dev libssl-dev libsqlite3-dev opus-tools python3 postgresql chromium curl espeak-ng
 # Twilio's own Python library produces the reference request signatures the tests compare against;
 # websocket-client drives headless Chromium for the status-page test.
 if ! python3 -c "import twilio.request_validator, websocket" 2>/dev/null; then
