@@ -280,8 +280,20 @@ final class SimulatorOutput: RealtimeModelDelegate {
         events.withLock { $0.append(contentsOf: texts.map { .text($0) }) }
     }
 
-    private static func json(_ text: String) -> String {
-        String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
+    /// A JSON string literal in ASCII, as Python's `json.dumps` writes by default: every other
+    /// character as `\uXXXX` (a surrogate pair beyond the BMP), so readers meet the escapes.
+    static func json(_ text: String) -> String {
+        var literal = "\""
+        for unit in text.utf16 {
+            switch unit {
+            case 0x22: literal += "\\\""
+            case 0x5C: literal += "\\\\"
+            case 0x0A: literal += "\\n"
+            case 0x20..<0x7F: literal.unicodeScalars.append(Unicode.Scalar(unit)!)
+            default: literal += String(format: "\\u%04x", unit)
+            }
+        }
+        return literal + "\""
     }
 
     func take() -> [Event] {
