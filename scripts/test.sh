@@ -5,11 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-system-packages.sh pkg-config libopus-dev libssl-dev libsqlite3-dev opus-tools python3 postgresql chromium curl espeak-ng
 # Twilio's own Python library produces the reference request signatures the tests compare against;
+# the openai and azure-ai-voicelive SDKs check the model client events the relay writes;
 # websocket-client drives headless Chromium for the status-page test.
-if ! python3 -c "import twilio.request_validator, websocket" 2>/dev/null; then
+if ! python3 -c "import twilio.request_validator, websocket, openai.types.realtime, azure.ai.voicelive.models" 2>/dev/null; then
     python3 -m pip --version >/dev/null 2>&1 || scripts/install-system-packages.sh python3-pip
-    python3 -m pip install --quiet twilio websocket-client 2>/dev/null \
-        || python3 -m pip install --quiet --break-system-packages twilio websocket-client
+    python3 -m pip install --quiet twilio websocket-client openai azure-ai-voicelive 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages twilio websocket-client openai azure-ai-voicelive
 fi
 
 # A throwaway PostgreSQL server for the call-store tests (its own folder and port; stopped at exit).
