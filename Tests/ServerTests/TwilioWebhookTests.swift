@@ -114,6 +114,26 @@ import Testing
             #expect(accepted.status == 101)
         }
     }
+
+    /// `dial` signs its webhook and stream as Twilio does when given the token, so a relay that
+    /// checks signatures takes its call; unsigned, the relay refuses it at the webhook.
+    @Test func theCallSimulatorSignsLikeTwilio() async throws {
+        let token = "0123456789abcdef0123456789abcdef"
+        let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, twilioAuthToken: token), model: LocalAgent())
+        try await relay.makeApplication().test(.live) { client in
+            let caller = (0..<100).flatMap { index in MediaStreamCallTests.frame(index, voiced: index >= 25 && index < 75).map { Int16($0 * 32767) } }
+            let url = "http://127.0.0.1:\(client.port!)"
+            let signed = try await TwilioCallSimulator(relayURL: url, tail: .seconds(2), authToken: token).call(callerAudio: caller)
+            #expect(signed.closeReason == nil || signed.closeReason == "")
+            #expect(signed.agentFrameTimesMs.count > 20, "\(signed.agentFrameTimesMs.count) agent frames")
+            await #expect(throws: (any Error).self) {
+                _ = try await TwilioCallSimulator(relayURL: url, tail: .seconds(1)).call(callerAudio: caller)
+            }
+            await #expect(throws: (any Error).self) {
+                _ = try await TwilioCallSimulator(relayURL: url, tail: .seconds(1), authToken: "wrong" + token.dropFirst(5)).call(callerAudio: caller)
+            }
+        }
+    }
 }
 
 enum FormPairs {

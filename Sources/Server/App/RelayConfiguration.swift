@@ -18,6 +18,8 @@ public struct RelayConfiguration: Sendable {
     public var handshakeTimeout: Duration
     /// A media stream must send `start` within this after the upgrade.
     public var startTimeout: Duration
+    /// A model session opened at the webhook is closed if no stream claims it within this.
+    public var preopenedSessionTimeout: Duration
     /// A media stream that sends nothing for this long is closed (Twilio sends 50 messages a second).
     public var idleTimeout: Duration
     /// How long a SIGTERM drain lets calls in progress run on (shorter than fly.toml's `kill_timeout`).
@@ -34,7 +36,7 @@ public struct RelayConfiguration: Sendable {
     public init(host: String = "0.0.0.0", port: Int = 8080, publicHost: String? = nil, twilioAuthToken: String? = nil,
                 region: String = "local", maximumMessageBytes: Int = 64 * 1024, maximumCalls: Int = 500,
                 maximumConnections: Int? = nil, handshakeTimeout: Duration = .seconds(10), startTimeout: Duration = .seconds(10),
-                idleTimeout: Duration = .seconds(10), drainDeadline: Duration = .seconds(50), callerNumbers: CallerNumbers = .hashed(salt: "voice-relay"),
+                idleTimeout: Duration = .seconds(10), preopenedSessionTimeout: Duration = .seconds(15), drainDeadline: Duration = .seconds(50), callerNumbers: CallerNumbers = .hashed(salt: "voice-relay"),
                 adminToken: String? = nil, dtmfToModel: Bool = true, reconnectHistoryTurns: Int = 20) {
         self.host = host
         self.port = port
@@ -48,6 +50,7 @@ public struct RelayConfiguration: Sendable {
         self.handshakeTimeout = handshakeTimeout
         self.startTimeout = startTimeout
         self.idleTimeout = idleTimeout
+        self.preopenedSessionTimeout = preopenedSessionTimeout
         self.drainDeadline = drainDeadline
         self.callerNumbers = callerNumbers
         self.adminToken = adminToken

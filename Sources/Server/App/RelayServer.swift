@@ -59,7 +59,7 @@ public struct RelayServer: Sendable {
     public func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let configuration = self.configuration
         let signature = configuration.twilioAuthToken.map(TwilioSignature.init(authToken:))
-        let pending = PendingModelSessions(health: health.model)
+        let pending = PendingModelSessions(timeToLive: configuration.preopenedSessionTimeout, health: health.model, metrics: metrics)
         let session = MediaStreamSession(model: model, fallback: fallbackModel, pending: pending, registry: health.registry,
                                          modelHealth: health.model, recorder: recorder, metrics: metrics, region: configuration.region, logger: logger,
                                          maximumMessageBytes: configuration.maximumMessageBytes,
@@ -100,8 +100,12 @@ public struct RelayServer: Sendable {
                     return Response(status: refusal.status, headers: refusal.headerFields, body: .init(byteBuffer: ByteBuffer(string: refusal.body)))
                 }
                 if !callSid.isEmpty {
-                    // Connect to the model now, while Twilio sets up the stream.
-                    pending.open(callSid: callSid, model: model)
+                    // Connect to the model now, while Twilio sets up the stream; not beyond the
+                    // calls this instance can still take (the stream then connects on its own).
+                    let room = health.registry.capacity - health.registry.count
+                    if !pending.open(callSid: callSid, model: model, room: room) {
+                        context.logger.notice("no model session opened at the webhook: as many wait as calls could still start")
+                    }
                 }
                 context.logger.info("call accepted", metadata: ["callSid": .string(callSid), "region": .string(configuration.region)])
                 var streamPath = "/media-stream/\(configuration.region)"

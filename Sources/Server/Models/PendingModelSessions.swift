@@ -5,54 +5,71 @@ import Synchronization
 ///
 /// Twilio needs a moment after the webhook to open the media stream; connecting to the model
 /// (TLS, `session.update`) in that moment takes it off the call's first words. Sessions are keyed
-/// by CallSid and closed if no stream claims them within ``timeToLive``.
+/// by CallSid. Since each may be a paid model session, they are bounded: no more wait than the
+/// calls this instance could still take, and one that no stream claims within ``timeToLive``
+/// is closed. What becomes of each is counted (`voice_relay_preopened_model_sessions_total`).
 final class PendingModelSessions: Sendable {
     struct Opened: Sendable {
         let session: any RealtimeModelSession
         let delegate: ModelDelegateProxy
     }
 
-    private struct Entry {
-        let opening: Task<Opened?, Never>
-        let created: ContinuousClock.Instant
-    }
-
     let timeToLive: Duration
     private let health: ModelHealthMonitor?
-    private let entries = Mutex<[String: Entry]>([:])
+    private let metrics: RelayMetrics?
+    /// Each waiting session's opening, and the task that closes it when it is not claimed in time.
+    private let entries = Mutex<[String: (opening: Task<Opened?, Never>, expiry: Task<Void, Never>)]>([:])
 
-    init(timeToLive: Duration = .seconds(15), health: ModelHealthMonitor?) {
+    init(timeToLive: Duration = .seconds(15), health: ModelHealthMonitor?, metrics: RelayMetrics? = nil) {
         self.timeToLive = timeToLive
         self.health = health
+        self.metrics = metrics
     }
 
-    /// Starts connecting `model` for `callSid` (once per CallSid).
-    func open(callSid: String, model: any RealtimeModel) {
-        let now = ContinuousClock.now
-        let expired = entries.withLock { entries -> [Entry] in
-            let stale = entries.filter { now - $0.value.created > timeToLive }
-            for key in stale.keys { entries[key] = nil }
-            guard entries[callSid] == nil else { return Array(stale.values) }
-            let opening = Task { [health] () -> Opened? in
+    /// Sessions waiting for their stream.
+    var count: Int { entries.withLock { $0.count } }
+
+    /// Starts connecting `model` for `callSid` (once per CallSid), unless `room` (the calls this
+    /// instance could still take) is already spoken for by waiting sessions; returns whether it did.
+    @discardableResult
+    func open(callSid: String, model: any RealtimeModel, room: Int) -> Bool {
+        let opened = entries.withLock { entries -> Bool in
+            guard entries[callSid] == nil else { return true }
+            guard entries.count < room else { return false }
+            let (health, metrics) = (self.health, self.metrics)
+            let opening = Task { () -> Opened? in
                 let delegate = ModelDelegateProxy()
                 let session = try? await model.connect(delegate: delegate)
                 health?.callConnected(session != nil)
+                if session == nil { metrics?.preopenedSession(outcome: "failed") }
                 return session.map { Opened(session: $0, delegate: delegate) }
             }
-            entries[callSid] = Entry(opening: opening, created: now)
-            return Array(stale.values)
+            let timeToLive = self.timeToLive
+            let expiry = Task { [weak self] in
+                guard (try? await Task.sleep(for: timeToLive)) != nil else { return }
+                self?.expire(callSid: callSid)
+            }
+            entries[callSid] = (opening, expiry)
+            return true
         }
-        for entry in expired {
-            Task { await entry.opening.value?.session.close() }
-        }
+        if !opened { metrics?.preopenedSession(outcome: "refused-capacity") }
+        return opened
     }
 
     /// The session opened for `callSid`, if the webhook opened one and it connected.
     func take(callSid: String) async -> Opened? {
         guard let entry = entries.withLock({ $0.removeValue(forKey: callSid) }) else { return nil }
-        return await entry.opening.value
+        entry.expiry.cancel()
+        let opened = await entry.opening.value
+        if opened != nil { metrics?.preopenedSession(outcome: "adopted") }
+        return opened
     }
 
+    private func expire(callSid: String) {
+        guard let entry = entries.withLock({ $0.removeValue(forKey: callSid) }) else { return }
+        metrics?.preopenedSession(outcome: "expired")
+        Task { await entry.opening.value?.session.close() }
+    }
 }
 
 /// A model delegate whose real receiver is attached later (when the call's pipeline exists).

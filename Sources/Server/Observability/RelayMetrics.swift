@@ -80,6 +80,14 @@ public final class RelayMetrics: Sendable {
                              labels: labels + [("outcome", outcome)]).increment()
     }
 
+    /// What became of a model session opened at the webhook (`outcome`: adopted, expired,
+    /// refused-capacity, failed).
+    public func preopenedSession(outcome: String) {
+        registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "voice_relay", metricName: "preopened_model_sessions", unitName: "total",
+                                                              helpText: "Model sessions opened at the webhook, by what became of them."),
+                             labels: labels + [("outcome", outcome)]).increment()
+    }
+
     /// A request handed to another region (`reason`: model-down, draining, capacity, tenant-pinned, home-region).
     public func replayed(reason: String) {
         registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "voice_relay", metricName: "fly_replays", unitName: "total",

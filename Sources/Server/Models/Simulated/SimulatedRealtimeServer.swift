@@ -37,6 +37,9 @@ public struct SimulatedRealtimeServer: Sendable {
     public let logger: Logger
     /// Connections accepted so far.
     public var connections: Int { connectionCount.load(ordering: .relaxed) }
+    /// Connections open now.
+    public var openConnections: Int { openCount.load(ordering: .relaxed) }
+    private let openCount = ManagedAtomic<Int>(0)
     /// Every `conversation.item.truncate` received: the item and its `audio_end_ms`.
     public var truncations: [(item: String, audioEndMs: Int)] { truncationLog.entries.withLock { $0 } }
     /// Every client event received other than audio appends, per connection (1-based), in order:
@@ -64,6 +67,7 @@ public struct SimulatedRealtimeServer: Sendable {
     public func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let logger = self.logger
         let counter = connectionCount
+        let open = openCount
         let truncationLog = self.truncationLog
         let dropAfter = dropFirstConnectionAfterAppends
         let maximumConnections = self.maximumConnections
@@ -83,7 +87,9 @@ public struct SimulatedRealtimeServer: Sendable {
                     let connection = SimulatedRealtimeConnection(logger: logger, naming: naming, truncations: truncationLog, number: number,
                                                                  dropAfterAppends: number == 1 ? dropAfter : nil,
                                                                  transcripts: transcripts)
+                    open.wrappingIncrement(ordering: .relaxed)
                     await connection.run(inbound: inbound, outbound: outbound)
+                    open.wrappingDecrement(ordering: .relaxed)
                 }
             },
             configuration: .init(address: .hostname(host, port: port), serverName: "simulate-model"),
