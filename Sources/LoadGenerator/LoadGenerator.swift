@@ -26,10 +26,14 @@ public final class LoadGenerator: Sendable {
         public var dropModelAfter: Duration?
         /// Fault injection, this far into the window: SIGTERM to the relay (it should drain).
         public var terminateRelayAfter: Duration?
+        /// Post Twilio's webhook (`POST /twiml`) before each stream, as Twilio does: the relay
+        /// opens the call's model session there. Off: streams only (the relay connects on `start`).
+        public var postsWebhook: Bool
 
         public init(calls: Int, window: Duration, relayHost: String = "127.0.0.1", relayPort: Int, streamPath: String = "/media-stream",
                     relayPID: Int32, modelAudio: String, progressEvery: Duration? = nil, dropModelAfter: Duration? = nil,
-                    terminateRelayAfter: Duration? = nil) {
+                    terminateRelayAfter: Duration? = nil, postsWebhook: Bool = true) {
+            self.postsWebhook = postsWebhook
             self.dropModelAfter = dropModelAfter
             self.terminateRelayAfter = terminateRelayAfter
             self.calls = calls
@@ -195,6 +199,20 @@ public final class LoadGenerator: Sendable {
             bound.fail(Failure(description: "call \(timeline.index) got no model session within 10 s"))
         }
         defer { timeout.cancel() }
+        var path = options.streamPath
+        if options.postsWebhook {
+            // As Twilio: the webhook first, then the stream its TwiML names (the relay opened the
+            // model session at the webhook; the stream adopts it by CallSid).
+            let form = "CallSid=\(SimulatedCaller.callSid(index: timeline.index))&AccountSid=ACload&From=%2B15550101&To=%2B15550100&CallStatus=ringing"
+            let (relayPort, answer) = (options.relayPort, try await Self.onOwnThread { LoopbackHTTP.postForm(port: options.relayPort, path: "/twiml", form: form) })
+            guard let answer, answer.status == 200 else {
+                throw Failure(description: "webhook for call \(timeline.index) answered \(answer.map { String($0.status) } ?? "nothing") on port \(relayPort)")
+            }
+            if let start = answer.body.range(of: "url=\""), let end = answer.body[start.upperBound...].firstIndex(of: "\""),
+               let url = URL(string: String(answer.body[start.upperBound..<end])) {
+                path = url.path
+            }
+        }
         _ = try await ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(5))
@@ -204,13 +222,22 @@ public final class LoadGenerator: Sendable {
                         binder.expect(timeline) { bound.succeed() }
                         fleet.value.add(caller)
                     }
-                    let handshake = ClientHandshakeHandler(hostHeader: "\(options.relayHost):\(options.relayPort)", path: options.streamPath,
+                    let handshake = ClientHandshakeHandler(hostHeader: "\(options.relayHost):\(options.relayPort)", path: path,
                                                            next: caller, failed: { bound.fail($0) })
                     try channel.pipeline.syncOperations.addHandler(handshake)
                 }
             }
             .connect(host: options.relayHost, port: options.relayPort).get()
         try await bound.future.get()
+    }
+}
+
+extension LoadGenerator {
+    /// Blocking socket work on a thread of its own, not one of the concurrency pool's.
+    static func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(returning: work()) }.start()
+        }
     }
 }
 

@@ -52,8 +52,11 @@ final class SimulatedCaller: ChannelInboundHandler {
 
     /// Sends `connected` and `start`, and the first frame at once (the relay opens its model
     /// session on `start`, and the first audio tells the model stand-in which call it serves).
+    /// The CallSid of call `index`, in the webhook and in the stream's `start`.
+    static func callSid(index: Int) -> String { "CAload" + String(index).leftPadded(to: 26) }
+
     func begin(now: UInt64) {
-        let callSid = "CAload" + String(timeline.index).leftPadded(to: 26)
+        let callSid = Self.callSid(index: timeline.index)
         send(#"{"event":"connected","protocol":"Call","version":"1.0.0"}"#)
         send(#"{"event":"start","sequenceNumber":"\#(sequence)","start":{"accountSid":"ACload","streamSid":"\#(streamSid)","callSid":"\#(callSid)","tracks":["inbound"],"customParameters":{"callSid":"\#(callSid)","tenant":"+15550100"},"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1}},"streamSid":"\#(streamSid)"}"#)
         sequence += 1

@@ -29,6 +29,8 @@ struct LoadCommand: AsyncParsableCommand {
     var dropModelAfter: Int?
     @Option(name: .customLong("terminate-relay-after"), help: "Fault: this many seconds into the window, SIGTERM to the relay this command started (it drains).")
     var terminateRelayAfter: Int?
+    @Flag(name: .customLong("no-webhook"), help: "Open streams only, without posting Twilio's webhook first (the relay then connects to the model on each stream's start).")
+    var noWebhook = false
     @Flag(help: "Print the report as JSON.") var json = false
 
     func validate() throws {
@@ -50,7 +52,8 @@ struct LoadCommand: AsyncParsableCommand {
             }
             options = .init(calls: calls, window: .seconds(duration), relayHost: host, relayPort: port,
                             streamPath: url.path.isEmpty ? "/media-stream" : url.path, relayPID: relayPID!, modelAudio: modelAudio,
-                            progressEvery: progressSeconds.map { .seconds($0) }, dropModelAfter: dropModelAfter.map { .seconds($0) })
+                            progressEvery: progressSeconds.map { .seconds($0) }, dropModelAfter: dropModelAfter.map { .seconds($0) },
+                            postsWebhook: !noWebhook)
         } else {
             guard let port = LoopbackHTTP.freePort() else { throw CommandFailure("no free port for the relay") }
             let started = try startRelay(port: port, modelURL: generator.modelURL)
@@ -58,7 +61,8 @@ struct LoadCommand: AsyncParsableCommand {
             try await Self.waitUntilReady(port: port, relay: started)
             options = .init(calls: calls, window: .seconds(duration), relayPort: port, relayPID: started.processIdentifier,
                             modelAudio: modelAudio, progressEvery: progressSeconds.map { .seconds($0) },
-                            dropModelAfter: dropModelAfter.map { .seconds($0) }, terminateRelayAfter: terminateRelayAfter.map { .seconds($0) })
+                            dropModelAfter: dropModelAfter.map { .seconds($0) }, terminateRelayAfter: terminateRelayAfter.map { .seconds($0) },
+                            postsWebhook: !noWebhook)
         }
         let report: LoadReport
         do {
