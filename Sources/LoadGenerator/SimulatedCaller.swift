@@ -53,7 +53,7 @@ final class SimulatedCaller: ChannelInboundHandler {
     /// Sends `connected` and `start`, and the first frame at once (the relay opens its model
     /// session on `start`, and the first audio tells the model stand-in which call it serves).
     /// The CallSid of call `index`, in the webhook and in the stream's `start`.
-    static func callSid(index: Int) -> String { "CAload" + String(index).leftPadded(to: 26) }
+    static func callSid(index: Int) -> String { "CA" + String(index).leftPadded(to: 32) }
 
     func begin(now: UInt64) {
         let callSid = Self.callSid(index: timeline.index)

@@ -24,7 +24,7 @@ import Testing
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType]?.hasPrefix("text/xml") == true)
                 let xml = String(buffer: response.body)
-                #expect(xml.contains(#"<Stream url="wss://relay.example.com/media-stream/fra">"#))
+                #expect(xml.contains(#"<Stream url="wss://relay.example.com/media-stream/fra/CA0123456789abcdef0123456789abcdef">"#))
                 #expect(xml.contains(#"<Parameter name="callSid" value="CA0123456789abcdef0123456789abcdef"/>"#))
                 #expect(xml.contains(#"<Parameter name="tenant" value="+4930555"/>"#))
                 #expect(xml.contains(#"<Parameter name="region" value="fra"/>"#))

@@ -110,6 +110,9 @@ public struct RelayServer: Sendable {
                 context.logger.info("call accepted", metadata: ["callSid": .string(callSid), "region": .string(configuration.region)])
                 var streamPath = "/media-stream/\(configuration.region)"
                 if let allowed { streamPath += "/" + allowed.joined(separator: ",") }
+                // The CallSid lets the stream be placed on its pre-opened model socket's event loop
+                // before it reads anything (a path segment: Twilio allows no query in a Stream URL).
+                if Self.isCallSid(callSid) { streamPath += "/" + callSid }
                 let parameters = [("callSid", callSid), ("tenant", form["To"] ?? ""), ("region", configuration.region),
                                   ("caller", configuration.callerNumbers.record(form["From"] ?? ""))]
                 let xml = TwiML.connectStream(url: "wss://\(host)\(streamPath)", parameters: parameters)
@@ -128,7 +131,7 @@ public struct RelayServer: Sendable {
             let decision = decide(Self.streamRequest(head))
             return decision == .accept ? nil : Self.refusal(for: decision, what: "media stream", callSid: nil, metrics: metrics, logger: logger)
         }
-        for path in ["/media-stream", "/media-stream/{home}", "/media-stream/{home}/{allowed}"] {
+        for path in ["/media-stream", "/media-stream/{home}", "/media-stream/{home}/{allowed}", "/media-stream/{home}/{allowed}/{call}"] {
             // A plain GET, not a WebSocket upgrade.
             routes.get(RouterPath(path)) { request, _ -> Response in
                 if let signature, !Self.upgradeIsSigned(request.head, signature, configuration) { return Response(status: .forbidden) }
@@ -183,7 +186,11 @@ public struct RelayServer: Sendable {
                 responder: responder, configuration: .init(ws: .init(maxFrameSize: configuration.maximumMessageBytes))
             ) { _, _, _ in .dontUpgrade }
             return GatedWebSocketChannel(inner: http, limits: limits, refusal: refuseUpgrade,
-                                         takeOver: { head in head.path?.hasPrefix("/media-stream") == true ? session.makeHandler() : nil })
+                                         takeOver: { head in
+                                             guard head.path?.hasPrefix("/media-stream") == true else { return nil }
+                                             let loop = Self.streamCallSid(head).flatMap { pending.eventLoop(callSid: $0) }
+                                             return MediaStreamTakeOver(makeHandler: { session.makeHandler() }, eventLoop: loop)
+                                         })
         }
         return Application(
             router: routes,
@@ -194,13 +201,28 @@ public struct RelayServer: Sendable {
         )
     }
 
-    /// What a media-stream upgrade says about itself: `/media-stream/<home>/<allowed,regions>`.
+    /// What a media-stream upgrade says about itself: `/media-stream/<home>/<allowed,regions>`,
+    /// then the call's CallSid when the webhook knew it (`.../CA...`).
     static func streamRequest(_ head: HTTPRequest) -> RegionRouter.Request {
-        let path = head.path?.split(separator: "?").first ?? ""
-        let parts = path.split(separator: "/").map(String.init)
+        var parts = streamPathParts(head)
+        if let last = parts.last, isCallSid(last) { parts.removeLast() }
         let home = parts.count > 1 ? parts[1] : nil
         let allowed = parts.count > 2 ? parts[2].split(separator: ",").map(String.init) : nil
         return RegionRouter.Request(allowedRegions: allowed, homeRegion: home, alreadyReplayed: FlyReplay.wasReplayed(head.headerFields))
+    }
+
+    /// The CallSid the stream's path names, if it names one.
+    static func streamCallSid(_ head: HTTPRequest) -> String? {
+        streamPathParts(head).last.flatMap { isCallSid($0) ? $0 : nil }
+    }
+
+    private static func streamPathParts(_ head: HTTPRequest) -> [String] {
+        (head.path?.split(separator: "?").first ?? "").split(separator: "/").map(String.init)
+    }
+
+    /// Twilio's CallSids: `CA` and 32 hexadecimal digits (region codes are three letters).
+    static func isCallSid(_ text: String) -> Bool {
+        text.count == 34 && text.hasPrefix("CA") && text.dropFirst(2).allSatisfy(\.isHexDigit)
     }
 
     /// A request this instance does not take: replayed with `fly-replay` (Fly drops our status and

@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// Model sessions opened when Twilio's webhook arrives, waiting for their media stream.
@@ -17,8 +19,9 @@ final class PendingModelSessions: Sendable {
     let timeToLive: Duration
     private let health: ModelHealthMonitor?
     private let metrics: RelayMetrics?
-    /// Each waiting session's opening, and the task that closes it when it is not claimed in time.
-    private let entries = Mutex<[String: (opening: Task<Opened?, Never>, expiry: Task<Void, Never>)]>([:])
+    /// Each waiting session's opening, the task that closes it when it is not claimed in time,
+    /// and the event loop its socket lives on (nil: the model has no socket, like the local agent).
+    private let entries = Mutex<[String: (opening: Task<Opened?, Never>, expiry: Task<Void, Never>, loop: (any EventLoop)?)]>([:])
 
     init(timeToLive: Duration = .seconds(15), health: ModelHealthMonitor?, metrics: RelayMetrics? = nil) {
         self.timeToLive = timeToLive
@@ -37,9 +40,10 @@ final class PendingModelSessions: Sendable {
             guard entries[callSid] == nil else { return true }
             guard entries.count < room else { return false }
             let (health, metrics) = (self.health, self.metrics)
+            let loop: (any EventLoop)? = model.opensSocket ? MultiThreadedEventLoopGroup.singleton.next() : nil
             let opening = Task { () -> Opened? in
                 let delegate = ModelDelegateProxy()
-                let session = try? await model.connect(delegate: delegate)
+                let session = try? await ModelConnectionAffinity.$eventLoop.withValue(loop) { try await model.connect(delegate: delegate) }
                 health?.callConnected(session != nil)
                 if session == nil { metrics?.preopenedSession(outcome: "failed") }
                 return session.map { Opened(session: $0, delegate: delegate) }
@@ -49,11 +53,16 @@ final class PendingModelSessions: Sendable {
                 guard (try? await Task.sleep(for: timeToLive)) != nil else { return }
                 self?.expire(callSid: callSid)
             }
-            entries[callSid] = (opening, expiry)
+            entries[callSid] = (opening, expiry, loop)
             return true
         }
         if !opened { metrics?.preopenedSession(outcome: "refused-capacity") }
         return opened
+    }
+
+    /// The event loop of the socket waiting for `callSid`, if one is: where its stream should run.
+    func eventLoop(callSid: String) -> (any EventLoop)? {
+        entries.withLock { $0[callSid]?.loop }
     }
 
     /// The session opened for `callSid`, if the webhook opened one and it connected.

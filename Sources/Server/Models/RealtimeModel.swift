@@ -11,6 +11,12 @@ public protocol RealtimeModel: Sendable {
     var audioFormat: ModelAudioFormat { get }
     /// Opens a session; `delegate` receives the model's audio and events from then on.
     func connect(delegate: some RealtimeModelDelegate) async throws -> any RealtimeModelSession
+    /// Whether a session is a socket on a SwiftNIO event loop (a call runs best on that loop).
+    var opensSocket: Bool { get }
+}
+
+extension RealtimeModel {
+    public var opensSocket: Bool { false }
 }
 
 /// One open conversation with a model.

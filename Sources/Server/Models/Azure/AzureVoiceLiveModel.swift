@@ -13,6 +13,7 @@ public struct AzureVoiceLiveModel: RealtimeModel {
     public var endpoint: String
     public var apiKey: String?
     public var audioFormat: ModelAudioFormat
+    public var opensSocket: Bool { true }
     public var voice: String
     public var instructions: String
     /// The model that transcribes the caller (`input_audio_transcription`); nil: no caller transcripts.

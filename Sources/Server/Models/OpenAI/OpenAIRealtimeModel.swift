@@ -10,6 +10,7 @@ public struct OpenAIRealtimeModel: RealtimeModel {
     public var url: String
     public var apiKey: String?
     public var audioFormat: ModelAudioFormat
+    public var opensSocket: Bool { true }
     public var voice: String
     public var instructions: String
     /// The model that transcribes the caller (`audio.input.transcription`); nil: no caller transcripts.
