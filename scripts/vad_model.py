@@ -5,9 +5,11 @@
 periodicity, CUSUM, lead-in, sensitivity and hangover by SNR) and scores what the Swift detector scores on the same set, to the
 third decimal; `likelihood` is the next design to try: a mean log-likelihood ratio over six
 narrower bands (WebRTC's band edges), whose onsets come earlier at low SNR; `energy-fixed-hangover` is
-`energy` with the configured hangover at every SNR (the ninth session's detector).
+`energy` with the configured hangover at every SNR (the ninth session's detector); `gated` is `energy`
+with a near-talker gate against background talkers (``BackgroundGate``), the design for babble.
 Prints F1 and median onset per condition next to WebRTC's best mode, as scripts/vad_accuracy.py.
-Usage: scripts/vad_model.py [--seed 1] [--rule energy|likelihood|energy-fixed-hangover|both]
+Usage: scripts/vad_model.py [--seed 1] [--rule energy|likelihood|energy-fixed-hangover|gated|both]
+       [--backgrounds white,pink,babble,...]
 Needs what scripts/vad_accuracy.py needs.
 """
 import argparse
@@ -137,9 +139,40 @@ def hangover_frames(speech_over_noise):
     return int(round(10 - min(1.0, max(0.0, (speech_over_noise - 24) / 6)) * 4))
 
 
-def energy_rule(signal, adaptive=True, hangover_by_snr=True, bias=3.0):
+class BackgroundGate:
+    """The near-talker gate (`gated` rule): a frame can only be speech-like when its whole-band
+    level stands over the background's. The background is the 20th percentile of the last 5 s of
+    levels (babble's own level, even while the caller talks: a talker's pauses and weak frames
+    fall to it); the margin over it grows with how much the background itself swings, measured
+    over the last 300 frames not taken for speech (median minus 10th percentile, less 2 dB, times
+    1.5, within 0 to 8 dB): white and pink noise swing under 1 dB, which leaves the gate open;
+    babble swings 5.5-8.5 dB, whose loud moments it then keeps out. 6 dB until 100 such frames."""
+
+    def __init__(self, window=500, off_window=300, base=-3.0, gain=1.5, low=0.0, high=8.0, initial=6.0):
+        self.window, self.off_window = window, off_window
+        self.base, self.gain, self.low, self.high, self.initial = base, gain, low, high, initial
+        self.levels, self.off = [], []
+
+    def admits(self, level):
+        self.levels.append(level)
+        if len(self.levels) <= 50:
+            return True
+        background = np.quantile(self.levels[-self.window:], 0.2)
+        margin = self.initial
+        if len(self.off) >= 100:
+            recent = np.array(self.off[-self.off_window:])
+            swing = np.quantile(recent, 0.5) - np.quantile(recent, 0.1)
+            margin = min(self.high, max(self.low, self.base + self.gain * swing))
+        return level > background + margin
+
+    def observe(self, level, speech_on):
+        if not speech_on:
+            self.off.append(level)
+
+
+def energy_rule(signal, adaptive=True, hangover_by_snr=True, bias=3.0, gate=None):
     """What VoiceActivityDetector does, at its default (normal) settings (`adaptive=False`: before Sensitivity;
-    `hangover_by_snr=False`: the configured hangover at every SNR)."""
+    `hangover_by_snr=False`: the configured hangover at every SNR; `gate`: a ``BackgroundGate``)."""
     power = powers(signal)
     scores = periodicity(signal)
     voicing = (scores - 0.4) * 10
@@ -159,7 +192,11 @@ def energy_rule(signal, adaptive=True, hangover_by_snr=True, bias=3.0):
             rises = level - floor - bias
             rises = rises + np.where(rises > 0, voicing[frame], min(voicing[frame], 0))
         floors.observe(level)
+        if gate is not None and not gate.admits(level[0]):
+            rises = np.minimum(rises, 0)
         decider.step(frame, rises, audible=level[0] > -65, drift=drift, limit=drift + 1)
+        if gate is not None:
+            gate.observe(level[0], decider.on)
         if decider.on and scores[frame] > 0.5:
             speech_level = max(level[0], speech_level - 0.01)
             clear_frames += rises.max() > 5.0
@@ -196,19 +233,22 @@ def likelihood_rule(signal, threshold=0.5):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--rule", choices=["energy", "likelihood", "energy-fixed-hangover", "both"], default="both")
+    parser.add_argument("--rule", choices=["energy", "likelihood", "energy-fixed-hangover", "gated", "both"], default="both")
+    parser.add_argument("--backgrounds", default="white,pink")
     arguments = parser.parse_args()
-    clean, labels = accuracy.build_set(arguments.seed, tempfile.mkdtemp(prefix="vad-model-"))
+    directory = tempfile.mkdtemp(prefix="vad-model-")
+    clean, labels = accuracy.build_set(arguments.seed, directory)
     starts = accuracy.onsets(labels)
     rng = np.random.default_rng(arguments.seed + 1)
     rules = {"energy": energy_rule, "likelihood": likelihood_rule,
-             "energy-fixed-hangover": lambda signal: energy_rule(signal, hangover_by_snr=False)}
+             "energy-fixed-hangover": lambda signal: energy_rule(signal, hangover_by_snr=False),
+             "gated": lambda signal: energy_rule(signal, gate=BackgroundGate())}
     chosen = ["energy", "likelihood"] if arguments.rule == "both" else [arguments.rule]
     print("| noise | SNR dB | WebRTC best F1 | " + " | ".join(f"{name} F1 / onset ms" for name in chosen) + " |")
     print("|---|---|---|" + "---|" * len(chosen))
-    for kind in ("white", "pink"):
+    for kind in arguments.backgrounds.split(","):
         for snr in (20, 10, 5, 0):
-            pcm = accuracy.mix(clean, labels, kind, snr, rng)
+            pcm = accuracy.mix(clean, labels, kind, snr, rng, directory)
             best = max(accuracy.f1(accuracy.webrtc(pcm, mode, len(labels))[0], labels) for mode in range(4))
             cells = []
             for name in chosen:

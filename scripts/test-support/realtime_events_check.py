@@ -20,37 +20,33 @@ from azure.ai.voicelive._utils.model_base import Model as VoiceLiveModel
 OPENAI = pydantic.TypeAdapter(RealtimeClientEvent)
 
 
-def unknown_openai_keys(value, model, path="event"):
+def unknown_keys(value, model, fields_of, path="event"):
+    """Keys of `value` (at any depth) that the SDK model parsed from it does not define.
+    `fields_of(model)` maps a model's wire names to its attributes, or is None for a non-model."""
     problems = []
-    if isinstance(model, pydantic.BaseModel) and isinstance(value, dict):
-        known = {}
-        for name, field in type(model).model_fields.items():
-            known[field.alias or name] = name
+    fields = fields_of(model)
+    if fields is not None and isinstance(value, dict):
         for key, inner in value.items():
-            if key not in known:
+            if key not in fields:
                 problems.append(f"{path}.{key} is not a field of {type(model).__name__}")
             else:
-                problems += unknown_openai_keys(inner, getattr(model, known[key]), f"{path}.{key}")
+                problems += unknown_keys(inner, getattr(model, fields[key]), fields_of, f"{path}.{key}")
     elif isinstance(model, list) and isinstance(value, list):
         for index, (inner_value, inner_model) in enumerate(zip(value, model)):
-            problems += unknown_openai_keys(inner_value, inner_model, f"{path}[{index}]")
+            problems += unknown_keys(inner_value, inner_model, fields_of, f"{path}[{index}]")
     return problems
 
 
-def unknown_azure_keys(value, model, path="event"):
-    problems = []
-    if isinstance(model, VoiceLiveModel) and isinstance(value, dict):
-        fields = type(model)._attr_to_rest_field
-        known = {field._rest_name: attribute for attribute, field in fields.items()}
-        for key, inner in value.items():
-            if key not in known:
-                problems.append(f"{path}.{key} is not a field of {type(model).__name__}")
-            else:
-                problems += unknown_azure_keys(inner, getattr(model, known[key]), f"{path}.{key}")
-    elif isinstance(model, list) and isinstance(value, list):
-        for index, (inner_value, inner_model) in enumerate(zip(value, model)):
-            problems += unknown_azure_keys(inner_value, inner_model, f"{path}[{index}]")
-    return problems
+def openai_fields(model):
+    if not isinstance(model, pydantic.BaseModel):
+        return None
+    return {field.alias or name: name for name, field in type(model).model_fields.items()}
+
+
+def azure_fields(model):
+    if not isinstance(model, VoiceLiveModel):
+        return None
+    return {field._rest_name: attribute for attribute, field in type(model)._attr_to_rest_field.items()}
 
 
 def check(provider, event):
@@ -61,12 +57,12 @@ def check(provider, event):
             return f"not an OpenAI client event: {str(error)[:300]}"
         if parsed.type != event.get("type"):
             return f"parsed as {parsed.type}"
-        problems = unknown_openai_keys(event, parsed)
+        problems = unknown_keys(event, parsed, openai_fields)
     elif provider == "azure":
         parsed = voicelive.ClientEvent._deserialize(event, [])
         if type(parsed) is voicelive.ClientEvent:
             return f"not a Voice Live client event type: {event.get('type')}"
-        problems = unknown_azure_keys(event, parsed)
+        problems = unknown_keys(event, parsed, azure_fields)
     else:
         return f"unknown provider {provider}"
     return "; ".join(problems) or None

@@ -114,6 +114,7 @@ public struct VoiceActivityDetector: Sendable {
     private var clearSpeechFrames = 0
     private let clearSpeechFramesNeeded: Int
     private var periodicity: PeriodicityMeter
+    private var backgroundGate: BackgroundGate
     /// Each feature's CUSUM and the frame its current run began.
     private var cusum: InlineArray<4, Float> = .init(repeating: 0)
     private var cusumStart: InlineArray<4, Int> = .init(repeating: 0)
@@ -140,6 +141,7 @@ public struct VoiceActivityDetector: Sendable {
         self.hangoverFrames = max(0, configuration.hangover.wholeMilliseconds / configuration.frameDurationMs)
         self.floors = MinimumStatistics(framesPerWindow: 200 / configuration.frameDurationMs)
         self.periodicity = PeriodicityMeter(sampleRate: configuration.sampleRate)
+        self.backgroundGate = BackgroundGate(frameDurationMs: configuration.frameDurationMs)
         self.speechLevelDecay = Float(configuration.frameDurationMs) / 1000
         self.clearSpeechFramesNeeded = 200 / configuration.frameDurationMs
     }
@@ -168,6 +170,8 @@ public struct VoiceActivityDetector: Sendable {
         // +1e-10 keeps digital silence at -100 dB instead of -infinity.
         let levelDB = Decibels.of(smoothed + 1e-10)
         let energyRises = levelDB - floorLevels - Self.floorBiasDB
+        // Under the background talkers' level: nothing here rises, whatever the floors say.
+        let overBackground = backgroundGate.admits(levelDB[0])
         var rise: Float = -.infinity
         var persistent = false
         var persistentStart = frameIndex
@@ -176,7 +180,8 @@ public struct VoiceActivityDetector: Sendable {
             let energyRise = energyRises[feature]
             // Periodicity lifts only a rising energy: a steady tone (hum, a ring-back) is
             // periodic too, but its floor has caught up with it.
-            let featureRise = energyRise + (energyRise > 0 ? voicing : min(voicing, 0))
+            let voicedRise = energyRise + (energyRise > 0 ? voicing : min(voicing, 0))
+            let featureRise = overBackground ? voicedRise : min(voicedRise, 0)
             rise = max(rise, featureRise)
             // The CUSUM looks for a start, so it rests while speech is on (from zero after it).
             guard !isSpeech else { continue }
@@ -196,6 +201,7 @@ public struct VoiceActivityDetector: Sendable {
         let speechLike = levelDB[0] > -65 && rise > threshold
 
         defer {
+            backgroundGate.observe(levelDB[0], isSpeech: isSpeech)
             if isSpeech, periodicityScore > Self.voicedPeriodicity {
                 speechLevel = max(levelDB[0], speechLevel - speechLevelDecay)
                 if rise > startThreshold { clearSpeechFrames += 1 }

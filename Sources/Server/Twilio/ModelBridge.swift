@@ -23,6 +23,15 @@ final class ModelBridge: RealtimeModelDelegate {
         var responseHasAudio = false
         /// A `response.cancel` was sent for the response in progress.
         var cancelSent = false
+
+        /// A response began (`active`) or the last one ended: either way a cancelled response's
+        /// audio is no longer coming.
+        mutating func newResponse(active: Bool) {
+            responseActive = active
+            responseHasAudio = false
+            cancelSent = false
+            if case .responseInProgress = discarding { discarding = .nothing }
+        }
     }
 
     /// What model audio is dropped after the caller interrupted.
@@ -94,21 +103,11 @@ final class ModelBridge: RealtimeModelDelegate {
     func modelEvent(_ event: ModelEvent) {
         switch event {
         case .responseStarted:
-            state.withLock { state in
-                state.responseActive = true
-                state.responseHasAudio = false
-                state.cancelSent = false
-                if case .responseInProgress = state.discarding { state.discarding = .nothing }
-            }
+            state.withLock { $0.newResponse(active: true) }
         case .audioDone:
             state.withLock { $0.producer.finishItem() }
         case .responseEnded:
-            state.withLock { state in
-                state.responseActive = false
-                state.responseHasAudio = false
-                state.cancelSent = false
-                if case .responseInProgress = state.discarding { state.discarding = .nothing }
-            }
+            state.withLock { $0.newResponse(active: false) }
         case .speechStarted:
             // The model's own VAD heard the caller: same reaction as ours.
             pipeline.requestFlush()
