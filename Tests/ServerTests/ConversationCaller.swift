@@ -42,9 +42,8 @@ struct ConversationCaller {
 
     static let streamSid = MediaStreamCallTests.streamSid
 
-    /// Plays `steps` against the relay at `port` as call `callSid`, then hangs up. `background`
-    /// (8 kHz, full scale 1) is added under every frame, looping: the room the caller is in.
-    static func call(port: Int, callSid: String, steps: [Step], background: [Float] = []) async throws -> Heard {
+    /// Plays `steps` against the relay at `port` as call `callSid`, then hangs up.
+    static func call(port: Int, callSid: String, steps: [Step]) async throws -> Heard {
         let playback = Playback()
         let start = ContinuousClock.now
         @Sendable func nowMs() -> Double { (ContinuousClock.now - start).fractionalMilliseconds }
@@ -57,11 +56,7 @@ struct ConversationCaller {
                     var deadline = ContinuousClock.now
                     func send(voiced: Bool) async throws {
                         chunk += 1
-                        var samples = MediaStreamCallTests.frame(chunk, voiced: voiced)
-                        if !background.isEmpty {
-                            for index in samples.indices { samples[index] += background[(chunk * 160 + index) % background.count] }
-                        }
-                        try await outbound.write(.text(MediaStreamCallTests.mediaMessage(chunk: chunk, samples: samples)))
+                        try await outbound.write(.text(MediaStreamCallTests.mediaMessage(chunk: chunk, samples: MediaStreamCallTests.frame(chunk, voiced: voiced))))
                         deadline = deadline.advanced(by: .milliseconds(20))
                         try await Task.sleep(until: deadline, clock: .continuous)
                     }

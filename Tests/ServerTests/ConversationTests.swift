@@ -1,5 +1,4 @@
 import CallRecords
-import Codecs
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -70,63 +69,6 @@ import Testing
             #expect(detail.events.contains { $0.kind == "dtmf" && $0.detail == "5" })
             #expect(detail.events.filter { $0.kind == "barge-in" }.count == 2)
             #expect(detail.call.voiceToVoiceP50Ms != nil)
-        }
-    }
-
-    /// Five espeak-ng talkers at other pitches and speeds, summed: a busy room, at 8 kHz, scaled
-    /// to `decibels` below the caller's voiced frames.
-    static func babble(seconds: Int, decibels: Float) throws -> [Float] {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("babble-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let talkers = [("en-gb", 140, 30, "I told him we would meet at the corner after lunch, and then we went to the market."),
-                       ("en-us+f2", 180, 70, "Did you see the game last night? It went to overtime and nobody left."),
-                       ("en+m4", 160, 20, "They are closing the bridge for repairs in the spring, so take the ferry."),
-                       ("en-us+f5", 200, 60, "She ordered the soup and a large coffee with milk, then changed her mind."),
-                       ("en+m2", 150, 45, "We should have left an hour earlier to beat the traffic on the motorway.")]
-        var sum = [Float](repeating: 0, count: seconds * 8000)
-        for (index, (voice, speed, pitch, text)) in talkers.enumerated() {
-            let path = directory.appendingPathComponent("\(index).wav").path
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["espeak-ng", "-v", voice, "-s", "\(speed)", "-p", "\(pitch)", "-w", path, text]
-            try process.run()
-            process.waitUntilExit()
-            let audio = try WAVFile.read(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
-            let talker = Resampler.resampleWholeSignal(audio.samples.map { Float($0) / 32768 }, from: audio.sampleRate, to: 8000)
-            let power = talker.reduce(0) { $0 + $1 * $1 } / Float(talker.count)
-            for position in sum.indices { sum[position] += talker[(position + index * 3001) % talker.count] / power.squareRoot() }
-        }
-        let voiced = MediaStreamCallTests.frame(0, voiced: true)
-        let speechPower = voiced.reduce(0) { $0 + $1 * $1 } / Float(voiced.count)
-        let power = sum.reduce(0) { $0 + $1 * $1 } / Float(sum.count)
-        let gain = (speechPower / power / pow(10, decibels / 10)).squareRoot()
-        return sum.map { $0 * gain }
-    }
-
-    /// In a busy room 20 dB under the caller: a caller silent while the agent speaks never
-    /// interrupts it; one who speaks over the agent still does, within 100 ms of starting.
-    @Test func babbleInTheRoomIsNotABargeInButTheCallerStillIs() async throws {
-        let room = try Self.babble(seconds: 12, decibels: 20)
-        let model = ScriptedModel()
-        let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test"), model: model)
-        let steps: [ConversationCaller.Step] = [
-            .quiet(frames: 100), .speak(frames: 50),                              // the question, after 2 s of the room
-            .quietAfterAgentFinished(.milliseconds(600)),                        // the whole answer, in silence (and babble)
-            .speak(frames: 40),                                                  // the next question: answered
-            .quietUntilAgentHasSpoken(.milliseconds(300)), .speak(frames: 40),    // then over the answer: a barge-in
-            .quietAfterAgentFinished(.milliseconds(300)),
-        ]
-        try await relay.makeApplication().test(.live) { client in
-            let heard = try await ConversationCaller.call(port: client.port!, callSid: "CA300", steps: steps, background: room)
-            #expect(heard.stepTimedOut == nil, "a step waited in vain: \(heard.stepTimedOut ?? "")")
-            #expect(heard.clearsMs.count == 1, "clears at \(heard.clearsMs) ms, utterances from \(heard.utteranceStartsMs) ms")
-            if let clear = heard.clearsMs.first, heard.utteranceStartsMs.count == 3 {
-                let onset = heard.utteranceStartsMs[2]
-                #expect(clear > onset && clear < onset + 100, "clear \(clear - onset) ms after the caller started over the agent")
-            }
-            let log = model.log.snapshot
-            #expect(log.cancels.map(\.item) == ["reply_2"], "\(log.cancels)")
         }
     }
 }
