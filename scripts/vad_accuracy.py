@@ -299,7 +299,7 @@ def main():
     print(f"set: {len(clean) / RATE:.1f} s, {np.mean(labels) * 100:.0f}% speech frames, {len(starts)} speech onsets")
     clean_powers = band_powers(clean)
     always = f1(np.ones(frame_count, dtype=bool), labels)
-    print("| noise | SNR dB | F1 VoiceRelay | F1 WebRTC best (mode) | F1 always speech | onset median ms VoiceRelay (misses) | onset median ms WebRTC (misses) | speech audible in our bands, median ms |")
+    print("| noise | SNR dB | F1 VoiceRelay | F1 WebRTC best (mode) | onset median ms VoiceRelay (misses) | onset median ms WebRTC (misses) | speech audible in our bands, median ms | F1 always speech |")
     print("|---|---|---|---|---|---|---|---|")
     failed = False
     rows = []
@@ -315,8 +315,8 @@ def main():
             audible = np.median(audible_delays(starts, clean_powers, band_powers(pcm / 32768 - clean)))
             our_onset = np.median(our_delays) if our_delays else float("nan")
             their_onset = np.median(their_delays) if their_delays else float("nan")
-            print(f"| {kind} | {snr} | {our_f1:.3f} | {best[0]:.3f} ({best[1]}) | {always:.3f} | {our_onset:.0f} ({our_misses}) | "
-                  f"{their_onset:.0f} ({their_misses}) | {audible:.0f} |", flush=True)
+            print(f"| {kind} | {snr} | {our_f1:.3f} | {best[0]:.3f} ({best[1]}) | {our_onset:.0f} ({our_misses}) | "
+                  f"{their_onset:.0f} ({their_misses}) | {audible:.0f} | {always:.3f} |", flush=True)
             rows.append({"noise": kind, "snr": snr, "f1": our_f1, "webrtc": best[0], "always": always,
                          "onset": our_onset, "webrtcOnset": their_onset})
             if kind in ("white", "pink") or (kind == "babble" and snr >= 10):
