@@ -1,15 +1,15 @@
 import Foundation
 
-/// Locates `shared/vectors/` next to the checkout (or at `VOICERELAY_VECTORS`).
+/// Locates the conformance vectors: `Tests/Fixtures/vectors/` in this repository (a copy of the
+/// team's shared vectors), or `VOICERELAY_VECTORS`.
 enum VectorFiles {
     static var directory: URL {
         if let override = ProcessInfo.processInfo.environment["VOICERELAY_VECTORS"] {
             return URL(fileURLWithPath: override)
         }
-        // Tests/CodecsTests/VectorFiles.swift -> repository root -> ../shared/vectors
+        // Tests/CodecsTests/VectorFiles.swift -> Tests/Fixtures/vectors
         return URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared/vectors")
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/vectors")
     }
 
     static func data(_ relativePath: String) throws -> Data {
