@@ -2,7 +2,7 @@ import Codecs
 import Foundation
 import Testing
 
-/// Bit-exactness against the G.191 vectors in `shared/vectors/g711`: every 16-bit input, every code.
+/// Bit-exactness against the G.191 vectors in `Tests/Fixtures/vectors/g711`: every 16-bit input, every code.
 @Suite struct G711ConformanceTests {
     static let allSamples: [Int16] = (0..<65536).map { Int16(truncatingIfNeeded: $0 - 32768) }
 
