@@ -157,7 +157,6 @@ public struct PlayoutPacer: Sendable {
     /// caller is answering.
     public func hasAudioAhead(now: UInt64) -> Bool {
         guard item != nil else { return false }
-        if scheduledEndNs > now { return true }
-        return unechoedMark != nil && now < scheduledEndNs &+ markEchoGraceNs
+        return isPlaying(now: now) || (unechoedMark != nil && now < scheduledEndNs &+ markEchoGraceNs)
     }
 }

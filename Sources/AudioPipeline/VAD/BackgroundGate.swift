@@ -10,13 +10,15 @@
 /// talker, louder, clears it.
 ///
 /// Designed in `scripts/vad_model.py` (`BackgroundGate`, the `gated` rule) and scored by
-/// `scripts/vad_accuracy.py`. Cost model: two histogram windows (``LevelWindow``), three
-/// quantile reads and two additions per frame; 1.3 KB allocated once.
+/// `scripts/vad_accuracy.py`. Cost model: two histogram windows (``LevelWindow``), one
+/// quantile read per frame and two more per background frame; 1.3 KB allocated once.
 struct BackgroundGate: Sendable {
     private var levels: LevelWindow
     private var background: LevelWindow
     private let warmUpFrames: Int
     private let backgroundFramesNeeded: Int
+    /// Set from the background's swing each time a background frame arrives (read every frame).
+    private var margin: Float = 6
 
     init(frameDurationMs: Int) {
         levels = LevelWindow(capacity: 5000 / frameDurationMs)
@@ -29,15 +31,15 @@ struct BackgroundGate: Sendable {
     mutating func admits(_ levelDB: Float) -> Bool {
         levels.add(levelDB)
         guard levels.count > warmUpFrames, let backgroundLevel = levels.quantile(0.2) else { return true }
-        var margin: Float = 6
-        if background.count >= backgroundFramesNeeded, let median = background.quantile(0.5), let low = background.quantile(0.1) {
-            margin = min(8, max(0, 1.5 * (median - low - 2)))
-        }
         return levelDB > backgroundLevel + margin
     }
 
     /// After the decision: a frame not taken for speech is background.
     mutating func observe(_ levelDB: Float, isSpeech: Bool) {
-        if !isSpeech { background.add(levelDB) }
+        guard !isSpeech else { return }
+        background.add(levelDB)
+        if background.count >= backgroundFramesNeeded, let median = background.quantile(0.5), let low = background.quantile(0.1) {
+            margin = min(8, max(0, 1.5 * (median - low - 2)))
+        }
     }
 }

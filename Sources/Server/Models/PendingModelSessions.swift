@@ -29,9 +29,6 @@ final class PendingModelSessions: Sendable {
         self.metrics = metrics
     }
 
-    /// Sessions waiting for their stream.
-    var count: Int { entries.withLock { $0.count } }
-
     /// Starts connecting `model` for `callSid` (once per CallSid), unless `room` (the calls this
     /// instance could still take) is already spoken for by waiting sessions; returns whether it did.
     @discardableResult
