@@ -12,7 +12,7 @@ extension VoiceActivityDetector {
     /// sits a few dB under the noise's mean, and peaks stand over the mean, so these read higher
     /// than the SNR of the mix). Tuned with `scripts/vad_model.py` on the sets of seeds 1-3
     /// (`--rule energy`; the hangover on seeds 1-9) and checked on seeds 1-9
-    /// with `scripts/vad_seeds.sh` (README, "VAD accuracy").
+    /// with `scripts/vad_seeds.sh` (docs/benchmarks.md, "VAD accuracy").
     struct Sensitivity {
         /// Weight of the previous frame's power in each level.
         var smoothing: Float

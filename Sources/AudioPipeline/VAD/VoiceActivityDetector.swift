@@ -28,7 +28,7 @@ import Foundation
 ///
 /// The constants were tuned with `scripts/vad_accuracy.py` (espeak-ng speech in white and
 /// pink noise through mu-law, against the WebRTC VAD) and checked on sets built from other seeds;
-/// the README has the table.
+/// docs/benchmarks.md has the table.
 ///
 /// Cost model: one biquad and one four-lane SIMD biquad (the three bands side by side) per
 /// sample; per frame four logarithms at once (``Decibels``) and the periodicity's 21 lags side
