@@ -37,6 +37,43 @@ import Testing
         }
     }
 
+    /// The call tests' busy room (`Tests/Fixtures/babble`, five talkers) 20 dB under the
+    /// syllables of ``signal(rate:seconds:noiseLevel:speechLevel:)``: once the detector has had a
+    /// second to learn the room, it finds each syllable and nothing else.
+    @Test func aRoomOfTalkersUnderTheCallerIsNotTakenForTheCaller() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/babble/room-8k.s16le")
+        let room = try Data(contentsOf: url).withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
+            .map { Float(Int16(littleEndian: $0)) / 32768 }
+        let syllables = Self.signal(rate: 8000, seconds: 12, noiseLevel: 0, speechLevel: 0.1)
+        func power(_ samples: ArraySlice<Float>) -> Float { samples.reduce(0) { $0 + $1 * $1 } / Float(samples.count) }
+        let gain = (power(syllables[12000..<14400]) / power(room[...]) / 100).squareRoot()
+        let samples = zip(syllables, room).map { $0 + gain * $1 }
+        let segments = VoiceActivityDetector.segments(of: samples, configuration: .init())
+        let afterLearning = segments.filter { $0.detectedMs > 1000 }
+        #expect(afterLearning.count == 11, "\(segments)")
+        for (index, segment) in afterLearning.enumerated() {
+            let onsetMs = 1500 + index * 1000
+            #expect(segment.detectedMs - onsetMs <= 60 && segment.startMs >= onsetMs - 100, "\(segment)")
+            #expect(segment.endMs <= onsetMs + 300 + 200, "\(segment)")
+        }
+    }
+
+    /// A caller who talks from the call's first moment, with short pauses, in quiet noise: the
+    /// detector must not learn the caller as the room it has not heard yet (each syllable found).
+    @Test func aCallerTalkingFromTheFirstMomentIsNotLearnedAsTheRoom() {
+        var state: UInt64 = 99
+        let samples = (0..<40000).map { index -> Float in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let t = Double(index) / 8000
+            let inSyllable = t >= 0.1 && (t - 0.1).truncatingRemainder(dividingBy: 0.45) < 0.3
+            let voice = inSyllable ? (1...7).reduce(0.0) { $0 + 0.08 * sin(2 * .pi * 140 * Double($1) * t) / Double($1) } : 0
+            return Float(voice) + 0.0005 * Float(Int64(bitPattern: state) >> 11) / Float(1 << 52)
+        }
+        let segments = VoiceActivityDetector.segments(of: samples, configuration: .init())
+        #expect(segments.map { ($0.startMs - 100 + 50) / 450 } == Array(0..<11), "\(segments)")
+    }
+
     @Test func steadyNoiseAloneIsNeverSpeechEvenWhenItGetsLouder() {
         var samples = Self.signal(rate: 8000, seconds: 3, noiseLevel: 0.01, speechLevel: 0)
         samples += Self.signal(rate: 8000, seconds: 5, noiseLevel: 0.05, speechLevel: 0)

@@ -42,8 +42,33 @@ struct ConversationCaller {
 
     static let streamSid = MediaStreamCallTests.streamSid
 
-    /// Plays `steps` against the relay at `port` as call `callSid`, then hangs up.
-    static func call(port: Int, callSid: String, steps: [Step]) async throws -> Heard {
+    /// Other people talking behind the caller, mixed into every frame sent.
+    struct Room: Sendable {
+        var samples: [Float]
+
+        /// The committed busy room (`Tests/Fixtures/babble`), scaled to lie `decibels` under the caller's voiced frames.
+        static func babble(underVoiceBy decibels: Double) throws -> Room {
+            let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("Fixtures/babble/room-8k.s16le")
+            let data = try Data(contentsOf: url)
+            let raw = data.withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }.map { Float(Int16(littleEndian: $0)) / 32768 }
+            func rms(_ samples: [Float]) -> Double {
+                (samples.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(samples.count)).squareRoot()
+            }
+            let voice = rms((0..<50).flatMap { MediaStreamCallTests.frame($0, voiced: true) })
+            let gain = Float(voice / rms(raw) / pow(10, decibels / 20))
+            return Room(samples: raw.map { $0 * gain })
+        }
+
+        /// The room's share of frame `chunk` (20 ms), looping.
+        func frame(_ chunk: Int) -> [Float] {
+            (0..<160).map { samples[(chunk * 160 + $0) % samples.count] }
+        }
+    }
+
+    /// Plays `steps` against the relay at `port` as call `callSid`, then hangs up; `room`, if
+    /// given, talks behind the caller all through the call.
+    static func call(port: Int, callSid: String, steps: [Step], room: Room? = nil) async throws -> Heard {
         let playback = Playback()
         let start = ContinuousClock.now
         @Sendable func nowMs() -> Double { (ContinuousClock.now - start).fractionalMilliseconds }
@@ -56,7 +81,9 @@ struct ConversationCaller {
                     var deadline = ContinuousClock.now
                     func send(voiced: Bool) async throws {
                         chunk += 1
-                        try await outbound.write(.text(MediaStreamCallTests.mediaMessage(chunk: chunk, samples: MediaStreamCallTests.frame(chunk, voiced: voiced))))
+                        var samples = MediaStreamCallTests.frame(chunk, voiced: voiced)
+                        if let room { samples = zip(samples, room.frame(chunk)).map { $0 + $1 } }
+                        try await outbound.write(.text(MediaStreamCallTests.mediaMessage(chunk: chunk, samples: samples)))
                         deadline = deadline.advanced(by: .milliseconds(20))
                         try await Task.sleep(until: deadline, clock: .continuous)
                     }

@@ -71,4 +71,55 @@ import Testing
             #expect(detail.call.voiceToVoiceP50Ms != nil)
         }
     }
+
+    /// A caller in a busy room (five talkers 20 dB under the caller's voice, all through the
+    /// call): the room alone never interrupts the agent or starts a caller turn, and the caller
+    /// speaking over the agent in the same room still barges in at once.
+    @Test func aCallerInABusyRoomInterruptsOnlyWhenTheyThemselvesSpeak() async throws {
+        let recorder = try ScratchRecorder()
+        defer { recorder.remove() }
+        // The model takes no turn from a sound under 400 ms (its VAD's hangover is 100 ms, so the
+        // room's stretches stay apart): the room is heard as speech for the call's first half
+        // second, before the detector has learned it, and the model stand-in, with the same
+        // detector, would answer it.
+        let model = ScriptedModel(endOfTurn: .milliseconds(100), shortestTurn: .milliseconds(400))
+        let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test"), model: model,
+                                recorder: recorder.writer)
+        let steps: [ConversationCaller.Step] = [
+            .quiet(frames: 100), .speak(frames: 50),                                // 1: after 2 s of the room alone; reply 1
+            .quietAfterAgentFinished(.milliseconds(1500)), .speak(frames: 40),      // 2: silent through reply 1; reply 2
+            .quietUntilAgentHasSpoken(.milliseconds(300)), .speak(frames: 40),      // 3: a barge-in on reply 2; reply 3
+            .quietAfterAgentFinished(.milliseconds(1500)),                          // silent through reply 3
+        ]
+        try await relay.makeApplication().test(.live) { client in
+            let heard = try await ConversationCaller.call(port: client.port!, callSid: "CA200", steps: steps,
+                                                          room: try .babble(underVoiceBy: 20))
+            try await Task.sleep(for: .milliseconds(300))
+            let log = model.log.snapshot
+            #expect(heard.stepTimedOut == nil, "a step waited in vain: \(heard.stepTimedOut ?? ""); replies \(log.responsesStarted), \(log.answersWithdrawn) withdrawn")
+
+            // Twilio: one clear, for the caller's own speech over reply 2, within 100 ms of its start.
+            #expect(heard.clearsMs.count == 1, "clears at \(heard.clearsMs) ms; utterances at \(heard.utteranceStartsMs)")
+            if let clear = heard.clearsMs.first, heard.utteranceStartsMs.count == 3 {
+                let onset = heard.utteranceStartsMs[2]
+                #expect(clear > onset && clear < onset + 100, "clear at \(clear) ms for speech from \(onset) ms")
+            }
+            // The model (whose own VAD hears the room in the call's first second too, and withdraws
+            // what it thought of answering): three replies, the second cancelled and truncated.
+            #expect(log.responsesStarted.count == 3, "\(log.responsesStarted)")
+            if log.responsesStarted.count == 3 {
+                #expect(log.cancels.map(\.item) == [log.responsesStarted[1]], "\(log.cancels)")
+                #expect(log.truncations.map(\.item) == [log.responsesStarted[1]], "\(log.truncations)")
+            }
+
+            // The record: replies 1 and 3 heard whole, 2 cut once; no caller turn but the caller's own.
+            let detail = try #require(try await recorder.flushed().call(sid: "CA200"))
+            let agentTurns = detail.turns.filter { $0.speaker == .agent }
+            #expect(agentTurns.map(\.interrupted) == [false, true, false], "\(detail.turns.map { "\($0.speaker)\($0.interrupted ? "!" : "")" })")
+            #expect(detail.call.bargeIns == 1)
+            let firstReply = try #require(agentTurns.first)
+            let callerTurnsAfter = detail.turns.filter { $0.speaker == .caller && $0.startedAt > firstReply.startedAt }
+            #expect(callerTurnsAfter.count == 2, "caller turns after the first reply: \(callerTurnsAfter.map(\.startedAt))")
+        }
+    }
 }

@@ -18,6 +18,9 @@ struct ScriptedModel: RealtimeModel {
     var replyLength: Duration = .milliseconds(1200)
     var thinking: Duration = .milliseconds(600)
     var endOfTurn: Duration = .milliseconds(300)
+    /// Speech shorter than this is not a turn to answer (nor does it withdraw an answer), like a
+    /// server VAD's minimum speech duration; zero answers every stretch its VAD finds.
+    var shortestTurn: Duration = .zero
 
     final class Log: Sendable {
         struct Entries {
@@ -42,6 +45,10 @@ final class ScriptedModelSession<Delegate: RealtimeModelDelegate>: RealtimeModel
         var detector: VoiceActivityDetector
         var block: [Float] = .init(repeating: 0, count: 80)
         var filled = 0
+        /// Where the speech now going on began (a frame of the VAD), and whether it has lasted
+        /// ``ScriptedModel/shortestTurn`` yet.
+        var speechOnset = 0
+        var isTurn = false
         var replies = 0
         /// The answer being thought about or spoken, and its item.
         var answer: Task<Void, Never>?
@@ -68,18 +75,25 @@ final class ScriptedModelSession<Delegate: RealtimeModelDelegate>: RealtimeModel
                 state.filled += 1
                 guard state.filled == state.block.count else { continue }
                 state.filled = 0
+                let frame = state.detector.frameIndex
                 switch state.block.withUnsafeBufferPointer({ state.detector.process($0) }) {
-                case .speechStarted:
-                    // Still thinking: the caller goes on, so this answer is withdrawn unsaid.
+                case .speechStarted(let onset):
+                    state.speechOnset = onset
+                    state.isTurn = false
+                case .speechEnded:
+                    ended = ended || state.isTurn
+                    state.isTurn = false
+                case .none:
+                    break
+                }
+                // Long enough to be a turn: still thinking, the caller goes on, so this answer is withdrawn unsaid.
+                if state.detector.isSpeech, !state.isTurn, (frame - state.speechOnset + 1) * 10 >= model.shortestTurn.wholeMilliseconds {
+                    state.isTurn = true
                     if state.thinkingOf != nil {
                         state.answer?.cancel()
                         state.thinkingOf = nil
                         model.log.entries.withLock { $0.answersWithdrawn += 1 }
                     }
-                case .speechEnded:
-                    ended = true
-                case .none:
-                    break
                 }
             }
         }
