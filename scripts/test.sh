@@ -1,8 +1,26 @@
 #!/usr/bin/env bash
-# The test command: installs what the tests need, builds, and runs every test suite.
+# The test command: installs what the tests need, builds, and runs every test suite, then prints
+# how long each step took.
 # Usage: scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+timings=()
+step_started=$SECONDS
+# Ends the step named $1 (its time goes into the report printed at exit).
+step_done() {
+    timings+=("$(printf '%6ds  %s' $((SECONDS - step_started)) "$1")")
+    step_started=$SECONDS
+}
+report() {
+    local status=$?
+    "${VOICERELAY_TEST_POSTGRES_CTL:-true}" stop >/dev/null 2>&1 || true
+    echo "== scripts/test.sh steps (exit $status)"
+    printf '%s\n' "${timings[@]}"
+    printf '%6ds  total\n' "$SECONDS"
+}
+trap report EXIT
+
 scripts/install-system-packages.sh pkg-config libopus-dev libssl-dev libsqlite3-dev opus-tools python3 postgresql chromium curl espeak-ng
 # Twilio's own Python library produces the reference request signatures the tests compare against;
 # the openai and azure-ai-voicelive SDKs check the model client events the relay writes;
@@ -12,21 +30,28 @@ if ! python3 -c "import twilio.request_validator, websocket, openai.types.realti
     python3 -m pip install --quiet twilio websocket-client openai azure-ai-voicelive 2>/dev/null \
         || python3 -m pip install --quiet --break-system-packages twilio websocket-client openai azure-ai-voicelive
 fi
+step_done "install Debian and Python packages"
 
 # A throwaway PostgreSQL server for the call-store tests (its own folder and port; stopped at exit).
 eval "$(scripts/postgres-for-tests.sh)"
-trap '"$VOICERELAY_TEST_POSTGRES_CTL" stop >/dev/null 2>&1 || true' EXIT
+step_done "start PostgreSQL"
 
 swift build --build-tests
+step_done "build (debug, with tests)"
 # The load-fault tests run the release build (the debug one costs 20x the CPU per call).
 swift build -c release --product voice-relay
+step_done "build voice-relay (release)"
 # One test at a time: many suites place real-time calls over sockets, and some run relays, model
 # stand-ins, an edge and a browser as processes; on a 2-core machine running them side by side
 # starves the real-time ones.
 swift test --skip-build --no-parallel
+step_done "swift test"
 
-# The lock-free ring buffer's stress test again under ThreadSanitizer (its own build folder).
-swift test --sanitize=thread --scratch-path .build-tsan --filter SPSCRingBufferTests
+# The lock-free ring buffer's tests again under ThreadSanitizer: a package of their own, so only
+# the audio pipeline is built sanitized.
+swift test --package-path Tests/ThreadSanitizer --sanitize=thread
+step_done "ring buffer under ThreadSanitizer"
 
 # The Docker image's runtime stage has every library the release binary loads.
 scripts/check-image-libraries.sh
+step_done "image libraries"

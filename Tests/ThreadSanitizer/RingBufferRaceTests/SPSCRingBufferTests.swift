@@ -1,0 +1,1 @@
+../../AudioPipelineTests/SPSCRingBufferTests.swift
