@@ -47,8 +47,9 @@ final class RealtimeSocketHandler<Delegate: RealtimeModelDelegate>: ChannelInbou
 
     // MARK: Writing
 
-    /// Caller audio dropped because the model was not draining its socket (over NIO's 64 KiB
-    /// high water mark): bounded memory rather than an ever longer queue in front of the model.
+    /// Caller audio dropped because the model was not draining its socket (over the 16 KiB high
+    /// water mark, ``UpgradeGate/writeBufferWaterMark``): bounded memory rather than an ever
+    /// longer queue in front of the model.
     private var droppedAudio = 0
 
     func sendAudio(_ audio: UnsafeRawBufferPointer) {

@@ -5,7 +5,7 @@ import WebSocketWire
 /// A media stream's WebSocket as the rest of the call sees it: frames and a close, from any
 /// thread. On the channel's own event loop a write goes straight to the socket (there is no
 /// frame encoder in the pipeline: writers frame their messages themselves); from elsewhere (the
-/// pacing clock, a call's control task) NIO hands it to the loop.
+/// pacing clock's thread, a model socket on another loop) NIO hands it to the loop.
 struct TwilioSocket: Sendable {
     let channel: any Channel
 
