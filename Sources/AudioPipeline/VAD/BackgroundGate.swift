@@ -11,9 +11,9 @@
 /// and its loud moments stay under the gate, while the near talker, louder, clears it.
 ///
 /// Designed in `scripts/vad_model.py` (`BackgroundGate`, the `gated` rule, which still counts
-/// only frames out of speech as background) and scored by
-/// `scripts/vad_accuracy.py`. Cost model: two histogram windows (``LevelWindow``), one
-/// quantile read per frame and two more per background frame; 2.6 KB allocated once.
+/// only frames out of speech as background) and scored by `scripts/vad_accuracy.py`. Cost
+/// model: two histogram windows (``LevelWindow``), one quantile read per frame and two more per
+/// background frame; 2.6 KB allocated once.
 struct BackgroundGate: Sendable {
     private var levels: LevelWindow
     private var background: LevelWindow

@@ -11,10 +11,10 @@
 /// confirmed, so its percentile is the level of the room's own peaks. The check applies only
 /// where it can tell the two apart: once half a second of room is known, when the background
 /// moves like talkers do, and unless the caller, once heard, lies 10 dB or less over the room's
-/// peaks (the running median of the caller's frames that stood out). When the caller is barely louder than the room (babble
-/// 10 dB under them), the room's peaks and the caller's weaker words look alike, and the check
-/// would drop the caller's words; there every stretch counts, as in steady noise, where the
-/// level of speech over the noise says nothing about who speaks.
+/// peaks (the running median of the caller's frames that stood out). When the caller is barely
+/// louder than the room (babble 10 dB under them), the room's peaks and the caller's weaker words
+/// look alike, and the check would drop the caller's words; there every stretch counts, as in
+/// steady noise, where the level of speech over the noise says nothing about who speaks.
 ///
 /// Designed with `scripts/vad_babble_call.py`; scored by `scripts/vad_accuracy.py`. Cost model:
 /// one histogram window (``LevelWindow``) added to every frame, and one quantile read from the
