@@ -26,10 +26,15 @@ let package = Package(
         .library(name: "AudioPipeline", targets: ["AudioPipeline"]),
         .library(name: "CallRecords", targets: ["CallRecords"]),
         .library(name: "Server", targets: ["Server"]),
-        .library(name: "LoadGenerator", targets: ["LoadGenerator"]),
-        /// The WebSocket framing the relay and its load tools share (also the NIO floor relay's).
-        .library(name: "WebSocketWire", targets: ["WebSocketWire"]),
+        /// The relay's counterparts for tests, `dial`, `load` and `simulate-model`: a Twilio caller
+        /// (one call, or a load run's many) and a model (the local agent served as Realtime, or an echo).
+        .library(name: "Simulators", targets: ["Simulators"]),
+        /// What goes over the sockets: WebSocket framing, the JSON scanner, base64, and the Twilio
+        /// and Realtime messages, read and written (shared by the relay, its simulators, the fuzzers
+        /// and the benchmarks).
+        .library(name: "Wire", targets: ["Wire"]),
         .executable(name: "voice-relay", targets: ["VoiceRelay"]),
+        .executable(name: "wire-fuzzer", targets: ["WireFuzzer"]),
         /// The seeded generator the tests and benchmarks share.
         .library(name: "SeededRandom", targets: ["SeededRandom"]),
     ],
@@ -82,10 +87,11 @@ let package = Package(
             ]
         ),
         .target(
-            name: "WebSocketWire",
+            name: "Wire",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .target(
@@ -93,7 +99,7 @@ let package = Package(
             dependencies: [
                 "AudioPipeline",
                 "CallRecords",
-                "WebSocketWire",
+                "Wire",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Atomics", package: "swift-atomics"),
@@ -102,7 +108,6 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -113,18 +118,28 @@ let package = Package(
             ]
         ),
         .target(
-            name: "LoadGenerator",
+            name: "Simulators",
             dependencies: [
-                "WebSocketWire",
+                "Server",
+                "Wire",
+                "AudioPipeline",
+                "Codecs",
                 .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ]
         ),
         .executableTarget(
             name: "VoiceRelay",
             dependencies: [
-                "LoadGenerator",
+                "Simulators",
                 "Codecs",
                 "AudioPipeline",
                 "CallRecords",
@@ -133,6 +148,12 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        /// libFuzzer targets over Wire's parsers of untrusted input (`scripts/fuzz.sh`).
+        .executableTarget(
+            name: "WireFuzzer",
+            dependencies: ["Wire"],
+            path: "Fuzz/WireFuzzer"
         ),
         .testTarget(
             name: "CallRecordsTests",
@@ -146,7 +167,8 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "Server",
-                "WebSocketWire",
+                "Simulators",
+                "Wire",
                 "CallRecords",
                 "AudioPipeline",
                 "Codecs",
@@ -158,7 +180,14 @@ let package = Package(
         ),
         .testTarget(
             name: "VoiceRelayTests",
-            dependencies: ["VoiceRelay", "Codecs", "LoadGenerator"]
+            dependencies: ["VoiceRelay", "Codecs", "Simulators"]
+        ),
+        .testTarget(
+            name: "WireTests",
+            dependencies: [
+                "Wire",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "AudioPipelineTests",

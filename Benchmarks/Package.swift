@@ -73,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "NIOFloorRelay",
             dependencies: [
-                .product(name: "WebSocketWire", package: relayPackage),
+                .product(name: "Wire", package: relayPackage),
                 .product(name: "LoadGenerator", package: relayPackage),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compares PipelineLoad binaries side by side, alternating runs (order reversed every other round):
 #   scripts/pipeline-ab.sh FORMAT ROUNDS SECONDS BINARY_A BINARY_B [...]
-# FORMAT is pcm16 or mulaw; each run is 1,000 pipelines for SECONDS with the inline drive.
+# FORMAT is pcm16 or mulaw; each run is 1,000 pipelines for SECONDS.
 # With TIMED=1 each run also times every call's delivery and model audio (PipelineLoad's `timed`),
 # the steadier figure for changes of a few percent.
 # Build a binary with `cd Benchmarks && swift build -c release --product PipelineLoad` and copy

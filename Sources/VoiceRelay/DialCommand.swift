@@ -3,6 +3,7 @@ import AudioPipeline
 import Codecs
 import Foundation
 import Server
+import Simulators
 
 /// `voice-relay dial URL --play caller.wav --record agent.wav`: acts as Twilio against a relay.
 struct DialCommand: AsyncParsableCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LoadGenerator
+import Simulators
 
 /// `voice-relay load --calls N --duration S`: a capacity run on this machine. Starts an echoing
 /// model stand-in and (unless `--target` names one already running) a relay bridged to it, plays

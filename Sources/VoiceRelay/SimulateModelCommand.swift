@@ -2,6 +2,7 @@ import ArgumentParser
 import Hummingbird
 import Logging
 import Server
+import Simulators
 
 /// `voice-relay simulate-model --port P`: the local agent as an OpenAI-Realtime-compatible server.
 struct SimulateModelCommand: AsyncParsableCommand {

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 @testable import Server
 import Testing
+import Simulators
 
 /// What a call tells its model and keeps of the conversation, over a real model socket
 /// (`SimulatedRealtimeServer` speaking OpenAI's GA events): transcripts both ways into the call

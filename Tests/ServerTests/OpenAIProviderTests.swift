@@ -8,6 +8,8 @@ import NIOCore
 import AudioPipeline
 @testable import Server
 import Testing
+import Wire
+import Simulators
 
 /// The relay talking to a model over a real WebSocket: `simulate-model` stands in for OpenAI.
 /// Serialized for the same reason as ``MediaStreamCallTests``.

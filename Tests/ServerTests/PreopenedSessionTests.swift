@@ -4,6 +4,7 @@ import HummingbirdTesting
 import NIOCore
 @testable import Server
 import Testing
+import Simulators
 
 /// Model sessions the webhook opens are paid for: no more wait than calls could still start,
 /// and those no stream claims are closed after the timeout, each outcome counted.

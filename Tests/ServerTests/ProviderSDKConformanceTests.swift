@@ -1,6 +1,7 @@
 import Foundation
 @testable import Server
 import Testing
+import Wire
 
 /// Every client event the relay writes to a model, checked against the provider's own Python
 /// SDK (`openai`, `azure-ai-voicelive` on PyPI) by `scripts/test-support/realtime_events_check.py`:

@@ -7,6 +7,7 @@ import Server
 import Testing
 #if canImport(Glibc)
 import Glibc
+import Simulators
 #endif
 
 @Suite struct RegionRouterTests {

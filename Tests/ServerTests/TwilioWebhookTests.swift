@@ -6,6 +6,8 @@ import Hummingbird
 import HummingbirdTesting
 import Server
 import Testing
+import Wire
+import Simulators
 
 @Suite struct TwilioWebhookTests {
     static func server(token: String? = nil) -> RelayServer {

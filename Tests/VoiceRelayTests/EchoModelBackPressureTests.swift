@@ -1,9 +1,9 @@
 import Atomics
 import Foundation
-@testable import LoadGenerator
+@testable import Simulators
 import NIOCore
 import Testing
-import WebSocketWire
+import Wire
 
 /// The load generator's model stand-in against a relay that stops reading its model socket (as
 /// the relay does under back-pressure): the stand-in must hold its replies back, not queue them

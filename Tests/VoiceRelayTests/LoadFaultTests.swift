@@ -1,5 +1,5 @@
 import Foundation
-import LoadGenerator
+import Simulators
 import Testing
 
 /// Faults while many calls run, through `voice-relay load` (real relay process, real sockets on

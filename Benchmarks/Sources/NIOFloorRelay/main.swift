@@ -1,11 +1,10 @@
 import Foundation
-import LoadGenerator
 import NIOCore
 import NIOPosix
-import WebSocketWire
+import Wire
 
 /// The floor relay of `Benchmarks/FloorRelay/floor_relay.c` on SwiftNIO: the same messages moved
-/// the same way (WebSocket upgrade and frames on both sides with the relay's own `WebSocketWire`,
+/// the same way (WebSocket upgrade and frames on both sides with the relay's own `Wire`,
 /// the model session opened on `start`, base64 copied from `media` to `append` and from `delta`
 /// to `media`, a `mark` every fifth frame in the same write), on event loops and channel
 /// pipelines as the relay runs them, one loop per core, each call's model socket on its caller's

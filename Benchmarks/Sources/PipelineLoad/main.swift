@@ -7,18 +7,18 @@ import Foundation
 /// 20 ms caller frame and 20 ms of model audio, exactly as a relayed call would. Reports whether
 /// all of it kept up, and the CPU the process spent per call-second (getrusage), which with the
 /// machine's cores gives the headroom over real time.
-/// With the inline inbound drive the caller-side DSP runs on the delivering thread, as it would on
-/// the network event loop, so the driver's CPU is part of the pipelines' cost and is counted.
+/// The caller-side DSP runs on the delivering thread, as it does on the network event loop, so
+/// the driver's CPU is part of the pipelines' cost and is counted.
 /// With `timed`, the driver also brackets each call's delivery and model audio with the clock
 /// and reports their mean per call and 20 ms: less noisy than the process's CPU for comparing
 /// changes side by side (it adds two clock reads per call to what the CPU figure counts).
-/// Run: swift run -c release --package-path Benchmarks PipelineLoad [calls] [seconds] [pcm16|mulaw] [inline|task] [timed]
+/// Run: swift run -c release --package-path Benchmarks PipelineLoad [calls] [seconds] [pcm16|mulaw] [timed]
+/// (an `inline` before `timed`, which binaries from before the task drive was removed require, is ignored).
 let arguments = CommandLine.arguments
 let calls = arguments.count > 1 ? Int(arguments[1])! : 1000
 let seconds = arguments.count > 2 ? Int(arguments[2])! : 10
 let format: ModelAudioFormat = arguments.count > 3 && arguments[3] == "mulaw" ? .muLaw : .pcm16(sampleRate: 24000)
-let drive: CallPipeline<MuLawDecoder>.InboundDrive = arguments.count > 4 && arguments[4] == "task" ? .task : .inline
-let timed = arguments.count > 5 && arguments[5] == "timed"
+let timed = arguments.dropFirst(4).contains("timed")
 
 final class CountingModelSink: ModelAudioSink {
     let bytes = ManagedAtomic<Int>(0)
@@ -62,7 +62,7 @@ let modelSink = CountingModelSink(), callerSink = CountingCallerSink()
 var pipelines: [CallPipeline<MuLawDecoder>] = []
 var producers: [ModelAudioProducer] = []
 for _ in 0..<calls {
-    let pipeline = CallPipeline<MuLawDecoder>(configuration: .init(modelFormat: format, inboundDrive: drive)) { MuLawDecoder() }
+    let pipeline = CallPipeline<MuLawDecoder>(configuration: .init(modelFormat: format)) { MuLawDecoder() }
     await pipeline.start(modelSink: modelSink, callerSink: callerSink, events: { _ in })
     pipelines.append(pipeline)
     producers.append(pipeline.makeModelAudioProducer())

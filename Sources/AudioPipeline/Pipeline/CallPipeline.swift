@@ -1,52 +1,42 @@
 import Atomics
 
-/// One call's audio runtime: an actor that owns the call's configuration and lifecycle, a task
-/// that moves the caller's audio, and a member of a shared ``PacingClock`` that plays the model's.
+/// One call's audio runtime: an actor that owns the call's configuration and lifecycle, an
+/// inbound path run where the caller's frames arrive, and a member of a shared ``PacingClock``
+/// that plays the model's.
 ///
-/// - Inbound: the network side ``deliver(_:sequence:arrivalNs:)``s frames into a lock-free ring
-///   and rings a ``Doorbell``; the inbound task wakes, drains every waiting frame in one batch
-///   through an ``InboundPath`` (jitter buffer, decode, resample, VAD) and hands the model's bytes
-///   to the ``ModelAudioSink``.
+/// - Inbound: the network thread that receives a frame ``deliver(_:sequence:arrivalNs:)``s it
+///   straight through an ``InboundPath`` (jitter buffer, decode, resample, VAD), which hands the
+///   model's bytes to the ``ModelAudioSink``: no wake-up, no hand-off (see ``InlineInbound``).
+///   Frames that come before ``start(modelSink:callerSink:events:)`` wait in a ring.
 /// - Outbound: the model side converts audio with an ``OutboundPath`` into the outbound ring
 ///   (see ``makeModelAudioProducer()``) and at once lets this call's ``PlayoutPacer`` release
 ///   what its lead allows; every 20 ms the pacing clock does the same for what the lead held
 ///   back, after applying mark echoes and flush requests. (One clock for all calls: a timer task per call cost more CPU than the
 ///   DSP; see ``PacingClock``.)
 ///
-/// No frame crosses the actor: the tasks own their paths, so the per-frame path has no actor hop,
-/// lock or allocation. Only ``PipelineEvent``s (speech start and end, flushes) reach the owner,
-/// through the handler it gives ``start(modelSink:callerSink:events:)``. Every buffer is bounded:
-/// a full inbound ring sheds the oldest frames (counted in ``PipelineCounters/inboundDropped``); a
-/// full outbound ring refuses new frames (counted, and ``outboundBacklogMs`` tells the model
-/// reader to stop reading until the pacer catches up).
+/// No frame crosses the actor: each path has one owner thread at a time, so the per-frame path has
+/// no actor hop, lock or allocation. Only ``PipelineEvent``s (speech start and end, flushes) reach
+/// the owner, through the handler it gives ``start(modelSink:callerSink:events:)``. Every buffer
+/// is bounded: frames beyond what the early ring holds are refused (counted in
+/// ``PipelineCounters/inboundDropped``); a full outbound ring refuses new frames (counted, and
+/// ``outboundBacklogMs`` tells the model reader to stop reading until the pacer catches up).
 public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
-    /// Where the inbound stages run.
-    public enum InboundDrive: Sendable {
-        /// In the pipeline's own task, woken by a doorbell and draining the ring in batches.
-        case task
-        /// Inline in ``deliver(_:sequence:arrivalNs:)``, on the network thread that received the
-        /// frame: no wake-up at all. Only for adaptive-free jitter modes (forward immediately).
-        case inline
-    }
-
     public struct Configuration: Sendable {
         public var modelFormat: ModelAudioFormat
-        public var inboundDrive: InboundDrive
         public var jitterMode: JitterBuffer<Decoder.Frame>.Mode
         public var vadAggressiveness: VoiceActivityDetector.Configuration.Aggressiveness
         public var pacer: PlayoutPacer.Configuration
-        /// Frames the inbound ring holds before the oldest are shed (64 = 1.3 s).
+        /// Frames that may arrive before the pipeline starts (64 = 1.3 s); later ones are refused.
         public var inboundCapacity: Int
         /// Frames of model audio buffered ahead of the pacer (128 = 2.6 s; model readers hold back
         /// well before, so a burst never overflows it).
         public var outboundCapacity: Int
 
-        public init(modelFormat: ModelAudioFormat = .pcm16(sampleRate: 24000), inboundDrive: InboundDrive = .inline,
+        public init(modelFormat: ModelAudioFormat = .pcm16(sampleRate: 24000),
                     jitterMode: JitterBuffer<Decoder.Frame>.Mode = .forwardImmediately,
                     vadAggressiveness: VoiceActivityDetector.Configuration.Aggressiveness = .normal,
                     pacer: PlayoutPacer.Configuration = .init(), inboundCapacity: Int = 64, outboundCapacity: Int = 128) {
             self.modelFormat = modelFormat
-            self.inboundDrive = jitterMode == .forwardImmediately ? inboundDrive : .task
             self.jitterMode = jitterMode
             self.vadAggressiveness = vadAggressiveness
             self.pacer = pacer
@@ -59,57 +49,37 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
     public nonisolated let counters = PipelineCounters()
     private nonisolated let events = PipelineEventRelay()
 
-    private nonisolated let inboundRing: SPSCRingBuffer<TimedFrame<Decoder.Frame>>
-    private nonisolated let inboundBell = Doorbell()
     private nonisolated let outboundRing: SPSCRingBuffer<OutboundFrame>
     private nonisolated let markEchoes = SPSCRingBuffer<MarkEcho>(minimumCapacity: 64)
     private nonisolated let kick = PlayoutKick()
-    private let makeDecoder: @Sendable () -> Decoder
     private let pacingClock: PacingClock
-    private nonisolated let inline: InlineInbound<Decoder>?
-    /// The same, for the per-frame call: `inline` keeps it alive as long as `self`, and a frame
-    /// read through `inline` retained it first, a locked increment on its cold first cache line
-    /// (10 % of `PipelineLoad`'s profile with mu-law).
-    private nonisolated let inlineUnretained: Unmanaged<InlineInbound<Decoder>>?
-    private var inboundTask: Task<Void, Never>?
+    private nonisolated let inbound: InlineInbound<Decoder>
+    /// The same, for the per-frame call: `inbound` keeps it alive as long as `self`, and a frame
+    /// read through `inbound` retained it first, a locked increment on its cold first cache line.
+    private nonisolated let inboundUnretained: Unmanaged<InlineInbound<Decoder>>
     private var playout: (any PacedOutput)?
 
-    public init(configuration: Configuration, pacingClock: PacingClock = .shared,
-                decoder makeDecoder: @escaping @Sendable () -> Decoder) {
+    public init(configuration: Configuration, pacingClock: PacingClock = .shared, decoder makeDecoder: () -> Decoder) {
         self.configuration = configuration
         self.pacingClock = pacingClock
-        self.makeDecoder = makeDecoder
-        self.inboundRing = SPSCRingBuffer(minimumCapacity: configuration.inboundCapacity)
         self.outboundRing = SPSCRingBuffer(minimumCapacity: configuration.outboundCapacity)
-        if configuration.inboundDrive == .inline {
-            let path = InboundPath(decoder: makeDecoder(), jitterMode: configuration.jitterMode,
-                                   modelFormat: configuration.modelFormat, vad: configuration.vadAggressiveness)
-            inline = InlineInbound(path: path, early: inboundRing, counters: counters, events: events)
-        } else {
-            inline = nil
-        }
-        inlineUnretained = inline.map { Unmanaged.passUnretained($0) }
+        let path = InboundPath(decoder: makeDecoder(), jitterMode: configuration.jitterMode,
+                               modelFormat: configuration.modelFormat, vad: configuration.vadAggressiveness)
+        inbound = InlineInbound(path: path, early: SPSCRingBuffer(minimumCapacity: configuration.inboundCapacity),
+                                counters: counters, events: events)
+        inboundUnretained = Unmanaged.passUnretained(inbound)
     }
 
     // MARK: Lifecycle
 
-    /// Starts the inbound task and joins the pacing clock; audio delivered before this waits in the
-    /// rings. `events` gets the control events, in order, until ``stop()`` (see ``PipelineEventRelay``
+    /// Opens the inbound path to the model and joins the pacing clock; audio delivered before this
+    /// waits in the rings. `events` gets the control events, in order, until ``stop()`` (see ``PipelineEventRelay``
     /// for what it may do).
     public func start(modelSink: some ModelAudioSink, callerSink: some CallerAudioSink,
                       events handler: @escaping @Sendable (PipelineEvent) -> Void) {
         guard playout == nil else { return }
         events.open(handler)
-        let (configuration, counters, events) = (self.configuration, self.counters, self.events)
-        if let inline {
-            inline.start(sink: modelSink)
-        } else {
-            let (inboundRing, inboundBell, makeDecoder) = (self.inboundRing, self.inboundBell, self.makeDecoder)
-            inboundTask = Task.detached {
-                await Self.runInbound(decoder: makeDecoder(), configuration: configuration, ring: inboundRing, bell: inboundBell,
-                                      counters: counters, events: events, sink: modelSink)
-            }
-        }
+        inbound.start(sink: modelSink)
         let playout = OutboundPlayout(pacer: PlayoutPacer(configuration: configuration.pacer), ring: outboundRing,
                                       markEchoes: markEchoes, counters: counters, events: events, sink: callerSink,
                                       clock: pacingClock)
@@ -118,15 +88,12 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
         self.playout = playout
     }
 
-    /// Stops the inbound task and leaves the pacing clock; frames still in the rings are discarded,
-    /// and once it returns the event handler is not called again.
-    public func stop() async {
+    /// Leaves the pacing clock; frames still in the rings are discarded, and once it returns the
+    /// event handler is not called again.
+    public func stop() {
         kick.disarm()
         if let playout { pacingClock.unregister(playout) }
         playout = nil
-        inboundBell.close()
-        await inboundTask?.value
-        inboundTask = nil
         events.close()
     }
 
@@ -141,16 +108,7 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
     @inline(__always)
     nonisolated func handOver(_ frame: Decoder.Frame, sequence: UInt32, arrivalNs: UInt64) {
         counters.framesIn.addFromSoleWriter(1)  // the one producer is its only writer
-        if let inline = inlineUnretained {
-            inline._withUnsafeGuaranteedRef { $0.deliver(frame, sequence: sequence, arrivalNs: arrivalNs) }
-            return
-        }
-        if !inboundRing.push(TimedFrame(frame: frame, sequence: sequence, arrivalNs: arrivalNs)) {
-            // The consumer stalled for over a second: the inbound task sheds the stale backlog
-            // when it resumes; this newest frame is lost too (the producer cannot drop old ones).
-            counters.inboundDropped.wrappingAdd(1, ordering: .relaxed)
-        }
-        inboundBell.ring()
+        inboundUnretained._withUnsafeGuaranteedRef { $0.deliver(frame, sequence: sequence, arrivalNs: arrivalNs) }
     }
 
     // MARK: Outbound (model side: one producer; Twilio side: mark echoes)

@@ -1,9 +1,9 @@
 /// The caller-to-model direction of one call, as plain stages: jitter buffer, decoder,
 /// model-format encoder (with resampling) and voice activity detection.
 ///
-/// Owned and driven by one consumer (the inline drive on the thread that receives the frames, or
-/// ``CallPipeline``'s inbound task), so it needs no locks; every buffer is allocated in `init`
-/// and reused, so a frame costs no allocation.
+/// Driven by one thread at a time (the one that receives the call's frames, see ``InlineInbound``),
+/// so it needs no locks; every buffer is allocated in `init` and reused, so a frame costs no
+/// allocation.
 public struct InboundPath<Decoder: InboundDecoder & ~Copyable>: ~Copyable {
     /// What the path saw, for the call's record and metrics.
     public struct Counters: Sendable, Equatable {

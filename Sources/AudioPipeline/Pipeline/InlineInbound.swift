@@ -39,8 +39,12 @@ final class InlineInbound<Decoder: InboundDecoder & ~Copyable>: @unchecked Senda
                 }
                 return
             }
+            guard let sink else { return }
+            // Each waiting frame runs as it would have on arrival: inserting them all first would
+            // hold more than a forwarding jitter buffer's slots, and it would start over.
             while let waiting = early.pop() {
-                path.receive(waiting.frame, sequence: waiting.sequence, arrivalNs: waiting.arrivalNs)
+                path.receiveAndProcess(waiting.frame, sequence: waiting.sequence, arrivalNs: waiting.arrivalNs, sink: sink,
+                                       events: events, counters: counters)
             }
             flowing = true
         }

@@ -1,13 +1,14 @@
 /// Where caller audio goes once converted: the model session appends it to its socket.
-/// Called from the pipeline's inbound task, one frame at a time, never concurrently.
-/// A class: the inline drive reads it from a stored optional per frame, and a class existential
+/// Called on the thread that delivered the caller's frame, one frame at a time, never
+/// concurrently. A class: the inbound path reads it from a stored optional per frame, and a class existential
 /// is copied with one retain where any other goes through its value witness table.
 public protocol ModelAudioSink: AnyObject, Sendable {
     func sendToModel(_ audio: UnsafeRawBufferPointer)
 }
 
 /// Where paced model audio goes: the Twilio session writes it as `media` (and a `mark` when asked).
-/// Called from the pipeline's outbound task, never concurrently.
+/// Called by the call's playout (on a pacing-clock tick, or at once on the model reader's thread
+/// when the pacer's lead allows), never concurrently.
 public protocol CallerAudioSink: Sendable {
     func sendToCaller(_ frame: OutboundFrame, mark: Bool)
 }

@@ -1,7 +1,7 @@
 import Atomics
 import Logging
 import NIOCore
-import WebSocketWire
+import Wire
 
 /// Limits every TCP connection shares, whatever it turns out to carry.
 final class ConnectionLimits: Sendable {

@@ -7,6 +7,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Wire
 
 /// The relay's HTTP and WebSocket server: Twilio's webhook (`POST /twiml`, `/incoming-call`),
 /// the media stream (`GET /media-stream[/<home region>[/<allowed regions>]]`, WebSocket) and
@@ -58,7 +59,7 @@ public struct RelayServer: Sendable {
     /// Builds the Hummingbird application; `onRunning` receives the bound port (useful with port 0).
     public func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let configuration = self.configuration
-        let signature = configuration.twilioAuthToken.map(TwilioSignature.init(authToken:))
+        let signatureCheck = configuration.twilioAuthToken.map { TwilioSignatureCheck(authToken: $0, publicHost: configuration.publicHost) }
         let pending = PendingModelSessions(timeToLive: configuration.preopenedSessionTimeout, health: health.model, metrics: metrics)
         let session = MediaStreamSession(model: model, fallback: fallbackModel, pending: pending, registry: health.registry,
                                          modelHealth: health.model, recorder: recorder, metrics: metrics, region: configuration.region, logger: logger,
@@ -79,19 +80,12 @@ public struct RelayServer: Sendable {
         }
 
         let routes = Router()
+        let twilio = routes.group().add(middleware: TwilioSignatureMiddleware(check: signatureCheck))
         for path in ["/twiml", "/incoming-call"] {
-            routes.post(RouterPath(path)) { request, context -> Response in
-                let body = try await request.body.collect(upTo: 64 * 1024)
+            twilio.post(RouterPath(path)) { request, context -> Response in
+                let body = try await request.body.collect(upTo: TwilioSignatureCheck.maximumWebhookBytes)
                 let form = FormParameters(String(buffer: body))
                 let host = configuration.publicHost ?? request.head.authority ?? "localhost"
-                if let signature {
-                    let url = "https://\(host)\(request.uri.description)"
-                    guard let given = request.headers[.twilioSignature],
-                          signature.isValid(given, url: url, parameters: form.pairs) else {
-                        context.logger.warning("webhook with a bad or missing X-Twilio-Signature")
-                        return Response(status: .forbidden, body: .init(byteBuffer: ByteBuffer(string: "invalid Twilio signature\n")))
-                    }
-                }
                 let callSid = form["CallSid"] ?? ""
                 let allowed = plan.allowedRegions(calledNumber: form["To"], accountSid: form["AccountSid"])
                 let decision = decide(.init(allowedRegions: allowed, alreadyReplayed: FlyReplay.wasReplayed(request.headers)))
@@ -124,19 +118,16 @@ public struct RelayServer: Sendable {
         // ``UpgradeGate`` answers it (replay, refusal, bad signature) before the upgrade.
         let refuseUpgrade = { @Sendable (head: HTTPRequest) -> UpgradeRefusal? in
             guard head.path?.hasPrefix("/media-stream") == true else { return nil }
-            if let signature, !Self.upgradeIsSigned(head, signature, configuration) {
+            if let signatureCheck, !signatureCheck.isSigned(stream: head) {
                 logger.warning("media-stream upgrade with a bad or missing X-Twilio-Signature")
-                return UpgradeRefusal(status: .forbidden, headerFields: [:], body: "invalid Twilio signature\n")
+                return UpgradeRefusal(status: .forbidden, headerFields: [:], body: TwilioSignatureCheck.refusal)
             }
             let decision = decide(Self.streamRequest(head))
             return decision == .accept ? nil : Self.refusal(for: decision, what: "media stream", callSid: nil, metrics: metrics, logger: logger)
         }
         for path in ["/media-stream", "/media-stream/{home}", "/media-stream/{home}/{allowed}", "/media-stream/{home}/{allowed}/{call}"] {
             // A plain GET, not a WebSocket upgrade.
-            routes.get(RouterPath(path)) { request, _ -> Response in
-                if let signature, !Self.upgradeIsSigned(request.head, signature, configuration) { return Response(status: .forbidden) }
-                return Response(status: .upgradeRequired)
-            }
+            twilio.get(RouterPath(path)) { _, _ -> Response in Response(status: .upgradeRequired) }
         }
         if let store = recorder?.store {
             CallRecordsAPI(store: store, adminToken: configuration.adminToken).register(on: routes)
@@ -248,37 +239,9 @@ public struct RelayServer: Sendable {
                                   body: #"{"status":"unavailable","reason":\#(jsonStringLiteral(reason))}"#)
         }
     }
-
-    /// The upgrade is signed over its `wss://` URL (validating with `https://` is a classic bug).
-    static func upgradeIsSigned(_ head: HTTPRequest, _ signature: TwilioSignature, _ configuration: RelayConfiguration) -> Bool {
-        let host = configuration.publicHost ?? head.authority ?? "localhost"
-        guard let given = head.headerFields[.twilioSignature] else { return false }
-        return signature.isValid(given, url: "wss://\(host)\(head.path ?? "/")")
-    }
 }
 
 /// A string as a JSON string literal.
 func jsonStringLiteral(_ text: String) -> String {
     String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
-}
-
-extension HTTPField.Name {
-    static let twilioSignature = Self("X-Twilio-Signature")!
-}
-
-/// `application/x-www-form-urlencoded` parameters, in order.
-struct FormParameters {
-    let pairs: [(name: String, value: String)]
-
-    init(_ body: String) {
-        pairs = body.split(separator: "&").map { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ part: Substring) -> String {
-                part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(part)
-            }
-            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
-        }
-    }
-
-    subscript(name: String) -> String? { pairs.first { $0.name == name }?.value }
 }

@@ -9,7 +9,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
-import WebSocketWire
+import Wire
 
 /// The relay's answer to a WebSocket upgrade it will not take: a `fly-replay` hand-off, a 403 or
 /// a 503, with headers and a short body.

@@ -34,7 +34,7 @@ public struct LocalAgent: RealtimeModel {
 
 /// One conversation with the ``LocalAgent``. All state sits behind one mutex: `appendAudio`
 /// comes from the call's inbound thread, `truncate`/`cancelResponse`/`close` from its controller.
-final class LocalAgentSession<Delegate: RealtimeModelDelegate>: RealtimeModelSession {
+package final class LocalAgentSession<Delegate: RealtimeModelDelegate>: RealtimeModelSession {
     private struct State: ~Copyable {
         var detector: VoiceActivityDetector
         var pending: [Float]
@@ -53,7 +53,7 @@ final class LocalAgentSession<Delegate: RealtimeModelDelegate>: RealtimeModelSes
     private let maximumUtteranceBytes: Int
     private let chime: [UInt8]
 
-    init(agent: LocalAgent, delegate: Delegate) {
+    package init(agent: LocalAgent, delegate: Delegate) {
         let configuration = VoiceActivityDetector.Configuration(sampleRate: agent.audioFormat.sampleRate, frameDurationMs: 10,
                                                                 hangover: agent.endOfTurn)
         let bytesPerSecond = agent.audioFormat.bytesPerFrame * 50
@@ -65,7 +65,7 @@ final class LocalAgentSession<Delegate: RealtimeModelDelegate>: RealtimeModelSes
                                  pending: [Float](repeating: 0, count: configuration.samplesPerFrame)))
     }
 
-    func appendAudio(_ audio: UnsafeRawBufferPointer) {
+    package func appendAudio(_ audio: UnsafeRawBufferPointer) {
         let isMuLaw = format == .muLaw
         let (reply, heardSpeech): ((item: String, audio: [UInt8])?, Bool) = state.withLock { state in
             guard !state.closed else { return (nil, false) }
@@ -127,19 +127,19 @@ final class LocalAgentSession<Delegate: RealtimeModelDelegate>: RealtimeModelSes
         }
     }
 
-    func truncate(item: String, audioEndMs: Int) {}
+    package func truncate(item: String, audioEndMs: Int) {}
 
     /// Barge-in: stop streaming the current reply.
-    func cancelResponse() { replies.withLock { $0?.cancel() } }
+    package func cancelResponse() { replies.withLock { $0?.cancel() } }
 
     /// A key press is answered audibly: the chime, then the key's own keypad tone.
-    func sendDigit(_ digit: String) {
+    package func sendDigit(_ digit: String) {
         guard let tone = LocalAgentChime.keypadTone(digit, format: format), let item = nextItem() else { return }
         speak(item: item, chime + tone)
     }
 
     /// A response asked for without new speech (`response.create`): the chime alone.
-    func respond() {
+    package func respond() {
         if let item = nextItem() { speak(item: item, chime) }
     }
 
@@ -153,9 +153,9 @@ final class LocalAgentSession<Delegate: RealtimeModelDelegate>: RealtimeModelSes
     }
 
     /// The local agent keeps no conversation beyond the current utterance: nothing to restore.
-    func restore(history: [ConversationTurn]) {}
+    package func restore(history: [ConversationTurn]) {}
 
-    func close() {
+    package func close() {
         state.withLock { $0.closed = true }
         replies.withLock { $0?.cancel() }
         delegate.modelEvent(.closed(reason: "local agent closed"))

@@ -1,4 +1,5 @@
 import Foundation
+import Wire
 
 /// The rare client events of a Realtime-style socket, written with `JSONEncoder` (text is
 /// escaped by it, never by hand). `assistantTextType` is the one place the dialects differ for

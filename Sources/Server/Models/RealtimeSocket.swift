@@ -3,6 +3,7 @@ import HTTPTypes
 import Logging
 import NIOCore
 import NIOPosix
+import Wire
 
 /// Why a model session could not be opened.
 public struct ModelConnectionError: Error, CustomStringConvertible {

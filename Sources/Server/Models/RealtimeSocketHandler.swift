@@ -1,6 +1,6 @@
 import NIOCore
 import NIOWebSocket
-import WebSocketWire
+import Wire
 
 /// The model socket's channel handler, on its event loop. Sends `session.update` once the
 /// upgrade is done; parses each server event from the frame's bytes (GA and beta names) and

@@ -3,7 +3,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
-import WebSocketWire
+import Wire
 
 /// One conversation over a Realtime-style socket (OpenAI Realtime, Azure Voice Live), as a
 /// SwiftNIO channel: the ``RealtimeSocketHandler`` on the channel's event loop reads server events

@@ -5,7 +5,7 @@ import Logging
 import NIOCore
 import NIOWebSocket
 import Synchronization
-import WebSocketWire
+import Wire
 
 /// One Twilio media stream, as the channel handler of its WebSocket on the connection's event
 /// loop: it speaks the Media Streams protocol and bridges the call to a model through a

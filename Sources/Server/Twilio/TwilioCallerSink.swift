@@ -1,5 +1,6 @@
 import AudioPipeline
 import NIOCore
+import Wire
 
 /// Where paced agent audio leaves the call: each released frame becomes a `media` message (and
 /// every few frames a `mark`) written to the Twilio socket right away, on the thread that

@@ -1,6 +1,6 @@
 import NIOCore
 import NIOWebSocket
-import WebSocketWire
+import Wire
 
 /// A media stream's WebSocket as the rest of the call sees it: frames and a close, from any
 /// thread. On the channel's own event loop a write goes straight to the socket (there is no

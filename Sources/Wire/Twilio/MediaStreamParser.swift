@@ -1,0 +1,106 @@
+import Foundation
+
+/// Parses Media Streams messages. `media`, fifty times a second per call, is read straight from
+/// the bytes by ``JSONScanner`` with its payload base64-decoded into the caller's buffer: no
+/// allocation. The rare messages (`start`, `mark`, `dtmf`) go through `JSONDecoder` or make a
+/// `String`, which is fine at their rate.
+public struct MediaStreamParser: Sendable {
+    /// Larger messages are refused before parsing (a 20 ms media message is ~300 bytes).
+    public var maximumMessageBytes: Int
+
+    public init(maximumMessageBytes: Int = 64 * 1024) {
+        self.maximumMessageBytes = maximumMessageBytes
+    }
+
+    /// Parses one text frame. `payload` receives a media message's audio; when `streamSid` is
+    /// given, a message carrying another streamSid is refused.
+    public func parse(_ message: UnsafeRawBufferPointer, payload: UnsafeMutableRawBufferPointer,
+                      streamSid: UnsafeRawBufferPointer? = nil) throws(MediaStreamProtocolError) -> MediaStreamMessage {
+        guard message.count <= maximumMessageBytes else {
+            throw .messageTooLarge(bytes: message.count, limit: maximumMessageBytes)
+        }
+        let fields: MediaStreamFields
+        let scanner: JSONScanner
+        do {
+            (fields, scanner) = try MediaStreamFields.scan(message)
+        } catch {
+            throw .malformedJSON(error.description)
+        }
+        guard let event = fields.event else { throw .missingField("event") }
+        if let streamSid, let sid = fields.streamSid {
+            guard !sid.hasEscapes, scanner.slice(sid).elementsEqual(streamSid) else { throw .wrongStreamSid }
+        }
+
+        if scanner.matches(event, "media") {
+            return .media(try media(fields, scanner: scanner, payload: payload))
+        }
+        if scanner.matches(event, "connected") { return .connected }
+        if scanner.matches(event, "stop") { return .stop }
+        if scanner.matches(event, "start") { return .start(try start(message)) }
+        if scanner.matches(event, "mark") {
+            guard let name = fields.markName else { throw .missingField("mark.name") }
+            return .mark(name: Self.string(name, in: scanner))
+        }
+        if scanner.matches(event, "dtmf") {
+            guard let digit = fields.dtmfDigit else { throw .missingField("dtmf.digit") }
+            return .dtmf(digit: Self.string(digit, in: scanner))
+        }
+        return .unknown(event: Self.string(event, in: scanner))
+    }
+
+    private func media(_ fields: MediaStreamFields, scanner: JSONScanner, payload: UnsafeMutableRawBufferPointer) throws(MediaStreamProtocolError) -> MediaPacket {
+        guard let encoded = fields.payload else { throw .missingField("media.payload") }
+        guard let chunk = fields.chunk else { throw .missingField("media.chunk") }
+        guard chunk <= UInt64(UInt32.max) else { throw .invalidField("media.chunk") }
+        let timestamp = fields.timestamp ?? 0
+        guard timestamp <= UInt64(UInt32.max) else { throw .invalidField("media.timestamp") }
+        let count: Int
+        do {
+            if encoded.hasEscapes {
+                // Some JSON writers escape '/' as "\/"; unescape into a scratch copy (rare).
+                count = try Self.decodeEscaped(scanner.slice(encoded), into: payload)
+            } else {
+                count = try Base64.decode(scanner.slice(encoded), into: payload)
+            }
+        } catch {
+            throw .invalidPayload(String(describing: error))
+        }
+        return MediaPacket(chunk: UInt32(chunk), timestampMs: UInt32(timestamp), payloadCount: count, isInbound: fields.inboundTrack)
+    }
+
+    private func start(_ message: UnsafeRawBufferPointer) throws(MediaStreamProtocolError) -> MediaStreamStart {
+        struct Envelope: Decodable { var start: MediaStreamStart }
+        do {
+            return try JSONDecoder().decode(Envelope.self, from: Data(message)).start
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw .missingField((context.codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: "."))
+        } catch {
+            throw .invalidField("start")
+        }
+    }
+
+    private static func string(_ value: JSONScanner.StringValue, in scanner: JSONScanner) -> String {
+        guard value.hasEscapes else { return String(decoding: scanner.slice(value), as: UTF8.self) }
+        // Let Foundation resolve the escapes of this (rare) string.
+        var quoted = Data([UInt8(ascii: "\"")])
+        quoted.append(contentsOf: scanner.slice(value))
+        quoted.append(UInt8(ascii: "\""))
+        return (try? JSONDecoder().decode(String.self, from: quoted)) ?? String(decoding: scanner.slice(value), as: UTF8.self)
+    }
+
+    private static func decodeEscaped(_ raw: UnsafeRawBufferPointer, into payload: UnsafeMutableRawBufferPointer) throws -> Int {
+        var unescaped = [UInt8]()
+        unescaped.reserveCapacity(raw.count)
+        var index = 0
+        while index < raw.count {
+            if raw[index] == UInt8(ascii: "\\"), index + 1 < raw.count, raw[index + 1] == UInt8(ascii: "/") {
+                unescaped.append(UInt8(ascii: "/"))
+                index += 2
+            } else {
+                unescaped.append(raw[index])
+                index += 1
+            }
+        }
+        return try unescaped.withUnsafeBytes { try Base64.decode($0, into: payload) }
+    }
+}
