@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # VoiceRelay: a multi-stage build. The first stage compiles a release binary with the Swift
 # runtime linked in statically; the second is Debian slim plus the few shared libraries the
-# binary still needs (scripts/check-image-libraries.sh checks that list against `ldd`).
+# binary still needs (scripts/dev/check-image-libraries.sh checks that list against `ldd`).
 
 ARG SWIFT_VERSION=6.3
 FROM swift:${SWIFT_VERSION}-bookworm AS build

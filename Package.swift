@@ -35,8 +35,9 @@ let package = Package(
         .library(name: "Wire", targets: ["Wire"]),
         .executable(name: "voice-relay", targets: ["VoiceRelay"]),
         .executable(name: "wire-fuzzer", targets: ["WireFuzzer"]),
-        /// The seeded generator the tests and benchmarks share.
+        /// What the tests and benchmarks share: a seeded generator, the committed fixtures' readers.
         .library(name: "SeededRandom", targets: ["SeededRandom"]),
+        .library(name: "TestFixtures", targets: ["TestFixtures"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -56,6 +57,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "SeededRandom"),
+        .target(name: "TestFixtures"),
         .systemLibrary(
             name: "COpus",
             pkgConfig: "opus",
@@ -149,7 +151,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        /// libFuzzer targets over Wire's parsers of untrusted input (`scripts/fuzz.sh`).
+        /// libFuzzer targets over Wire's parsers of untrusted input (`scripts/dev/fuzz.sh`).
         .executableTarget(
             name: "WireFuzzer",
             dependencies: ["Wire"],
@@ -168,6 +170,7 @@ let package = Package(
             dependencies: [
                 "Server",
                 "Simulators",
+                "TestFixtures",
                 "Wire",
                 "CallRecords",
                 "AudioPipeline",
@@ -191,7 +194,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AudioPipelineTests",
-            dependencies: ["AudioPipeline", "SeededRandom"]
+            dependencies: ["AudioPipeline", "SeededRandom", "TestFixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]

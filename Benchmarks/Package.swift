@@ -48,18 +48,20 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "AudioPipeline", package: relayPackage),
                 .product(name: "Codecs", package: relayPackage),
+                .product(name: "TestFixtures", package: relayPackage),
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
             path: "Benchmarks/AudioPipelineBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
-            name: "ServerBenchmarks",
+            name: "WireBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "Server", package: relayPackage),
+                .product(name: "Wire", package: relayPackage),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
-            path: "Benchmarks/ServerBenchmarks",
+            path: "Benchmarks/WireBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
@@ -74,7 +76,6 @@ let package = Package(
             name: "NIOFloorRelay",
             dependencies: [
                 .product(name: "Wire", package: relayPackage),
-                .product(name: "LoadGenerator", package: relayPackage),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -21,19 +21,20 @@ report() {
 }
 trap report EXIT
 
-scripts/install-system-packages.sh pkg-config libopus-dev libssl-dev libsqlite3-dev opus-tools python3 postgresql chromium curl espeak-ng
+scripts/dev/install-system-packages.sh pkg-config libopus-dev libssl-dev libsqlite3-dev libspeexdsp-dev opus-tools python3 postgresql \
+    chromium curl espeak-ng
 # Twilio's own Python library produces the reference request signatures the tests compare against;
 # the openai and azure-ai-voicelive SDKs check the model client events the relay writes;
 # websocket-client drives headless Chromium for the status-page test.
 if ! python3 -c "import twilio.request_validator, websocket, openai.types.realtime, azure.ai.voicelive.models" 2>/dev/null; then
-    python3 -m pip --version >/dev/null 2>&1 || scripts/install-system-packages.sh python3-pip
+    python3 -m pip --version >/dev/null 2>&1 || scripts/dev/install-system-packages.sh python3-pip
     python3 -m pip install --quiet twilio websocket-client openai azure-ai-voicelive 2>/dev/null \
         || python3 -m pip install --quiet --break-system-packages twilio websocket-client openai azure-ai-voicelive
 fi
 step_done "install Debian and Python packages"
 
 # A throwaway PostgreSQL server for the call-store tests (its own folder and port; stopped at exit).
-eval "$(scripts/postgres-for-tests.sh)"
+eval "$(scripts/dev/postgres-for-tests.sh)"
 step_done "start PostgreSQL"
 
 swift build --build-tests
@@ -53,5 +54,11 @@ swift test --package-path Tests/ThreadSanitizer --sanitize=thread
 step_done "ring buffer under ThreadSanitizer"
 
 # The Docker image's runtime stage has every library the release binary loads.
-scripts/check-image-libraries.sh
+scripts/dev/check-image-libraries.sh
 step_done "image libraries"
+
+# The Benchmarks package still compiles (a debug build: it reuses the modules the tests' build
+# made, so only the benchmark harness and the benchmarks themselves are compiled). Last, because
+# it rewrites the build folder's package state for its own package.
+swift build --package-path Benchmarks --scratch-path "$PWD/.build"
+step_done "Benchmarks package builds"

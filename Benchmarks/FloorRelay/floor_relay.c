@@ -1,7 +1,7 @@
 // The floor a relay is measured against: the least work that moves the same messages.
 //
 // One thread, one epoll loop, non-blocking sockets. It speaks just enough of both protocols to
-// stand in for `voice-relay serve` under `voice-relay load` (and so under scripts/relay-ab.sh):
+// stand in for `voice-relay serve` under `voice-relay load` (and so under scripts/measure/relay-ab.sh):
 // the Twilio side's WebSocket upgrade and frames, and a WebSocket client to the model stand-in,
 // opened on `start`. Each caller `media` frame becomes one `input_audio_buffer.append` with the
 // same base64 copied across; each `response.output_audio.delta` becomes one caller `media`

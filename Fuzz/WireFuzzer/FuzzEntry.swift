@@ -5,7 +5,7 @@ import Darwin
 #endif
 import Foundation
 
-/// The parsers of untrusted input, by the name `scripts/fuzz.sh` gives them.
+/// The parsers of untrusted input, by the name `scripts/dev/fuzz.sh` gives them.
 enum FuzzTarget {
     static let all: [String: @Sendable (UnsafeRawBufferPointer) -> Void] = ["twilio": fuzzTwilioMessage, "model": fuzzModelEvent]
 

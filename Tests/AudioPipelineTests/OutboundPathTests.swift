@@ -31,6 +31,25 @@ import Testing
         #expect(ring.pop() == nil)
     }
 
+    /// Each item's first frame carries when its first audio arrived, and no other frame does, so
+    /// the sink measures the relay's hold on a reply once per reply (whatever the chunking).
+    @Test func onlyAnItemsFirstFrameCarriesItsArrivalTime() {
+        let ring = SPSCRingBuffer<OutboundFrame>(minimumCapacity: 64)
+        var path = OutboundPath(format: .pcm16(sampleRate: 24000))
+        // 70 ms per item in chunks of 10 ms: the first chunk alone fills no frame.
+        let chunk = TestAudio.pcm16Bytes(TestAudio.sine(440, rate: 24000, count: 240))
+        for (item, arrival) in [(UInt32(1), UInt64(1_000)), (2, 5_000)] {
+            for index in 0..<7 {
+                chunk.withUnsafeBytes { path.append($0, item: item, arrivalNs: index == 0 ? arrival : 0, into: ring) }
+            }
+        }
+        path.finishItem(into: ring)
+        var frames: [OutboundFrame] = []
+        while let frame = ring.pop() { frames.append(frame) }
+        #expect(frames.map(\.item) == [1, 1, 1, 1, 2, 2, 2, 2])
+        #expect(frames.map(\.itemArrivalNs) == [1_000, 0, 0, 0, 5_000, 0, 0, 0])
+    }
+
     @Test func muLawChunksOfAnySizeArePassedThroughByteForByte() {
         let ring = SPSCRingBuffer<OutboundFrame>(minimumCapacity: 16)
         var path = OutboundPath(format: .muLaw)

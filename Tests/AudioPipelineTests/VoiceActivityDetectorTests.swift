@@ -1,6 +1,7 @@
 import AudioPipeline
 import Foundation
 import Testing
+import TestFixtures
 
 @Suite struct VoiceActivityDetectorTests {
     /// Noise, then a voiced "syllable" (harmonics of 140 Hz) every second, 300 ms long.
@@ -41,10 +42,7 @@ import Testing
     /// syllables of ``signal(rate:seconds:noiseLevel:speechLevel:)``: once the detector has had a
     /// second to learn the room, it finds each syllable and nothing else.
     @Test func aRoomOfTalkersUnderTheCallerIsNotTakenForTheCaller() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/babble/room-8k.s16le")
-        let room = try Data(contentsOf: url).withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
-            .map { Float(Int16(littleEndian: $0)) / 32768 }
+        let room = try BusyRoom.samples()
         let syllables = Self.signal(rate: 8000, seconds: 12, noiseLevel: 0, speechLevel: 0.1)
         func power(_ samples: ArraySlice<Float>) -> Float { samples.reduce(0) { $0 + $1 * $1 } / Float(samples.count) }
         let gain = (power(syllables[12000..<14400]) / power(room[...]) / 100).squareRoot()

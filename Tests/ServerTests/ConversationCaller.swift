@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import Synchronization
 import Testing
+import TestFixtures
 
 /// Twilio's side of a conversation that reacts to the agent, for the multi-turn tests: it sends
 /// a 20 ms frame every 20 ms, voiced or quiet as its plan says, where a step may wait for the
@@ -48,10 +49,7 @@ struct ConversationCaller {
 
         /// The committed busy room (`Tests/Fixtures/babble`), scaled to lie `decibels` under the caller's voiced frames.
         static func babble(underVoiceBy decibels: Double) throws -> Room {
-            let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent("Fixtures/babble/room-8k.s16le")
-            let data = try Data(contentsOf: url)
-            let raw = data.withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }.map { Float(Int16(littleEndian: $0)) / 32768 }
+            let raw = try BusyRoom.samples()
             func rms(_ samples: [Float]) -> Double {
                 (samples.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(samples.count)).squareRoot()
             }

@@ -6,7 +6,7 @@ import Testing
 /// 127.0.0.1, an echoing model stand-in): every call must survive the model dropping all its
 /// sessions, and a SIGTERM must let every call finish and then the relay exit by itself.
 /// 100 calls for 8 s on the release build (it fits CI on two cores); the load figures
-/// themselves come from `scripts/load-curve.sh`.
+/// themselves come from `scripts/measure/load-curve.sh`.
 @Suite(.serialized) struct LoadFaultTests {
     static let calls = 100
 

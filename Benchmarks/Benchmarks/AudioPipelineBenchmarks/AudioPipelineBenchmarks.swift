@@ -1,5 +1,6 @@
 import AudioPipeline
 import Benchmark
+import TestFixtures
 import Codecs
 import DequeModule
 import Foundation
@@ -113,14 +114,11 @@ let benchmarks: @Sendable () -> Void = {
     // A caller 20 dB over the call tests' busy room: the background gate and the near-talker
     // check at work (the rows above are a steady tone, where the check does not apply).
     Benchmark("VAD, one 10 ms frame at 8 kHz, a caller in a busy room") { benchmark in
-        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Tests/Fixtures/babble/room-8k.s16le")
-        let room = try Data(contentsOf: fixture).withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
-        let samples = room.enumerated().map { index, sample -> Float in
+        let samples = try BusyRoom.samples().enumerated().map { index, sample -> Float in
             let t = Double(index) / 8000
             let speaking = t.truncatingRemainder(dividingBy: 3) < 1
             let voice = speaking ? (1...6).reduce(0.0) { $0 + 0.08 * sin(2 * .pi * 150 * Double($1) * t) / Double($1) } : 0
-            return Float(Int16(littleEndian: sample)) / 32768 * 0.069 + Float(voice)
+            return sample * 0.069 + Float(voice)
         }
         var detector = VoiceActivityDetector(configuration: .init(sampleRate: 8000))
         var offset = 0

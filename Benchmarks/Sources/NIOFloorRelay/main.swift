@@ -9,7 +9,7 @@ import Wire
 /// to `media`, a `mark` every fifth frame in the same write), on event loops and channel
 /// pipelines as the relay runs them, one loop per core, each call's model socket on its caller's
 /// loop. No JSON parser, no base64 decoding, no audio work, no Hummingbird. Beside the C floor
-/// and the relay (`scripts/relay-ab.sh`), it splits the relay's cost above the floor into what
+/// and the relay (`scripts/measure/relay-ab.sh`), it splits the relay's cost above the floor into what
 /// SwiftNIO's channels cost and what the relay's own work costs.
 /// Run: OPENAI_REALTIME_URL=ws://127.0.0.1:PORT/v1/realtime NIOFloorRelay serve --host 127.0.0.1 --port 7070
 

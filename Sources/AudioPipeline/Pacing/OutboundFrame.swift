@@ -10,11 +10,15 @@ public struct OutboundFrame: BitwiseCopyable, Sendable {
     public var item: UInt32
     /// Where this frame ends within its item, in ms (what `audio_end_ms` counts).
     public var endOffsetMs: UInt32
+    /// On an item's first frame, when the item's first audio reached the relay (monotonic ns), so
+    /// whoever sends the frame can tell how long the relay held it; 0 on every other frame.
+    public var itemArrivalNs: UInt64
     public var payload: InlineArray<160, UInt8>
 
-    public init(item: UInt32, endOffsetMs: UInt32, payload: InlineArray<160, UInt8>) {
+    public init(item: UInt32, endOffsetMs: UInt32, itemArrivalNs: UInt64 = 0, payload: InlineArray<160, UInt8>) {
         self.item = item
         self.endOffsetMs = endOffsetMs
+        self.itemArrivalNs = itemArrivalNs
         self.payload = payload
     }
 }

@@ -172,9 +172,10 @@ public final class ModelAudioProducer: @unchecked Sendable {
     }
 
     /// Converts and queues model audio, then lets the playout send what the lead allows at once.
-    public func append(_ audio: UnsafeRawBufferPointer, item: UInt32) {
+    /// `arrivalNs` (when the audio reached the relay) is stamped on a new item's first frame.
+    public func append(_ audio: UnsafeRawBufferPointer, item: UInt32, arrivalNs: UInt64 = 0) {
         let (before, dropped) = (ring.count, path.droppedFrames)
-        path.append(audio, item: item, into: ring)
+        path.append(audio, item: item, arrivalNs: arrivalNs, into: ring)
         countDrops(since: dropped)
         if ring.count > before { kick.fire() }
     }

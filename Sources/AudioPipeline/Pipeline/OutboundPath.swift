@@ -20,6 +20,8 @@ public struct OutboundPath: Sendable {
     private var danglingByte: UInt8?
     private var item: UInt32?
     private var itemEndMs: UInt32 = 0
+    /// The current item's arrival time, until its first frame carries it.
+    private var itemArrivalNs: UInt64 = 0
     /// Frames the ring refused (it was full: the pacer's consumer stalled or the producer ignored back-pressure).
     public private(set) var droppedFrames = 0
 
@@ -31,12 +33,15 @@ public struct OutboundPath: Sendable {
         }
     }
 
-    /// Appends model audio for `item`. A new item first completes the previous one's last frame.
-    public mutating func append(_ audio: UnsafeRawBufferPointer, item newItem: UInt32, into ring: SPSCRingBuffer<OutboundFrame>) {
+    /// Appends model audio for `item`. A new item first completes the previous one's last frame;
+    /// its first frame carries `arrivalNs` (see ``OutboundFrame/itemArrivalNs``).
+    public mutating func append(_ audio: UnsafeRawBufferPointer, item newItem: UInt32, arrivalNs: UInt64 = 0,
+                                into ring: SPSCRingBuffer<OutboundFrame>) {
         if item != newItem {
             finishItem(into: ring)
             item = newItem
             itemEndMs = 0
+            itemArrivalNs = arrivalNs
         }
         switch format {
         case .muLaw:
@@ -122,9 +127,10 @@ public struct OutboundPath: Sendable {
 
     private mutating func emitFrame(_ ring: SPSCRingBuffer<OutboundFrame>) {
         itemEndMs += UInt32(OutboundFrame.durationMs)
-        if !ring.push(OutboundFrame(item: item ?? 0, endOffsetMs: itemEndMs, payload: frame)) {
+        if !ring.push(OutboundFrame(item: item ?? 0, endOffsetMs: itemEndMs, itemArrivalNs: itemArrivalNs, payload: frame)) {
             droppedFrames += 1
         }
+        itemArrivalNs = 0
         frameFill = 0
     }
 }

@@ -10,8 +10,8 @@
 /// White and pink noise swing under 1 dB, so for them the gate is open; babble swings 5.5-8.5 dB,
 /// and its loud moments stay under the gate, while the near talker, louder, clears it.
 ///
-/// Designed in `scripts/vad_model.py` (`BackgroundGate`, the `gated` rule, which still counts
-/// only frames out of speech as background) and scored by `scripts/vad_accuracy.py`. Cost
+/// Designed in `scripts/measure/vad_model.py` (`BackgroundGate`, the `gated` rule, which still counts
+/// only frames out of speech as background) and scored by `scripts/measure/vad_accuracy.py`. Cost
 /// model: two histogram windows (``LevelWindow``), one quantile read per frame and two more per
 /// background frame; 2.6 KB allocated once.
 struct BackgroundGate: Sendable {

@@ -16,7 +16,7 @@
 /// look alike, and the check would drop the caller's words; there every stretch counts, as in
 /// steady noise, where the level of speech over the noise says nothing about who speaks.
 ///
-/// Designed with `scripts/vad_babble_call.py`; scored by `scripts/vad_accuracy.py`. Cost model:
+/// Designed with `scripts/measure/vad_babble_call.py`; scored by `scripts/measure/vad_accuracy.py`. Cost model:
 /// one histogram window (``LevelWindow``) added to every frame, and one quantile read from the
 /// top per frame of speech.
 struct NearTalkerCheck: Sendable {

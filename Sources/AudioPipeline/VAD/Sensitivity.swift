@@ -10,9 +10,9 @@ extension VoiceActivityDetector {
     /// WebRTC VAD loses far more) for earlier starts. All three move linearly between the SNRs
     /// below, measured as recent voiced speech's peak whole-band level over the noise floor (which
     /// sits a few dB under the noise's mean, and peaks stand over the mean, so these read higher
-    /// than the SNR of the mix). Tuned with `scripts/vad_model.py` on the sets of seeds 1-3
+    /// than the SNR of the mix). Tuned with `scripts/measure/vad_model.py` on the sets of seeds 1-3
     /// (`--rule energy`; the hangover on seeds 1-9) and checked on seeds 1-9
-    /// with `scripts/vad_seeds.sh` (docs/benchmarks.md, "VAD accuracy").
+    /// with `scripts/measure/vad_seeds.sh` (docs/benchmarks.md, "VAD accuracy").
     struct Sensitivity {
         /// Weight of the previous frame's power in each level.
         var smoothing: Float

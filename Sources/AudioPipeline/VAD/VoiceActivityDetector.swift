@@ -32,7 +32,7 @@ import Foundation
 /// room's peaks, where the caller is known to be well above them. Until then a stretch is
 /// followed but not reported: no start, and no end.
 ///
-/// The constants were tuned with `scripts/vad_accuracy.py` (espeak-ng speech in white and
+/// The constants were tuned with `scripts/measure/vad_accuracy.py` (espeak-ng speech in white and
 /// pink noise through mu-law, against the WebRTC VAD) and checked on sets built from other seeds;
 /// docs/benchmarks.md has the table.
 ///

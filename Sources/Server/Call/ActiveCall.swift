@@ -80,7 +80,7 @@ final class ActiveCall: Sendable {
                 throw MediaStreamHandler.Closure(code: .unexpectedServerError, reason: "model unavailable: \(error)")
             }
         }
-        let sink = TwilioCallerSink(socket: socket, writer: writer, callLog: callLog, modelBridge: modelBridge, metrics: metrics)
+        let sink = TwilioCallerSink(socket: socket, writer: writer, callLog: callLog, metrics: metrics)
         let loop = socket.channel.eventLoop
         let speechStartedNs = NIOLoopBoundBox.makeEmptyBox(valueType: UInt64.self, eventLoop: loop)
         await pipeline.start(modelSink: modelLink, callerSink: sink) { event in

@@ -72,9 +72,6 @@ final class ModelBridge: RealtimeModelDelegate {
     /// holds 640 ms; the pacer needs only its 60 ms lead, the rest waits in TCP's buffers).
     static let backlogLimitMs = 200
     private let finished = Atomic<Bool>(false)
-    /// When the current item's first audio arrived (0: already taken), until its first frame reaches the caller.
-    private let firstAudioNs = Atomic<UInt64>(0)
-    private let firstAudioItem = Atomic<UInt32>(0)
 
     var hasPlaybackRoom: Bool { pipeline.outboundBacklogMs <= Self.backlogLimitMs || finished.load(ordering: .acquiring) }
 
@@ -87,16 +84,16 @@ final class ModelBridge: RealtimeModelDelegate {
             }
             state.responseActive = true
             state.responseHasAudio = true
+            var arrivalNs: UInt64 = 0
             if item != state.currentName {
                 state.discarding = .nothing
                 state.currentID &+= 1
                 state.currentName = item
                 state.names[state.currentID] = item
                 state.names[state.currentID &- 8] = nil
-                firstAudioItem.store(state.currentID, ordering: .relaxed)
-                firstAudioNs.store(MonotonicClock.nowNs(), ordering: .releasing)
+                arrivalNs = MonotonicClock.nowNs()
             }
-            state.producer.append(audio, item: state.currentID)
+            state.producer.append(audio, item: state.currentID, arrivalNs: arrivalNs)
         }
     }
 
@@ -142,16 +139,6 @@ final class ModelBridge: RealtimeModelDelegate {
             defer { state.cancelSent = true }
             return !state.cancelSent
         }
-    }
-
-    /// When the current response's first audio arrived, once per response (for the outbound latency).
-    ///
-    /// Atomics, not the state lock: the caller sink asks from inside ``modelAudio(item:_:)``, which
-    /// holds that lock while the playout releases the frame.
-    func takeFirstAudioArrival(item id: UInt32) -> UInt64? {
-        guard firstAudioItem.load(ordering: .relaxed) == id else { return nil }
-        let arrival = firstAudioNs.exchange(0, ordering: .acquiring)
-        return arrival == 0 ? nil : arrival
     }
 
     func itemName(for id: UInt32) -> String? {

@@ -5,25 +5,20 @@ import Wire
 /// Where paced agent audio leaves the call: each released frame becomes a `media` message (and
 /// every few frames a `mark`) written to the Twilio socket right away, on the thread that
 /// released it: the model socket's event loop (the usual case, the same loop as the Twilio
-/// socket) or the pacing clock.
-///
-/// `@unchecked Sendable`: `lastItem` is touched only from ``sendToCaller(_:mark:)``, which the
-/// call's playout calls from one thread at a time.
-final class TwilioCallerSink: CallerAudioSink, @unchecked Sendable {
+/// socket) or the pacing clock. It keeps no state and calls nothing back: what it measures
+/// travels on the frame.
+final class TwilioCallerSink: CallerAudioSink {
     private let socket: TwilioSocket
     private let writer: MediaStreamWriter
     private let callLog: CallLog
-    private let modelBridge: ModelBridge
     private let metrics: RelayMetrics?
-    private var lastItem: UInt32?
     /// Room for a media frame and the longest mark: every frame's buffer is sized once, here.
     private let audioFrameBytes: Int
 
-    init(socket: TwilioSocket, writer: MediaStreamWriter, callLog: CallLog, modelBridge: ModelBridge, metrics: RelayMetrics?) {
+    init(socket: TwilioSocket, writer: MediaStreamWriter, callLog: CallLog, metrics: RelayMetrics?) {
         self.socket = socket
         self.writer = writer
         self.callLog = callLog
-        self.modelBridge = modelBridge
         self.metrics = metrics
         self.audioFrameBytes = withUnsafeTemporaryAllocation(byteCount: OutboundFrame.payloadBytes, alignment: 1) { payload in
             writer.frameBytes(of: .media(payload: UnsafeRawBufferPointer(payload)))
@@ -32,12 +27,9 @@ final class TwilioCallerSink: CallerAudioSink, @unchecked Sendable {
 
     func sendToCaller(_ frame: OutboundFrame, mark wantsMark: Bool) {
         callLog.agentAudioSent(item: frame.item)
-        if frame.item != lastItem {
-            // Only a response's first frame reads the time its first model audio arrived.
-            lastItem = frame.item
-            if let arrival = modelBridge.takeFirstAudioArrival(item: frame.item) {
-                metrics?.outboundLatency.record(.nanoseconds(Int64(MonotonicClock.nowNs() &- arrival)))
-            }
+        if frame.itemArrivalNs != 0 {
+            // A response's first frame: how long its first model audio was in the relay.
+            metrics?.outboundLatency.record(.nanoseconds(Int64(MonotonicClock.nowNs() &- frame.itemArrivalNs)))
         }
         // The media frame and its mark, if any, in one buffer: one write, one flush.
         let sent = withUnsafeBytes(of: frame.payload) { payload in

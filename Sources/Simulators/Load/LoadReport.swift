@@ -31,7 +31,7 @@ public struct LoadReport: Codable, Sendable {
     public var relayCPUMsPerCallSecond: Double
     public var relayCores: Double
     /// The share of the relay's CPU spent in the kernel (0...1): about all of a floor relay's
-    /// (`scripts/floor-relay.sh`), so what is above the floor shows in the user part.
+    /// (`scripts/measure/floor-relay.sh`), so what is above the floor shows in the user part.
     public var relayKernelShare: Double
     public var relayResidentMBBefore: Double
     public var relayResidentMBAfter: Double
