@@ -2,21 +2,21 @@
 # Fuzzes the two parsers that read untrusted input (Twilio's Media Streams messages, the model's
 # events) with libFuzzer and AddressSanitizer, each for FUZZ_SECONDS (default 600) from the seed
 # corpus in Fuzz/corpus. The fuzzer is the package's `wire-fuzzer` product, built by SwiftPM in a
-# scratch folder of its own. New inputs the fuzzer finds go to out/fuzz/<target>/corpus; a crash
+# scratch folder of its own, in debug: SwiftPM's release build with `--sanitize fuzzer` links
+# libFuzzer but leaves the Swift code without coverage (no input is ever "interesting"). New inputs the fuzzer finds go to out/fuzz/<target>/corpus; a crash
 # leaves its input in out/fuzz/<target>/ and fails the script (replay it with
 # `swift run wire-fuzzer <target> FILE`).
-#   scripts/fuzz.sh                 # both targets, 10 minutes each
-#   FUZZ_SECONDS=60 scripts/fuzz.sh twilio
+#   scripts/dev/fuzz.sh                 # both targets, 10 minutes each
+#   FUZZ_SECONDS=60 scripts/dev/fuzz.sh twilio
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 seconds="${FUZZ_SECONDS:-600}"
 targets=("${@:-twilio model}")
 read -r -a targets <<< "${targets[*]}"
 
 scratch=.build/fuzz
-swift build -c release --product wire-fuzzer --scratch-path "$scratch" \
-  --sanitize fuzzer --sanitize address -Xswiftc -DFUZZING
-fuzzer="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/wire-fuzzer"
+swift build --product wire-fuzzer --scratch-path "$scratch" --sanitize fuzzer --sanitize address -Xswiftc -DFUZZING
+fuzzer="$(swift build --scratch-path "$scratch" --show-bin-path)/wire-fuzzer"
 
 for target in "${targets[@]}"; do
   case "$target" in
