@@ -7,27 +7,25 @@ import Wire
 
 /// A call in progress on one media stream: its pipeline, its model session, and the decisions its
 /// pipeline's events lead to (barge-in: `clear`, flush, truncate, cancel), taken on the stream's
-/// event loop. The model's rare events are handled where they arrive (see ``ModelBridge``). No
+/// event loop. The model's rare events are handled where they arrive (see ``ModelSide/Replies``). No
 /// task waits through the call for either: each would be ~2.5 KB of the call's memory. Paced
 /// agent audio goes straight to the Twilio socket through a ``TwilioCallerSink``.
 final class ActiveCall: Sendable {
     let streamSid: [UInt8]
     let pipeline: CallPipeline<MuLawDecoder>
-    private let modelLink: ModelLink
-    private let modelBridge: ModelBridge
+    private let model: ModelSide
     /// Where the pipeline's events are acted on (the Twilio socket's loop).
     private let eventLoop: any EventLoop
     private let callLog: CallLog
     private let dtmfToModel: Bool
     private let logger: Logger
 
-    private init(streamSid: [UInt8], pipeline: CallPipeline<MuLawDecoder>, modelLink: ModelLink, modelBridge: ModelBridge,
-                 eventLoop: any EventLoop, callLog: CallLog, dtmfToModel: Bool, logger: Logger) {
+    private init(streamSid: [UInt8], pipeline: CallPipeline<MuLawDecoder>, model: ModelSide, eventLoop: any EventLoop,
+                 callLog: CallLog, dtmfToModel: Bool, logger: Logger) {
         self.dtmfToModel = dtmfToModel
         self.streamSid = streamSid
         self.pipeline = pipeline
-        self.modelLink = modelLink
-        self.modelBridge = modelBridge
+        self.model = model
         self.eventLoop = eventLoop
         self.callLog = callLog
         self.logger = logger
@@ -38,27 +36,26 @@ final class ActiveCall: Sendable {
                       socket: TwilioSocket, modelHealth: ModelHealthMonitor?, callLog: CallLog, conversation: ConversationOptions,
                       metrics: RelayMetrics?, logger: Logger) async throws -> ActiveCall {
         guard let writer = try? MediaStreamWriter(streamSid: start.streamSid) else {
-            throw MediaStreamHandler.Closure(code: .policyViolation, reason: "streamSid is not alphanumeric")
+            throw MediaStreamClosure(code: .policyViolation, reason: "streamSid is not alphanumeric")
         }
         // Inline inbound stages: the inbound ring only holds frames delivered before `start`, and
         // the stream's handler holds those until the call is up; a small ring saves 10 KB a call.
         // The outbound ring holds 640 ms: the model's socket stops being read at
-        // ``ModelBridge/backlogLimitMs``, leaving room for one more delta of up to 440 ms (a
+        // ``ModelSide/Replies/backlogLimitMs``, leaving room for one more delta of up to 440 ms (a
         // Realtime delta carries tens of ms); what the model sends beyond waits in TCP.
         let pipeline = CallPipeline<MuLawDecoder>(configuration: .init(modelFormat: model.audioFormat, inboundCapacity: 4,
                                                                        outboundCapacity: 32)) { MuLawDecoder() }
-        let modelBridge = ModelBridge(producer: pipeline.makeModelAudioProducer(), pipeline: pipeline)
         let historyTurns = conversation.reconnectHistoryTurns
-        let modelLink = ModelLink(model: model, fallback: fallback, bridge: modelBridge, health: modelHealth, metrics: metrics,
+        let modelSide = ModelSide(model: model, fallback: fallback, pipeline: pipeline, health: modelHealth, metrics: metrics,
                                   eventLoop: socket.channel.eventLoop, history: { callLog.conversation(limit: historyTurns) },
                                   logger: logger)
-        modelBridge.handleRareEvents { event in
+        let rareEvent = { @Sendable (event: ModelEvent) in
             switch event {
             case .closed(let reason):
-                guard !modelLink.isEnding else { break }
+                guard !modelSide.isEnding else { break }
                 callLog.event("model-dropped", reason)
-                modelLink.reconnect(after: reason) { reconnected in
-                    if !modelLink.isEnding { callLog.event(reconnected ? "model-reconnected" : "model-unreachable", "") }
+                modelSide.reconnect(after: reason) { reconnected in
+                    if !modelSide.isEnding { callLog.event(reconnected ? "model-reconnected" : "model-unreachable", "") }
                 }
             case .error(let message):
                 logger.warning("model error", metadata: ["message": .string(message)])
@@ -70,22 +67,17 @@ final class ActiveCall: Sendable {
                 break
             }
         }
-        if let preopened {
-            modelLink.adopt(preopened)
-        } else {
-            do {
-                try await modelLink.connect()
-            } catch {
-                modelBridge.finish()
-                throw MediaStreamHandler.Closure(code: .unexpectedServerError, reason: "model unavailable: \(error)")
-            }
+        do {
+            try await modelSide.open(preopened: preopened, rareEvent: rareEvent)
+        } catch {
+            throw MediaStreamClosure(code: .unexpectedServerError, reason: "model unavailable: \(error)")
         }
         let sink = TwilioCallerSink(socket: socket, writer: writer, callLog: callLog, metrics: metrics)
         let loop = socket.channel.eventLoop
         let speechStartedNs = NIOLoopBoundBox.makeEmptyBox(valueType: UInt64.self, eventLoop: loop)
-        await pipeline.start(modelSink: modelLink, callerSink: sink) { event in
+        await pipeline.start(modelSink: modelSide.connection, callerSink: sink) { event in
             // Acted on in the loop, not where it happened: a flush is reported from inside the
-            // model bridge's lock, which the barge-in below takes again.
+            // model's replies' lock, which the barge-in below takes again.
             loop.execute {
                 switch event {
                 case .speechStarted(let atNs):
@@ -96,15 +88,15 @@ final class ActiveCall: Sendable {
                 case .flushed(let flush):
                     let onsetNs = speechStartedNs.value
                     speechStartedNs.value = nil
-                    Self.callerSpoke(flush: flush, response: modelBridge.response, onsetNs: onsetNs, socket: socket, writer: writer,
-                                     modelBridge: modelBridge, modelLink: modelLink, callLog: callLog, metrics: metrics, logger: logger)
+                    Self.callerSpoke(flush: flush, onsetNs: onsetNs, socket: socket, writer: writer, model: modelSide,
+                                     callLog: callLog, metrics: metrics, logger: logger)
                 case .speechEnded(_, let decidedAfterMs):
                     callLog.callerStoppedSpeaking(decisionDelay: .milliseconds(decidedAfterMs))
                 }
             }
         }
-        return ActiveCall(streamSid: Array(start.streamSid.utf8), pipeline: pipeline, modelLink: modelLink, modelBridge: modelBridge,
-                          eventLoop: loop, callLog: callLog, dtmfToModel: conversation.dtmfToModel, logger: logger)
+        return ActiveCall(streamSid: Array(start.streamSid.utf8), pipeline: pipeline, model: modelSide, eventLoop: loop,
+                          callLog: callLog, dtmfToModel: conversation.dtmfToModel, logger: logger)
     }
 
     /// The caller pressed a key: a call event, and (unless turned off) a user message to the model.
@@ -114,7 +106,7 @@ final class ActiveCall: Sendable {
             return
         }
         callLog.event("dtmf", digit)
-        if dtmfToModel { modelLink.sendDigit(digit) }
+        if dtmfToModel { model.sendDigit(digit) }
     }
 
     /// The caller started speaking and the playout has been flushed. It is a barge-in only if
@@ -123,24 +115,21 @@ final class ActiveCall: Sendable {
     /// response and forgets what was not heard. Otherwise the caller is taking a new turn, and
     /// the agent's last turn stays complete; a response that had begun without audio yet is
     /// cancelled (the caller is still talking), which is no interruption of anything heard.
-    private static func callerSpoke(flush: PlaybackFlush, response: ModelBridge.ResponseState, onsetNs: UInt64?,
-                                    socket: TwilioSocket, writer: MediaStreamWriter, modelBridge: ModelBridge, modelLink: ModelLink,
-                                    callLog: CallLog, metrics: RelayMetrics?, logger: Logger) {
+    private static func callerSpoke(flush: PlaybackFlush, onsetNs: UInt64?, socket: TwilioSocket, writer: MediaStreamWriter,
+                                    model: ModelSide, callLog: CallLog, metrics: RelayMetrics?, logger: Logger) {
+        let response = model.response
         let streaming = response.inProgress && response.hasAudio
         guard flush.audioWasAhead || response.inProgress else { return }
         if flush.audioWasAhead {
             socket.send(writer.frame(.clear, allocator: socket.allocator))
             if let onsetNs { metrics?.bargeInReaction.record(.nanoseconds(Int64(MonotonicClock.nowNs() &- onsetNs))) }
         }
-        if modelBridge.interruptResponse() { modelLink.cancelResponse() }
+        var heard: (item: UInt32, playedMs: Int)?
+        if flush.audioWasAhead, let item = flush.item { heard = (item, Int(flush.playedMs)) }
+        model.callerInterrupted(heard: heard)
         guard flush.audioWasAhead || streaming else {
             callLog.event("response-cancelled", "the caller spoke before the answer began")
             return
-        }
-        var heard: (item: UInt32, playedMs: Int)?
-        if flush.audioWasAhead, let item = flush.item {
-            heard = (item, Int(flush.playedMs))
-            if let name = modelBridge.itemName(for: item) { modelLink.truncate(item: name, audioEndMs: Int(flush.playedMs)) }
         }
         logger.info("barge-in", metadata: ["item": .stringConvertible(heard?.item ?? 0), "playedMs": .stringConvertible(heard?.playedMs ?? 0)])
         callLog.bargeIn(item: heard?.item, playedMs: heard?.playedMs ?? 0)
@@ -148,12 +137,11 @@ final class ActiveCall: Sendable {
 
     func end(reason: String) async {
         await pipeline.stop()
-        modelLink.close()
-        modelBridge.finish()
+        model.close()
         // Decisions already handed to the loop are taken before the call's record closes.
         try? await eventLoop.submit {}.get()
-        await modelLink.reconnectionsFinished()
-        callLog.end(reason: reason, counters: pipeline.counters, reconnects: modelLink.reconnects.load(ordering: .relaxed))
+        await model.reconnectionsFinished()
+        callLog.end(reason: reason, counters: pipeline.counters, reconnects: model.reconnects)
         logger.info("call ended", metadata: ["reason": .string(reason)])
     }
 }

@@ -117,17 +117,14 @@ final class RealtimeSocketHandler<Delegate: RealtimeModelDelegate>: ChannelInbou
                 return
             }
             handle(frame.payload)
-        case .close:
-            var data = ByteBuffer(bytes: frame.payload)
-            let code = data.readInteger(as: UInt16.self).map { "\($0)" } ?? "no code"
-            let reason = data.readString(length: data.readableBytes) ?? ""
-            closeReason = "closed by the model (\(code)): \(reason)"
-            let reply = frames.close(code: 1000, allocator: context.channel.allocator)
-            context.writeAndFlushThenClose(wrapOutboundOut(reply))
-        case .ping:
-            write(.pong, frame.payload, context: context)
-        case .binary, .pong:
+        case .binary:
             break
+        case .close, .ping, .pong:
+            guard let answer = WebSocketControlAnswer(to: frame, frames: &frames, allocator: context.channel.allocator) else { return }
+            if case .closeHandshake(_, let code, let reason) = answer {
+                closeReason = "closed by the model (\(code.map { "\($0)" } ?? "no code")): \(reason)"
+            }
+            answer.send(on: context)
         }
     }
 

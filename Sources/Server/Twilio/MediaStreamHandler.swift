@@ -18,36 +18,24 @@ import Wire
 /// socket, whose channel lives on this same loop: a caller frame crosses no thread, task or
 /// queue on its way to the model. Opening the model session on `start` is the one wait: reading
 /// pauses until the call is up. A protocol error ends this stream only, with a close code and
-/// reason; a stream that never starts or goes quiet is closed by its watchdog.
+/// reason; a stream that never starts or goes quiet is closed by its watchdog. What the protocol
+/// decides (phases, what each message leads to, timeouts) is ``MediaStreamStateMachine``'s; this
+/// handler does the I/O it asks for.
 final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
-
-    struct Closure: Error {
-        let code: WebSocketErrorCode
-        let reason: String
-    }
-
-    private enum Phase {
-        case awaitingStart
-        /// The model session is opening; messages that arrive meanwhile wait here.
-        case starting(held: [ByteBuffer])
-        case live(ActiveCall)
-        case ended
-    }
+    typealias Closure = MediaStreamClosure
 
     private let session: MediaStreamSession
     private var logger: Logger
     private var context: ChannelHandlerContext?
-    private var phase = Phase.awaitingStart
+    private var machine: MediaStreamStateMachine<ActiveCall>
     private var reader: WebSocketFrameReader
     private var framesDelivered = 0
     private var registration: CallRegistry.Entry?
     /// Set for the moment a timeout could first expire, not repeated: a healthy call's watchdog
     /// fires once per idle timeout instead of every second (each NIO reschedule allocates).
     private var watchdog: Scheduled<Void>?
-    private let openedNs = MonotonicClock.nowNs()
-    private var lastHeardNs = MonotonicClock.nowNs()
     private var timedOut: String?
     /// A close frame went out: what follows on the socket is not read.
     private var isClosing = false
@@ -56,6 +44,8 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.session = session
         self.logger = session.logger
         self.reader = WebSocketFrameReader(maximumPayloadBytes: session.maximumMessageBytes)
+        self.machine = MediaStreamStateMachine(openedNs: MonotonicClock.nowNs(), startTimeout: session.startTimeout,
+                                               idleTimeout: session.idleTimeout)
     }
 
     // MARK: Lifecycle
@@ -71,17 +61,23 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         self.registration = registration
         session.registry.add(registration)
-        armWatchdog(checkingAt: openedNs &+ session.startTimeout.wholeNanoseconds)
+        armWatchdog(checkingAt: machine.firstTimeoutCheckNs)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         watchdog?.cancel()
         if let registration { session.registry.remove(registration) }
-        let reason = timedOut ?? registration?.endReason ?? "websocket closed"
-        let outcome = timedOut != nil ? "timed-out" : registration?.endReason == nil ? "caller-disconnected" : "drained"
+        let (reason, outcome) = whyItEnded
         finish(reason: reason, outcome: outcome)
         self.context = nil
         context.fireChannelInactive()
+    }
+
+    /// The reason and outcome of a stream that ended without a message saying why.
+    private var whyItEnded: (reason: String, outcome: String) {
+        if let timedOut { return (timedOut, "timed-out") }
+        if let drained = registration?.endReason { return (drained, "drained") }
+        return ("websocket closed", "caller-disconnected")
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -93,7 +89,7 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let receivedNs = MonotonicClock.nowNs()
-        lastHeardNs = receivedNs
+        machine.heard(atNs: receivedNs)
         do {
             try reader.read(unwrapInboundIn(data)) { frame in receive(frame, at: receivedNs, context: context) }
         } catch {
@@ -109,38 +105,29 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func receive(_ frame: WebSocketFrameReader.Frame, at receivedNs: UInt64, context: ChannelHandlerContext) -> Bool {
         switch frame.opcode {
         case .text where frame.fin:
-            if case .starting(var held) = phase {
-                guard held.count < 256 else {
-                    close(Closure(code: .policyViolation, reason: "too many messages before the call was up"))
-                    return false
-                }
-                held.append(ByteBuffer(bytes: frame.payload))
-                phase = .starting(held: held)
+            switch machine.holdIfStarting(frame.payload) {
+            case .success?:
                 return true
+            case .failure(let closure)?:
+                close(closure)
+                return false
+            case nil:
+                receive(frame.payload, at: receivedNs)
+                return self.context != nil && !isClosing
             }
-            receive(frame.payload, at: receivedNs)
-            return self.context != nil && !isClosing
         case .text, .continuation:
             close(Closure(code: .unacceptableData, reason: "fragmented messages are not supported"))
         case .binary:
             close(Closure(code: .unacceptableData, reason: "binary frames are not part of Media Streams"))
-        case .close:
+        case .close where isClosing:
             // The answer to our own close: the handshake is complete.
-            guard !isClosing else {
-                context.close(promise: nil)
-                return false
-            }
-            let code = frame.payload.count >= 2 ? UInt16(frame.payload[0]) << 8 | UInt16(frame.payload[1]) : 1000
+            context.close(promise: nil)
+        case .close, .ping, .pong:
             var frames = WebSocketFrameWriter.server
-            let reply = frames.close(code: code, allocator: context.channel.allocator)
-            isClosing = true
-            context.writeAndFlushThenClose(wrapOutboundOut(reply))
-        case .ping:
-            var frames = WebSocketFrameWriter.server
-            context.writeAndFlush(wrapOutboundOut(frames.frame(.pong, payload: frame.payload, allocator: context.channel.allocator)), promise: nil)
-            return true
-        case .pong:
-            return true
+            guard let answer = WebSocketControlAnswer(to: frame, frames: &frames, allocator: context.channel.allocator) else { return false }
+            if case .closeHandshake = answer { isClosing = true }
+            answer.send(on: context)
+            return !isClosing
         }
         return false
     }
@@ -149,43 +136,26 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         // A media payload decodes to 160 bytes; the parser refuses anything over this buffer.
         withUnsafeTemporaryAllocation(byteCount: 512, alignment: 8) { payload in
             do {
-                let parsed = try parse(message, payload: payload)
-                try handle(parsed, payload: UnsafeRawBufferPointer(payload), receivedNs: receivedNs)
-            } catch let closure as Closure {
-                close(closure)
+                let parsed: MediaStreamMessage
+                if let call = machine.liveCall {
+                    parsed = try call.streamSid.withUnsafeBytes { try session.parser.parse(message, payload: payload, streamSid: $0) }
+                } else {
+                    parsed = try session.parser.parse(message, payload: payload)
+                }
+                perform(machine.received(parsed), payload: UnsafeRawBufferPointer(payload), receivedNs: receivedNs)
             } catch {
                 close(Closure(code: .policyViolation, reason: "\(error)"))
             }
         }
     }
 
-    private func parse(_ bytes: UnsafeRawBufferPointer, payload: UnsafeMutableRawBufferPointer) throws -> MediaStreamMessage {
-        do {
-            if case .live(let call) = phase {
-                return try call.streamSid.withUnsafeBytes { try session.parser.parse(bytes, payload: payload, streamSid: $0) }
-            }
-            return try session.parser.parse(bytes, payload: payload)
-        } catch let error as MediaStreamProtocolError {
-            throw Closure(code: .policyViolation, reason: error.description)
-        }
-    }
-
-    private func handle(_ message: MediaStreamMessage, payload: UnsafeRawBufferPointer, receivedNs: UInt64) throws {
-        switch message {
-        case .connected:
+    private func perform(_ action: MediaStreamStateMachine<ActiveCall>.MessageAction, payload: UnsafeRawBufferPointer, receivedNs: UInt64) {
+        switch action {
+        case .none:
             break
-        case .start(let start):
-            guard case .awaitingStart = phase else { throw Closure(code: .policyViolation, reason: "second start on one stream") }
-            guard start.mediaFormat.encoding == "audio/x-mulaw", start.mediaFormat.sampleRate == 8000 else {
-                throw Closure(code: .policyViolation, reason: "unsupported media format \(start.mediaFormat.encoding)")
-            }
+        case .begin(let start):
             begin(start)
-        case .media(let packet):
-            guard case .live(let call) = phase else { throw Closure(code: .policyViolation, reason: "media before start") }
-            guard packet.isInbound else { return }
-            guard packet.payloadCount == MuLawFrame.payloadBytes else {
-                throw Closure(code: .policyViolation, reason: "media payload is \(packet.payloadCount) bytes, expected 160")
-            }
+        case .deliver(let call, let packet):
             var audio = InlineArray<160, UInt8>(repeating: 0xFF)
             for index in 0..<160 { audio[index] = payload[index] }
             // Decode, resample, VAD and the write to the model socket, inline here.
@@ -194,18 +164,18 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
             if framesDelivered % 10 == 0 {
                 session.metrics?.inboundLatency.record(.nanoseconds(Int64(MonotonicClock.nowNs() &- receivedNs)))
             }
-        case .mark(let name):
-            if case .live(let call) = phase, let mark = MarkName.parse(name) {
-                call.pipeline.markEchoed(item: mark.item, offsetMs: mark.offsetMs)
-            }
-        case .dtmf(let digit):
+        case .markEchoed(let call, let item, let offsetMs):
+            call.pipeline.markEchoed(item: item, offsetMs: offsetMs)
+        case .keyPressed(let call, let digit):
             logger.info("dtmf", metadata: ["digit": .string(digit)])
-            if case .live(let call) = phase { call.keyPressed(digit) }
+            call?.keyPressed(digit)
         case .stop:
             logger.info("call stopped by Twilio")
             endThenClose(Closure(code: .normalClosure, reason: ""), reason: "twilio stop", outcome: "completed")
-        case .unknown(let event):
+        case .ignore(let event):
             logger.notice("ignoring unknown Media Streams event", metadata: ["event": .string(event)])
+        case .close(let closure):
+            close(closure)
         }
     }
 
@@ -214,7 +184,6 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Opens the model session (reading pauses meanwhile), then replays what arrived during it.
     private func begin(_ start: MediaStreamStart) {
         guard let context else { return }
-        phase = .starting(held: [])
         logger[metadataKey: "call"] = .string(start.callSid)
         logger[metadataKey: "stream"] = .string(start.streamSid)
         context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
@@ -244,34 +213,33 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func started(_ call: ActiveCall) {
-        guard case .starting(let held) = phase, let context else {
-            // The stream went away while the model session opened.
-            let (reason, metrics) = (timedOut ?? "websocket closed", session.metrics)
-            Task {
-                await call.end(reason: reason)
-                metrics?.activeCalls.decrement()
-                metrics?.callEnded(outcome: "caller-disconnected")
+        switch machine.callStarted(call) {
+        case .end(let call):
+            // The stream went away, or was told to end, while the model session opened.
+            let (reason, outcome) = whyItEnded
+            end(call, reason: reason, outcome: outcome)
+        case .replay(let held):
+            guard let context else { return }
+            for message in held {
+                guard machine.liveCall != nil else { break }
+                message.withUnsafeReadableBytes { receive($0, at: MonotonicClock.nowNs()) }
             }
-            return
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+            context.read()
         }
-        phase = .live(call)
-        for message in held {
-            guard case .live = phase else { break }
-            message.withUnsafeReadableBytes { receive($0, at: MonotonicClock.nowNs()) }
-        }
-        context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
-        context.read()
     }
 
     /// Ends the call once (its records, metrics and model session), whatever ended it; `then`
     /// runs once it has ended (at once when no call is up).
     private func finish(reason: String, outcome: String, then: (@Sendable () -> Void)? = nil) {
-        guard case .live(let call) = phase else {
-            if case .starting = phase {} else { phase = .ended }
+        guard let call = machine.end() else {
             then?()
             return
         }
-        phase = .ended
+        end(call, reason: reason, outcome: outcome, then: then)
+    }
+
+    private func end(_ call: ActiveCall, reason: String, outcome: String, then: (@Sendable () -> Void)? = nil) {
         let metrics = session.metrics
         Task {
             await call.end(reason: reason)
@@ -334,31 +302,18 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     /// Closes a stream that never started or went quiet; otherwise checks again when the
-    /// timeout could next expire (a call still opening its model session is checked an idle
-    /// timeout later, by when it is live or gone).
+    /// timeout could next expire.
     private func checkTimeouts() {
         guard timedOut == nil, context != nil else { return }
-        let now = MonotonicClock.nowNs()
-        let reason: String
-        let label: String
-        switch phase {
-        case .awaitingStart:
-            let deadlineNs = openedNs &+ session.startTimeout.wholeNanoseconds
-            guard now >= deadlineNs else { return armWatchdog(checkingAt: deadlineNs) }
-            reason = "no start within \(session.startTimeout)"
-            label = "no-start-timeout"
-        case .live:
-            let deadlineNs = lastHeardNs &+ session.idleTimeout.wholeNanoseconds
-            guard now >= deadlineNs else { return armWatchdog(checkingAt: deadlineNs) }
-            reason = "no message for \(session.idleTimeout)"
-            label = "idle-timeout"
-        case .starting:
-            return armWatchdog(checkingAt: now &+ session.idleTimeout.wholeNanoseconds)
-        case .ended:
-            return
+        switch machine.checkTimeouts(nowNs: MonotonicClock.nowNs()) {
+        case .checkAgain(let deadlineNs):
+            armWatchdog(checkingAt: deadlineNs)
+        case .timedOut(let reason, let label):
+            timedOut = reason
+            session.metrics?.refused(reason: label)
+            close(Closure(code: .policyViolation, reason: reason), outcome: "timed-out")
+        case .done:
+            break
         }
-        timedOut = reason
-        session.metrics?.refused(reason: label)
-        close(Closure(code: .policyViolation, reason: reason), outcome: "timed-out")
     }
 }
