@@ -52,6 +52,34 @@ import Testing
         #expect(pacer.playedMs(now: 750 * Self.ms) == 10)
     }
 
+    /// The model keeps streaming a reply until it hears of the barge-in: what of the cut reply
+    /// reaches the queue after the flush is never played (it would follow Twilio's `clear`),
+    /// while the next reply plays at once. A flush with nothing ahead (the caller answering)
+    /// cuts nothing.
+    @Test func aFlushWithAudioAheadCutsTheRestOfItsReply() {
+        let queue = SPSCRingBuffer<OutboundFrame>(minimumCapacity: 256)
+        var pacer = PlayoutPacer()
+        Self.enqueue(queue, item: 4, frames: 20)
+        var sent: [UInt32] = []
+        pacer.tick(now: 0, queue: queue) { sent.append($0.frame.item) }
+        #expect(pacer.flush(now: 30 * Self.ms, queue: queue) == .init(item: 4, playedMs: 30))
+        Self.enqueue(queue, item: 4, frames: 5, firstEndMs: 420)   // sent by the model before it heard
+        Self.enqueue(queue, item: 5, frames: 2)
+        sent.removeAll()
+        pacer.tick(now: 40 * Self.ms, queue: queue) { sent.append($0.frame.item) }
+        #expect(sent == [5, 5])
+        #expect(pacer.framesDroppedAfterCut == 5)
+
+        // Reply 5 has played out (no mark pending): the caller answering cuts nothing.
+        #expect(!pacer.hasAudioAhead(now: 300 * Self.ms))
+        #expect(pacer.flush(now: 300 * Self.ms, queue: queue)?.item == 5)
+        Self.enqueue(queue, item: 5, frames: 1, firstEndMs: 60)
+        sent.removeAll()
+        pacer.tick(now: 310 * Self.ms, queue: queue) { sent.append($0.frame.item) }
+        #expect(sent == [5])
+        #expect(pacer.framesDroppedAfterCut == 5)
+    }
+
     @Test func underrunPausesThePlayedPosition() {
         let queue = SPSCRingBuffer<OutboundFrame>(minimumCapacity: 64)
         var pacer = PlayoutPacer()

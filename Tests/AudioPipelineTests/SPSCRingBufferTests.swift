@@ -32,16 +32,6 @@ import Testing
         #expect(full.push(7))
     }
 
-    @Test func discardOldestKeepsTheNewest() {
-        let ring = SPSCRingBuffer<Int32>(minimumCapacity: 16)
-        _ = (0..<10).map { Int32($0) }.withUnsafeBufferPointer { ring.write($0) }
-        #expect(ring.discardOldest(keeping: 3) == 7)
-        #expect(ring.pop() == 7)
-        #expect(ring.discardOldest(keeping: 5) == 0)
-        #expect(ring.discardAll() == 2)
-        #expect(ring.pop() == nil)
-    }
-
     /// Two threads, millions of items in random-sized bulk batches: every item arrives once, in order.
     /// Also run under ThreadSanitizer by the test command (`swift test --sanitize=thread`).
     @Test func concurrentProducerAndConsumerLoseAndReorderNothing() async {

@@ -101,8 +101,8 @@ protocol KickedPlayout: AnyObject, Sendable {
 /// before, so a flush requested earlier has nothing to flush); disarmed when it stops.
 ///
 /// The playout is held as an unmanaged reference in a plain atomic: `AtomicLazyReference.load`
-/// is not inlinable, and per frame it cost a generic metadata lookup and a retain and release
-/// (5 % of `PipelineLoad` with mu-law). The kick keeps its own +1 on the target from `arm` to
+/// is not inlinable, and per frame it cost a generic metadata lookup and a retain and release.
+/// The kick keeps its own +1 on the target from `arm` to
 /// `deinit` and never replaces it, so a loaded reference stays valid while the kick lives.
 final class PlayoutKick: Sendable {
     private final class Target: Sendable {

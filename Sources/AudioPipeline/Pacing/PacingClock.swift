@@ -11,8 +11,7 @@ import Synchronization
 /// A tick visits only the members that asked for it since the last one (``wake(_:)``): a member
 /// whose audio went out on arrival, as a relayed call's mostly does, costs the clock nothing.
 /// Visiting every member to read its flag cost a cache miss per call per tick, on a line the
-/// model reader's thread writes next: with 1,000 calls the clock's thread used 3-4 % of
-/// `PipelineLoad`'s CPU, and now about 1 %.
+/// model reader's thread writes next (measured in docs/performance-log.md).
 ///
 /// The clock's single thread calls ``PacedOutput/tick(now:)``, so a member's tick never runs
 /// concurrently with itself. Registration is rare and takes a lock the ticking also holds;

@@ -62,6 +62,13 @@ public struct PlayoutPacer: Sendable {
     private var framesSinceMark = 0
     /// The last mark sent, while Twilio has not echoed it.
     private var unechoedMark: (item: UInt32, offsetMs: UInt32)?
+    /// The newest item a flush cut off while it was ahead of the caller: what of it, or of an
+    /// older item, still reaches the queue is dropped. The model keeps sending a reply until it
+    /// hears of the barge-in, and frames it sent meanwhile would otherwise play after the `clear`.
+    private var cutThrough: UInt32?
+
+    /// Frames of a cut item dropped instead of released.
+    public private(set) var framesDroppedAfterCut = 0
 
     /// Frames released since creation.
     public private(set) var releasedFrames = 0
@@ -85,6 +92,14 @@ public struct PlayoutPacer: Sendable {
     public mutating func tick(now: UInt64, queue: SPSCRingBuffer<OutboundFrame>, send: (Release) -> Void) -> Int {
         var released = 0
         while scheduledEndNs <= now + leadNs - Self.frameNs, let frame = queue.pop() {
+            if let cut = cutThrough {
+                // Item numbers only grow (wrapping): a newer one is the next reply.
+                guard Int32(bitPattern: frame.item &- cut) > 0 else {
+                    framesDroppedAfterCut += 1
+                    continue
+                }
+                cutThrough = nil
+            }
             let startNs = max(now, scheduledEndNs)
             if item != frame.item || startNs > scheduledEndNs {
                 if item != frame.item {
@@ -135,8 +150,14 @@ public struct PlayoutPacer: Sendable {
 
     /// Barge-in: drops everything not yet sent and reports what the caller heard of the
     /// current item. The caller must also send Twilio a `clear` for what Twilio still holds.
+    /// When audio was still ahead of the caller, the items it belonged to are cut: their frames
+    /// that arrive later are dropped too.
     public mutating func flush(now: UInt64, queue: SPSCRingBuffer<OutboundFrame>) -> Truncation? {
-        queue.discardAll()
+        var newestQueued: UInt32?
+        while let frame = queue.pop() { newestQueued = frame.item }
+        if newestQueued != nil || hasAudioAhead(now: now), let newest = newestQueued ?? item {
+            cutThrough = newest
+        }
         defer {
             item = nil
             scheduledEndNs = now

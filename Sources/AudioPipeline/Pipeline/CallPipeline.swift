@@ -136,8 +136,8 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
 
 // The per-frame entry point for the decoders this module ships, compiled with the decoder
 // known. A caller in another module otherwise runs the generic `deliver`, whose stages (jitter
-// buffer, decoder, VAD feed) stay unspecialized: generic metadata lookups (3-5 % of
-// PipelineLoad's profile on their own) and value-witness copies of every frame.
+// buffer, decoder, VAD feed) stay unspecialized: generic metadata lookups and value-witness
+// copies of every frame (measured in docs/performance-log.md).
 extension CallPipeline where Decoder == MuLawDecoder {
     /// Hands a frame from the network to the pipeline (the inbound ring's single producer).
     public nonisolated func deliver(_ frame: MuLawFrame, sequence: UInt32, arrivalNs: UInt64) {

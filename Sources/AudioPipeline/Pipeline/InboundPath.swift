@@ -117,8 +117,7 @@ public struct InboundPath<Decoder: InboundDecoder & ~Copyable>: ~Copyable {
 
     /// Scratch for one decoded frame: on the stack for 8 kHz frames, where it is always in cache
     /// (a buffer kept per call is written and read back from memory on every frame once a
-    /// thousand calls' state has left the cache: 8 % of a call's inbound time in `PipelineLoad`);
-    /// `large` otherwise.
+    /// thousand calls' state has left the cache); `large` otherwise.
     @inline(__always)
     private static func withFrameBuffer(count: Int, large: UnsafeMutableBufferPointer<Float>?,
                                         _ body: (UnsafeMutableBufferPointer<Float>) -> Void) {

@@ -104,21 +104,4 @@ public final class SPSCRingBuffer<Element: BitwiseCopyable>: @unchecked Sendable
         readPosition.store(read + 1, ordering: .releasing)
         return element
     }
-
-    /// Drops the oldest elements so at most `limit` remain; returns how many were dropped
-    /// (consumer only). This is how a consumer that fell behind sheds stale audio.
-    @discardableResult
-    @inlinable
-    public func discardOldest(keeping limit: Int) -> Int {
-        let read = readPosition.load(ordering: .relaxed)
-        let excess = writePosition.load(ordering: .acquiring) - read - limit
-        guard excess > 0 else { return 0 }
-        readPosition.store(read + excess, ordering: .releasing)
-        return excess
-    }
-
-    /// Drops everything currently readable (consumer only), e.g. on barge-in.
-    @discardableResult
-    @inlinable
-    public func discardAll() -> Int { discardOldest(keeping: 0) }
 }

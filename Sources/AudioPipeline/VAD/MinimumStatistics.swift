@@ -38,8 +38,8 @@ struct MinimumStatistics: Sendable {
     var floors: SIMD4<Float> { Self.lower(current, finishedWindowsMinimum) }
 
     /// The lane-wise minimum as one compare and blend. The standard library's `pointwiseMin`
-    /// orders NaNs lane by lane and was called out of line, 9-10 % of the detector's time; levels
-    /// here are never NaN (silence is -100 dB).
+    /// orders NaNs lane by lane and was called out of line, a large share of the detector's
+    /// time; levels here are never NaN (silence is -100 dB).
     @inline(__always)
     private static func lower(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> {
         a.replacing(with: b, where: b .< a)

@@ -81,39 +81,8 @@ public struct RelayServer: Sendable {
 
         let routes = Router()
         let twilio = routes.group().add(middleware: TwilioSignatureMiddleware(check: signatureCheck))
-        for path in ["/twiml", "/incoming-call"] {
-            twilio.post(RouterPath(path)) { request, context -> Response in
-                let body = try await request.body.collect(upTo: TwilioSignatureCheck.maximumWebhookBytes)
-                let form = FormParameters(String(buffer: body))
-                let host = configuration.publicHost ?? request.head.authority ?? "localhost"
-                let callSid = form["CallSid"] ?? ""
-                let allowed = plan.allowedRegions(calledNumber: form["To"], accountSid: form["AccountSid"])
-                let decision = decide(.init(allowedRegions: allowed, alreadyReplayed: FlyReplay.wasReplayed(request.headers)))
-                guard decision == .accept else {
-                    let refusal = Self.refusal(for: decision, what: "webhook", callSid: callSid, metrics: metrics, logger: context.logger)
-                    return Response(status: refusal.status, headers: refusal.headerFields, body: .init(byteBuffer: ByteBuffer(string: refusal.body)))
-                }
-                if !callSid.isEmpty {
-                    // Connect to the model now, while Twilio sets up the stream; not beyond the
-                    // calls this instance can still take (the stream then connects on its own).
-                    let room = health.registry.capacity - health.registry.count
-                    if !pending.open(callSid: callSid, model: model, room: room) {
-                        context.logger.notice("no model session opened at the webhook: as many wait as calls could still start")
-                    }
-                }
-                context.logger.info("call accepted", metadata: ["callSid": .string(callSid), "region": .string(configuration.region)])
-                var streamPath = "/media-stream/\(configuration.region)"
-                if let allowed { streamPath += "/" + allowed.joined(separator: ",") }
-                // The CallSid lets the stream be placed on its pre-opened model socket's event loop
-                // before it reads anything (a path segment: Twilio allows no query in a Stream URL).
-                if Self.isCallSid(callSid) { streamPath += "/" + callSid }
-                let parameters = [("callSid", callSid), ("tenant", form["To"] ?? ""), ("region", configuration.region),
-                                  ("caller", configuration.callerNumbers.record(form["From"] ?? ""))]
-                let xml = TwiML.connectStream(url: "wss://\(host)\(streamPath)", parameters: parameters)
-                return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"],
-                                body: .init(byteBuffer: ByteBuffer(string: xml)))
-            }
-        }
+        TwilioWebhook(configuration: configuration, plan: plan, decide: decide, pending: pending, registry: health.registry,
+                      model: model, metrics: metrics).register(on: twilio)
         // A media-stream upgrade this instance does not take never reaches the router: the
         // ``UpgradeGate`` answers it (replay, refusal, bad signature) before the upgrade.
         let refuseUpgrade = { @Sendable (head: HTTPRequest) -> UpgradeRefusal? in
@@ -152,21 +121,9 @@ public struct RelayServer: Sendable {
                                               voiceToVoiceMs: call.voiceToVoiceP50Ms)
                 })
         }, adminToken: configuration.adminToken).register(on: routes)
-        routes.get("/metrics") { _, _ -> Response in
-            let store = recorder.map { ($0.statistics.queueDepth, $0.outbox.count) }
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: metrics.render(store: store))))
-        }
-        routes.get("/healthz") { _, _ -> Response in
-            let status = health.status
-            let calls = health.registry.count
-            if status.canTakeCalls {
-                let body = #"{"status":"ok","region":"\#(configuration.region)","model":"\#(model.name)","calls":\#(calls),"capacity":\#(configuration.maximumCalls)}"#
-                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
-            }
-            let body = #"{"status":"unavailable","region":"\#(configuration.region)","reason":\#(jsonStringLiteral(status.reason ?? "")),"calls":\#(calls)}"#
-            return Response(status: .serviceUnavailable, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
-        }
+        MetricsEndpoint(metrics: metrics, recorder: recorder).register(on: routes)
+        HealthEndpoint(health: health, region: configuration.region, modelName: model.name, capacity: configuration.maximumCalls)
+            .register(on: routes)
 
         let limits = ConnectionLimits(maximum: configuration.maximumConnections, handshakeTimeout: configuration.handshakeTimeout,
                                       metrics: metrics, logger: logger)

@@ -4,8 +4,8 @@ import NIOCore
 /// caller: no intermediate buffer and no copy. A client's frames are masked (RFC 6455 section
 /// 5.3) with a key from a per-connection xorshift generator (masking only has to be
 /// unpredictable to the page behind a proxy, and a syscall for random bytes per frame costs more
-/// than the frame), eight bytes at a time; NIO's encoder masks byte by byte, which showed up as
-/// 3.5 % of the relay's CPU under load. A server's frames are not masked.
+/// than the frame), eight bytes at a time; NIO's encoder masks byte by byte, which showed up in
+/// the relay's profile under load. A server's frames are not masked.
 public struct WebSocketFrameWriter: Sendable {
     /// Mask state; 0 for a server, whose frames carry no mask.
     private var state: UInt64
