@@ -213,6 +213,7 @@ public final class LoadGenerator: Sendable {
                 path = url.path
             }
         }
+        let streamPath = path
         _ = try await ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(5))
@@ -222,7 +223,7 @@ public final class LoadGenerator: Sendable {
                         binder.expect(timeline) { bound.succeed() }
                         fleet.value.add(caller)
                     }
-                    let handshake = ClientHandshakeHandler(hostHeader: "\(options.relayHost):\(options.relayPort)", path: path,
+                    let handshake = ClientHandshakeHandler(hostHeader: "\(options.relayHost):\(options.relayPort)", path: streamPath,
                                                            next: caller, failed: { bound.fail($0) })
                     try channel.pipeline.syncOperations.addHandler(handshake)
                 }
