@@ -17,7 +17,7 @@ enum FuzzTarget {
     }()
 }
 
-/// libFuzzer's entry point (linked with `--sanitize fuzzer`, which supplies `main`).
+/// libFuzzer's entry point (linked with `-sanitize=fuzzer`, which supplies `main`).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
     FuzzTarget.selected(UnsafeRawBufferPointer(start: data, count: count))
