@@ -1,5 +1,4 @@
 import Foundation
-import Wire
 
 /// The rare client events of a Realtime-style socket, written with `JSONEncoder` (text is
 /// escaped by it, never by hand). `assistantTextType` is the one place the dialects differ for

@@ -3,7 +3,6 @@ import HTTPTypes
 import Logging
 import NIOCore
 import NIOPosix
-import Wire
 
 /// Why a model session could not be opened.
 public struct ModelConnectionError: Error, CustomStringConvertible {

@@ -57,7 +57,7 @@ struct MediaStreamStateMachine<Call> {
     /// Messages that may wait while the model session opens; more close the stream.
     static var maximumHeldMessages: Int { 256 }
 
-    private(set) var phase = Phase.awaitingStart
+    private var phase = Phase.awaitingStart
     private let openedNs: UInt64
     private var lastHeardNs: UInt64
     private let startTimeout: Duration
