@@ -39,7 +39,7 @@ struct DialCommand: AsyncParsableCommand {
         let keys = try dtmf.map(Self.keyPresses) ?? []
         // Signed like Twilio's requests when the account's token is at hand, so a production relay takes the call.
         let authToken = ProcessInfo.processInfo.environment["TWILIO_AUTH_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-        let result: TwilioCallSimulator.Result
+        let result: CallerRecording
         do {
             result = try await TwilioCallSimulator(relayURL: url, tail: .seconds(tailSeconds), calledNumber: to, keyPresses: keys,
                                                    authToken: authToken).call(callerAudio: caller)
@@ -73,7 +73,7 @@ struct CallTimings: Codable {
     var voiceToVoiceMs: [Double] = []
     var bargeInMs: [Double] = []
 
-    init(callerAudio: [Float], result: TwilioCallSimulator.Result) {
+    init(callerAudio: [Float], result: CallerRecording) {
         callSid = result.callSid
         webhookRegion = result.webhookRegion
         agentFrames = result.agentFrameTimesMs.count

@@ -37,8 +37,8 @@ import Testing
             let log = model.log.snapshot
 
             // Twilio: a clear for each interruption, each soon after the caller started over the agent.
-            #expect(heard.clearsMs.count == 2, "clears at \(heard.clearsMs) ms; utterances at \(heard.utteranceStartsMs)")
-            for (clear, onset) in zip(heard.clearsMs, [heard.utteranceStartsMs[2], heard.utteranceStartsMs[3]]) {
+            #expect(heard.clearTimesMs.count == 2, "clears at \(heard.clearTimesMs) ms; utterances at \(heard.utteranceStartsMs)")
+            for (clear, onset) in zip(heard.clearTimesMs, [heard.utteranceStartsMs[2], heard.utteranceStartsMs[3]]) {
                 #expect(clear > onset && clear < onset + 400, "clear at \(clear) ms for speech from \(onset) ms")
             }
 
@@ -101,8 +101,8 @@ import Testing
             #expect(heard.stepTimedOut == nil, "a step waited in vain: \(heard.stepTimedOut ?? ""); replies \(log.responsesStarted), \(log.answersWithdrawn) withdrawn")
 
             // Twilio: one clear, for the caller's own speech over reply 2, within 100 ms of its start.
-            #expect(heard.clearsMs.count == 1, "clears at \(heard.clearsMs) ms; utterances at \(heard.utteranceStartsMs)")
-            if let clear = heard.clearsMs.first, heard.utteranceStartsMs.count == 3 {
+            #expect(heard.clearTimesMs.count == 1, "clears at \(heard.clearTimesMs) ms; utterances at \(heard.utteranceStartsMs)")
+            if let clear = heard.clearTimesMs.first, heard.utteranceStartsMs.count == 3 {
                 let onset = heard.utteranceStartsMs[2]
                 #expect(clear > onset && clear < onset + 100, "clear at \(clear) ms for speech from \(onset) ms")
             }

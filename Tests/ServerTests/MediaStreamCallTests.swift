@@ -3,11 +3,11 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import HummingbirdWSClient
+import Simulators
 import Logging
 import NIOCore
 import NIOWebSocket
 import Server
-import Synchronization
 import Testing
 
 /// Whole calls over a real WebSocket on 127.0.0.1, the test acting as Twilio.
@@ -19,103 +19,34 @@ import Testing
         RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test", region: "test"), model: LocalAgent())
     }
 
-    static func mediaMessage(chunk: Int, samples: [Float]) -> String {
-        var codes = [UInt8](repeating: 0, count: 160)
-        samples.withUnsafeBufferPointer { input in codes.withUnsafeMutableBufferPointer { MuLaw.encode(input, into: $0) } }
-        return #"{"event":"media","sequenceNumber":"\#(chunk + 2)","media":{"track":"inbound","chunk":"\#(chunk)","timestamp":"\#(chunk * 20)","payload":"\#(Data(codes).base64EncodedString())"},"streamSid":"\#(streamSid)"}"#
-    }
-
-    static let startMessages = [
-        #"{"event":"connected","protocol":"Call","version":"1.0.0"}"#,
-        #"{"event":"start","sequenceNumber":"1","start":{"accountSid":"AC1","streamSid":"\#(streamSid)","callSid":"CA1","tracks":["inbound"],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1},"customParameters":{"tenant":"test"}},"streamSid":"\#(streamSid)"}"#,
-    ]
-
-    /// A 20 ms frame of a voiced sound (harmonics of 150 Hz) or of near-silence.
-    static func frame(_ index: Int, voiced: Bool) -> [Float] {
-        (0..<160).map { offset -> Float in
-            let t = Double(index * 160 + offset) / 8000
-            guard voiced else { return Float(0.001 * sin(t * 7000)) }
-            var value = 0.0
-            for harmonic in 1...6 {
-                let h = Double(harmonic)
-                value += 0.08 * sin(2 * Double.pi * 150 * h * t) / h
-            }
-            return Float(value)
-        }
-    }
-
     struct Received {
         var media: [(atNs: UInt64, bytes: Int)] = []
         var marks: [String] = []
         var clears: [UInt64] = []
     }
 
-    final class Recorder: Sendable {
-        let state = Mutex(Received())
-    }
-
-    /// Plays `script` (true = voiced frame) in real time and records what comes back. With
-    /// `untilReplyEnds`, quiet frames follow the script until the reply has started and then
-    /// paused for half a second (at most 10 s more), so a reply that a loaded machine delays is
-    /// heard whole instead of cut off by the hang-up.
+    /// Plays `script` (true = voiced frame) in real time through the simulated Twilio caller and
+    /// records what comes back. With `untilReplyEnds`, quiet frames follow the script until the
+    /// reply has started and then paused for half a second (at most 10 s more), so a reply that a
+    /// loaded machine delays is heard whole instead of cut off by the hang-up.
     static func call(port: Int, script: [Bool], echoMarks: Bool = true, untilReplyEnds: Bool = false) async throws -> Received {
-        let received = Recorder()
-        try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/media-stream", logger: Logger(label: "test-twilio")) { inbound, outbound, _ in
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for message in startMessages { try await outbound.write(.text(message)) }
-                    let clock = ContinuousClock()
-                    var deadline = clock.now
-                    /// Frame `index`, then the wait until the next one is due.
-                    func play(_ index: Int, voiced: Bool) async throws {
-                        try await outbound.write(.text(mediaMessage(chunk: index + 1, samples: frame(index, voiced: voiced))))
-                        deadline = deadline.advanced(by: .milliseconds(20))
-                        try await Task.sleep(until: deadline, clock: clock)
-                    }
-                    for (index, voiced) in script.enumerated() { try await play(index, voiced: voiced) }
-                    for index in script.count..<script.count + 500 where untilReplyEnds {
-                        let lastMediaNs = received.state.withLock { $0.media.last?.atNs }
-                        if let lastMediaNs, DispatchTime.now().uptimeNanoseconds - lastMediaNs > 500_000_000 { break }
-                        try await play(index, voiced: false)
-                    }
-                    try await outbound.write(.text(#"{"event":"stop","sequenceNumber":"999","stop":{"accountSid":"AC1","callSid":"CA1"},"streamSid":"\#(streamSid)"}"#))
-                }
-                group.addTask {
-                    var iterator = inbound.messages(maxSize: 1 << 16).makeAsyncIterator()
-                    while let message = try await iterator.next() {
-                        guard case .text(let text) = message,
-                              let json = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-                              let event = json["event"] as? String else { continue }
-                        #expect(json["streamSid"] as? String == streamSid)
-                        let now = DispatchTime.now().uptimeNanoseconds
-                        switch event {
-                        case "media":
-                            let payload = (json["media"] as? [String: Any])?["payload"] as? String ?? ""
-                            let bytes = Data(base64Encoded: payload)?.count ?? -1
-                            received.state.withLock { $0.media.append((now, bytes)) }
-                        case "mark":
-                            let name = (json["mark"] as? [String: Any])?["name"] as? String ?? ""
-                            received.state.withLock { $0.marks.append(name) }
-                            if echoMarks {
-                                // As Twilio does; after `stop` the relay may already have closed.
-                                try? await outbound.write(.text(#"{"event":"mark","sequenceNumber":"1","streamSid":"\#(streamSid)","mark":{"name":"\#(name)"}}"#))
-                            }
-                        case "clear":
-                            received.state.withLock { $0.clears.append(now) }
-                        default:
-                            Issue.record("unexpected event \(event)")
-                        }
-                    }
-                }
-                try await group.next()
-                // The relay closes the stream once it has handled `stop`, after everything it sent
-                // before: wait for that (up to 10 s), not a fixed pause a loaded machine can outrun.
-                group.addTask { try await Task.sleep(for: .seconds(10)) }
-                try await group.next()
-                group.cancelAll()
-            }
+        var steps: [CallerScript.Step] = []
+        var rest = script[...]
+        while let voiced = rest.first {
+            let run = rest.prefix { $0 == voiced }.count
+            steps.append(voiced ? .speak(frames: run) : .quiet(frames: run))
+            rest = rest.dropFirst(run)
         }
-        return received.state.withLock { $0 }
+        if untilReplyEnds { steps.append(.quietWhileAgentSpeaks(atMost: .seconds(10), waitingForReply: true)) }
+        let recording = try await TwilioCallSimulator.stream(port: port, start: StreamStart(callSid: "CA1", streamSid: streamSid, accountSid: "AC1",
+                                                                                            customParameters: ["tenant": "test"]),
+                                                             script: CallerScript(steps), markEcho: echoMarks ? .atOnce : .never)
+        #expect(recording.unexpectedMessages.isEmpty, "\(recording.unexpectedMessages)")
+        var received = Received()
+        received.media = zip(recording.agentFrameTimesMs, recording.agentFrameBytes).map { (UInt64($0 * 1e6), $1) }
+        received.marks = recording.marksReceived
+        received.clears = recording.clearTimesMs.map { UInt64($0 * 1e6) }
+        return received
     }
 
     @Test func theLocalAgentAnswersAfterTheCallerStopsTalking() async throws {

@@ -116,7 +116,7 @@ import Simulators
                 let steps: [ConversationCaller.Step] = [.quiet(frames: 20), .pressKey("7"), .quiet(frames: 40), .pressKey("#"), .quiet(frames: 60)]
                 let heard = try await ConversationCaller.call(port: client.port!, callSid: "CA8", steps: steps)
                 // The chime (300 ms) for each key, or nothing.
-                #expect(toModel ? heard.mediaFrames >= 25 : heard.mediaFrames == 0, "\(heard.mediaFrames) agent frames")
+                #expect(toModel ? heard.agentFrameTimesMs.count >= 25 : heard.agentFrameTimesMs.count == 0, "\(heard.agentFrameTimesMs.count) agent frames")
             }
         }
         let events = simulated.clientEvents.map(\.event)

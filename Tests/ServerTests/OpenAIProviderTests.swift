@@ -74,7 +74,7 @@ import Simulators
                 var caller: [Int16] = []
                 for (voiced, frames) in [(false, 50), (true, 75), (false, 70), (true, 50), (false, 25)] {
                     for index in 0..<frames {
-                        caller += MediaStreamCallTests.frame(index, voiced: voiced).map { Int16($0 * 32767) }
+                        caller += SyntheticVoice.frame(index, voiced: voiced).map { Int16($0 * 32767) }
                     }
                 }
                 let result = try await TwilioCallSimulator(relayURL: "http://127.0.0.1:\(client.port!)", tail: .milliseconds(500))

@@ -123,7 +123,7 @@ import Simulators
         let token = "0123456789abcdef0123456789abcdef"
         let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, twilioAuthToken: token), model: LocalAgent())
         try await relay.makeApplication().test(.live) { client in
-            let caller = (0..<100).flatMap { index in MediaStreamCallTests.frame(index, voiced: index >= 25 && index < 75).map { Int16($0 * 32767) } }
+            let caller = (0..<100).flatMap { index in SyntheticVoice.frame(index, voiced: index >= 25 && index < 75).map { Int16($0 * 32767) } }
             let url = "http://127.0.0.1:\(client.port!)"
             let signed = try await TwilioCallSimulator(relayURL: url, tail: .seconds(2), authToken: token).call(callerAudio: caller)
             #expect(signed.closeReason == nil || signed.closeReason == "")

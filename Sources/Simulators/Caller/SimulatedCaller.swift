@@ -1,158 +1,288 @@
 import Atomics
+import Foundation
 import NIOCore
 import Wire
 
-/// One Twilio caller of a load run, on the generator's event loop: after the upgrade it sends
-/// `connected` and `start`, then (driven by ``CallerFleet``) a 20 ms `media` frame of mu-law
-/// silence in real time, exactly as Twilio frames them; it echoes the relay's marks as Twilio
-/// does once audio has played, and stamps every model frame it receives in its ``CallTimeline``.
+/// Twilio's side of one media stream, framed by hand on a raw NIO channel: after the upgrade it
+/// sends `connected` and `start`, then a 20 ms `media` frame every 20 ms, exactly as Twilio frames
+/// them, key presses as `dtmf`, and `stop` when it hangs up; it answers pings and the close handshake.
+///
+/// It plays one of two roles. A **scripted** caller (``TwilioCallSimulator``: `dial`, the end-to-end
+/// and conversation tests) follows a ``CallerScript`` on its own 5 ms timer, plays the agent's audio
+/// as Twilio would (``CallerPlayback``), echoes marks as its ``MarkEcho`` says, and hands its
+/// ``CallerRecording`` over when the stream closes. A **load** caller (``LoadGenerator``) sends mu-law
+/// silence when ``CallerFleet`` finds its frames due, echoes marks at once, decodes nothing, and
+/// stamps every frame in its ``CallTimeline``.
 final class SimulatedCaller: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
+    /// What a load caller reports to its run.
+    struct LoadTap {
+        let timeline: CallTimeline
+        let statistics: CallerStatistics
+        let recording: ManagedAtomic<Bool>
+        /// Called once the stream is open, to add the caller to the fleet.
+        let ready: (SimulatedCaller) -> Void
+    }
+
     /// 160 bytes of mu-law silence (0xFF), base64-encoded.
     private static let silence = Array((String(repeating: "/", count: 212) + "/w==").utf8)
+    private static let frameNs: UInt64 = 20_000_000
 
-    let timeline: CallTimeline
-    let streamSid: String
-    private let statistics: CallerStatistics
-    private let recording: ManagedAtomic<Bool>
-    private let ready: (SimulatedCaller) -> Void
+    let start: StreamStart
+    private let load: LoadTap?
+    private var script: CallerScriptCursor?
+    private let markEcho: MarkEcho
+    private var playback = CallerPlayback()
+    private var finished: EventLoopPromise<CallerRecording>?
+
     private var context: ChannelHandlerContext?
     private var reader = WebSocketFrameReader(maximumPayloadBytes: 1 << 20)
     private var frames = WebSocketFrameWriter.client()
     /// A media message is composed here, then framed (and masked) into the buffer sent.
     private var message = ByteBuffer()
+    private var encoded = [UInt8](repeating: 0, count: Base64.encodedLength(of: 160))
+    private var decoded = [UInt8](repeating: 0, count: 4096)
     private var sequence = 1
+    private var chunk = 0
+    private var startNs: UInt64 = 0
     /// When the next media frame is due (monotonic ns).
     var nextFrameNs: UInt64 = 0
     private(set) var isOpen = false
     private var closing = false
+    private var sentClose = false
+    private var ticker: RepeatedTask?
 
-    init(timeline: CallTimeline, statistics: CallerStatistics, recording: ManagedAtomic<Bool>,
-         ready: @escaping (SimulatedCaller) -> Void) {
-        self.timeline = timeline
-        self.streamSid = "MZload" + String(timeline.index, radix: 10).leftPadded(to: 26)
-        self.statistics = statistics
-        self.recording = recording
-        self.ready = ready
+    /// A load run's caller.
+    init(load: LoadTap) {
+        self.start = StreamStart.load(index: load.timeline.index)
+        self.load = load
+        self.markEcho = .atOnce
+    }
+
+    /// A caller that follows `script` and completes `finished` with what it heard when the stream closes.
+    init(start: StreamStart, script: CallerScript, markEcho: MarkEcho, finished: EventLoopPromise<CallerRecording>) {
+        self.start = start
+        self.load = nil
+        self.script = CallerScriptCursor(script)
+        self.markEcho = markEcho
+        self.finished = finished
+        playback.recording.callSid = start.callSid
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         isOpen = true
-        ready(self)
+        if let load {
+            load.ready(self)
+        } else {
+            begin(now: NIODeadline.now().uptimeNanoseconds)
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            ticker = context.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(5), delay: .milliseconds(5)) { _ in
+                bound.value.tick()
+            }
+        }
     }
 
-    /// Sends `connected` and `start`, and the first frame at once (the relay opens its model
-    /// session on `start`, and the first audio tells the model stand-in which call it serves).
-    /// The CallSid of call `index`, in the webhook and in the stream's `start`.
-    static func callSid(index: Int) -> String { "CA" + String(index).leftPadded(to: 32) }
-
+    /// Sends `connected` and `start`, and the first frame at once (the relay opens or adopts its
+    /// model session on `start`, and a load run's first audio tells the model stand-in which call it serves).
     func begin(now: UInt64) {
-        let callSid = Self.callSid(index: timeline.index)
-        send(#"{"event":"connected","protocol":"Call","version":"1.0.0"}"#)
-        send(#"{"event":"start","sequenceNumber":"\#(sequence)","start":{"accountSid":"ACload","streamSid":"\#(streamSid)","callSid":"\#(callSid)","tracks":["inbound"],"customParameters":{"callSid":"\#(callSid)","tenant":"+15550100"},"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1}},"streamSid":"\#(streamSid)"}"#)
-        sequence += 1
+        for text in start.openingMessages() { send(text) }
+        sequence = 2
+        startNs = now
         nextFrameNs = now
         sendDueFrames(now: now)
     }
 
-    /// Sends every frame due by `now` (more than one only if the generator fell behind).
+    /// A scripted caller's clock: frames that came due, and marks that playback reached.
+    private func tick() {
+        let now = NIODeadline.now().uptimeNanoseconds
+        sendDueFrames(now: now)
+        guard markEcho == .whenPlayed, isOpen else { return }
+        for name in playback.marksPlayed(byMs: milliseconds(now)) { echoMark(name) }
+    }
+
+    /// Sends every frame due by `now` (more than one only if the caller's loop fell behind).
     func sendDueFrames(now: UInt64) {
         guard isOpen, !closing, let context else { return }
-        while nextFrameNs <= now {
-            nextFrameNs += 20_000_000
-            guard context.channel.isWritable else {
-                timeline.callerFramesHeldBack.wrappingIncrement(ordering: .relaxed)
+        while nextFrameNs <= now, !closing {
+            nextFrameNs += Self.frameNs
+            guard script != nil else {
+                guard context.channel.isWritable else {
+                    load?.timeline.callerFramesHeldBack.wrappingIncrement(ordering: .relaxed)
+                    continue
+                }
+                Self.silence.withUnsafeBytes { sendMedia(payload: $0) }
                 continue
             }
-            let chunk = timeline.callerFramesSent.load(ordering: .relaxed) + 1
-            message.clear()
-            message.writeStaticString(#"{"event":"media","sequenceNumber":""#)
-            message.writeString(String(sequence))
-            message.writeStaticString(#"","media":{"track":"inbound","chunk":""#)
-            message.writeString(String(chunk))
-            message.writeStaticString(#"","timestamp":""#)
-            message.writeString(String((chunk - 1) * 20))
-            message.writeStaticString(#"","payload":""#)
-            message.writeBytes(Self.silence)
-            message.writeStaticString(#""},"streamSid":""#)
-            message.writeString(streamSid)
-            message.writeStaticString(#""}"#)
-            sequence += 1
-            timeline.callerSent(at: NIODeadline.now().uptimeNanoseconds)
-            let frame = message.withUnsafeReadableBytes { frames.frame(.text, payload: $0, allocator: context.channel.allocator) }
-            context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+            nextAction: while true {
+                switch script!.next(nowMs: milliseconds(now), heard: &playback) {
+                case .pressKey(let key):
+                    send(#"{"event":"dtmf","streamSid":"\#(start.streamSid)","sequenceNumber":"\#(sequence)","dtmf":{"track":"inbound_track","digit":"\#(key)"}}"#)
+                    sequence += 1
+                case .frame(let codes):
+                    let count = codes.withUnsafeBytes { input in encoded.withUnsafeMutableBytes { Base64.encode(input, into: $0) } }
+                    encoded.withUnsafeBytes { sendMedia(payload: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+                    break nextAction
+                case .hangUp:
+                    hangUp()
+                    break nextAction
+                }
+            }
         }
     }
 
-    /// Ends the call as Twilio does when the caller hangs up: `stop`, then a normal close.
+    private func sendMedia(payload: UnsafeRawBufferPointer) {
+        guard let context else { return }
+        chunk += 1
+        message.clear()
+        message.writeStaticString(#"{"event":"media","sequenceNumber":""#)
+        message.writeString(String(sequence))
+        message.writeStaticString(#"","media":{"track":"inbound","chunk":""#)
+        message.writeString(String(chunk))
+        message.writeStaticString(#"","timestamp":""#)
+        message.writeString(String((chunk - 1) * 20))
+        message.writeStaticString(#"","payload":""#)
+        message.writeBytes(payload)
+        message.writeStaticString(#""},"streamSid":""#)
+        message.writeString(start.streamSid)
+        message.writeStaticString(#""}"#)
+        sequence += 1
+        load?.timeline.callerSent(at: NIODeadline.now().uptimeNanoseconds)
+        let frame = message.withUnsafeReadableBytes { frames.frame(.text, payload: $0, allocator: context.channel.allocator) }
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+    }
+
+    /// Hangs up as Twilio does: `stop`, then the relay closes the stream (a load caller, whose run
+    /// is ending, closes at once; a scripted one waits up to 10 s for the relay, so what the relay
+    /// still sends is heard).
     func hangUp() {
         guard isOpen, !closing, let context else { return }
         closing = true
-        send(#"{"event":"stop","sequenceNumber":"\#(sequence)","streamSid":"\#(streamSid)","stop":{"accountSid":"ACload","callSid":"CAload"}}"#)
-        context.writeAndFlush(wrapOutboundOut(frames.close(code: 1000, allocator: context.channel.allocator)), promise: nil)
+        send(#"{"event":"stop","sequenceNumber":"\#(sequence)","streamSid":"\#(start.streamSid)","stop":{"accountSid":"\#(start.accountSid)","callSid":"\#(start.callSid)"}}"#)
+        if load != nil {
+            sendClose()
+        } else {
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: .seconds(10)) {
+                bound.value.sendClose()
+                bound.value.context?.close(promise: nil)
+            }
+        }
     }
 
     /// Stops sending audio but keeps the call up (so what is in flight can arrive).
     func pause() { closing = true }
+
+    private func sendClose() {
+        guard let context, !sentClose else { return }
+        sentClose = true
+        context.writeAndFlush(wrapOutboundOut(frames.close(code: 1000, allocator: context.channel.allocator)), promise: nil)
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         do {
             try reader.read(unwrapInboundIn(data)) { frame in
                 switch frame.opcode {
                 case .text:
-                    receive(frame.payload, context: context)
+                    receive(frame.payload)
                 case .close:
-                    if !closing { statistics.closedByRelay += 1 }
+                    if !closing { load?.statistics.closedByRelay += 1 }
+                    if frame.payload.count > 2 {
+                        playback.recording.closeReason = String(decoding: UnsafeRawBufferPointer(rebasing: frame.payload[2...]), as: UTF8.self)
+                    }
+                    sendClose()
                     isOpen = false
                     context.close(promise: nil)
                     return false
                 case .ping:
                     write(.pong, Array(frame.payload))
                 case .binary, .continuation, .pong:
-                    break
+                    if load == nil { playback.recording.unexpectedMessages.append("\(frame.opcode) frame") }
                 }
                 return true
             }
         } catch {
-            statistics.errors += 1
+            load?.statistics.errors += 1
+            playback.recording.unexpectedMessages.append("bad frame: \(error)")
             context.close(promise: nil)
         }
     }
 
-    private func receive(_ bytes: UnsafeRawBufferPointer, context: ChannelHandlerContext) {
-        guard let (fields, scanner) = try? MediaStreamFields.scan(bytes), let event = fields.event else {
-            statistics.malformedMedia += 1
+    private func receive(_ bytes: UnsafeRawBufferPointer) {
+        guard let (fields, scanner) = try? MediaStreamFields.scan(bytes), let event = fields.event,
+              fields.streamSid.map({ scanner.slice($0).elementsEqual(start.streamSid.utf8) }) ?? false else {
+            load?.statistics.malformedMedia += 1
+            unexpected(bytes)
             return
         }
-        if scanner.matches(event, "media") {
-            let now = NIODeadline.now().uptimeNanoseconds
-            if fields.payload?.range.count != Self.silence.count { statistics.malformedMedia += 1 }
-            if let latency = timeline.callerReceived(at: now), recording.load(ordering: .relaxed) {
-                statistics.outbound.record(ns: latency)
+        let now = NIODeadline.now().uptimeNanoseconds
+        if scanner.matches(event, "media"), let payload = fields.payload {
+            if let load {
+                if payload.range.count != Self.silence.count { load.statistics.malformedMedia += 1 }
+                if let latency = load.timeline.callerReceived(at: now), load.recording.load(ordering: .relaxed) {
+                    load.statistics.outbound.record(ns: latency)
+                }
+                return
             }
+            if decoded.count < payload.range.count { decoded = [UInt8](repeating: 0, count: payload.range.count) }
+            guard let count = decoded.withUnsafeMutableBytes({ try? Base64.decode(scanner.slice(payload), into: $0) }) else {
+                unexpected(bytes)
+                return
+            }
+            decoded.withUnsafeBytes { playback.media(muLaw: UnsafeRawBufferPointer(rebasing: $0[0..<count]), atMs: milliseconds(now)) }
         } else if scanner.matches(event, "mark"), let name = fields.markName {
-            statistics.marks += 1
             let label = String(decoding: scanner.slice(name), as: UTF8.self)
-            send(#"{"event":"mark","sequenceNumber":"\#(sequence)","streamSid":"\#(streamSid)","mark":{"name":"\#(label)"}}"#)
-            sequence += 1
+            if let load {
+                load.statistics.marks += 1
+                echoMark(label)
+                return
+            }
+            playback.mark(label, atMs: milliseconds(now))
+            if markEcho == .atOnce {
+                for name in playback.marksPlayed(byMs: .infinity) { echoMark(name) }
+            }
         } else if scanner.matches(event, "clear") {
-            statistics.clears += 1
+            if let load { load.statistics.clears += 1 } else { playback.clear(atMs: milliseconds(now)) }
+        } else {
+            unexpected(bytes)
         }
     }
 
+    private func unexpected(_ bytes: UnsafeRawBufferPointer) {
+        guard load == nil else { return }
+        playback.recording.unexpectedMessages.append(String(decoding: bytes.prefix(80), as: UTF8.self))
+    }
+
+    private func echoMark(_ name: String) {
+        send(#"{"event":"mark","sequenceNumber":"\#(sequence)","streamSid":"\#(start.streamSid)","mark":{"name":"\#(name)"}}"#)
+        sequence += 1
+    }
+
+    private func milliseconds(_ ns: UInt64) -> Double { Double(ns &- startNs) / 1e6 }
+
     func channelInactive(context: ChannelHandlerContext) {
-        if isOpen, !closing { statistics.closedByRelay += 1 }
+        if isOpen, !closing { load?.statistics.closedByRelay += 1 }
         isOpen = false
+        ticker?.cancel()
+        ticker = nil
         self.context = nil
+        finish(.success(playback.recording))
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        statistics.errors += 1
+        load?.statistics.errors += 1
+        finish(.failure(error))
         context.close(promise: nil)
+    }
+
+    /// Completes a scripted call, once.
+    func finish(_ result: Result<CallerRecording, any Error>) {
+        guard let finished else { return }
+        self.finished = nil
+        finished.completeWith(result)
     }
 
     private func send(_ text: String) {
@@ -166,7 +296,43 @@ final class SimulatedCaller: ChannelInboundHandler {
     }
 }
 
-/// What the callers saw; confined to the generator's loop.
+/// The stream a caller opens: what its `start` message says.
+public struct StreamStart: Sendable {
+    public var callSid: String
+    public var streamSid: String
+    public var accountSid: String
+    /// The `<Parameter>`s of the TwiML's `<Stream>`, which Twilio passes on in `start`.
+    public var customParameters: [String: String]
+
+    public init(callSid: String, streamSid: String, accountSid: String = "ACsimulated", customParameters: [String: String] = [:]) {
+        self.callSid = callSid
+        self.streamSid = streamSid
+        self.accountSid = accountSid
+        self.customParameters = customParameters
+    }
+
+    /// Call `index` of a load run.
+    static func load(index: Int) -> StreamStart {
+        let callSid = callSid(index: index)
+        return StreamStart(callSid: callSid, streamSid: "MZload" + String(index).leftPadded(to: 26), accountSid: "ACload",
+                           customParameters: ["callSid": callSid, "tenant": "+15550100"])
+    }
+
+    /// The CallSid of load call `index`, in the webhook and in the stream's `start`.
+    static func callSid(index: Int) -> String { "CA" + String(index).leftPadded(to: 32) }
+
+    /// `connected`, then `start`, as Twilio opens a stream.
+    func openingMessages() -> [String] {
+        let parameters = (try? JSONSerialization.data(withJSONObject: customParameters, options: [.sortedKeys]))
+            .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return [
+            #"{"event":"connected","protocol":"Call","version":"1.0.0"}"#,
+            #"{"event":"start","sequenceNumber":"1","start":{"accountSid":"\#(accountSid)","streamSid":"\#(streamSid)","callSid":"\#(callSid)","tracks":["inbound"],"customParameters":\#(parameters),"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1}},"streamSid":"\#(streamSid)"}"#,
+        ]
+    }
+}
+
+/// What the callers of a load run saw; confined to the generator's loop.
 final class CallerStatistics {
     struct Snapshot: Sendable {
         var outbound: LatencyHistogram

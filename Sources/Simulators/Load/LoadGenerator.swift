@@ -99,7 +99,7 @@ public final class LoadGenerator: Sendable {
             }
             let timeline = CallTimeline(index: index)
             timelines.append(timeline)
-            try await open(timeline, fleet: fleet, loop: loop, group: group, options: options)
+            try await open(timeline, fleet: fleet, loop: loop, options: options)
         }
         let rampSeconds = (ContinuousClock.now - rampStart).seconds
         progress("ramp: \(options.calls) calls up in \(String(format: "%.1f", rampSeconds)) s")
@@ -190,8 +190,7 @@ public final class LoadGenerator: Sendable {
     }
 
     /// Opens one call and waits until the model stand-in has seen its first audio.
-    private func open(_ timeline: CallTimeline, fleet: NIOLoopBound<CallerFleet>, loop: any EventLoop,
-                      group: MultiThreadedEventLoopGroup, options: LoadGenerator.Options) async throws {
+    private func open(_ timeline: CallTimeline, fleet: NIOLoopBound<CallerFleet>, loop: any EventLoop, options: LoadGenerator.Options) async throws {
         let bound = OncePromise(loop.makePromise(of: Void.self))
         let binder = model.binder
         let recording = self.recording
@@ -203,7 +202,7 @@ public final class LoadGenerator: Sendable {
         if options.postsWebhook {
             // As Twilio: the webhook first, then the stream its TwiML names (the relay opened the
             // model session at the webhook; the stream adopts it by CallSid).
-            let form = "CallSid=\(SimulatedCaller.callSid(index: timeline.index))&AccountSid=ACload&From=%2B15550101&To=%2B15550100&CallStatus=ringing"
+            let form = "CallSid=\(StreamStart.callSid(index: timeline.index))&AccountSid=ACload&From=%2B15550101&To=%2B15550100&CallStatus=ringing"
             let (relayPort, answer) = (options.relayPort, try await Self.onOwnThread { LoopbackHTTP.postForm(port: options.relayPort, path: "/twiml", form: form) })
             guard let answer, answer.status == 200 else {
                 throw Failure(description: "webhook for call \(timeline.index) answered \(answer.map { String($0.status) } ?? "nothing") on port \(relayPort)")
@@ -213,22 +212,14 @@ public final class LoadGenerator: Sendable {
                 path = url.path
             }
         }
-        let streamPath = path
-        _ = try await ClientBootstrap(group: group)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(.seconds(5))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let caller = SimulatedCaller(timeline: timeline, statistics: fleet.value.statistics, recording: recording) { caller in
-                        binder.expect(timeline) { bound.succeed() }
-                        fleet.value.add(caller)
-                    }
-                    let handshake = ClientHandshakeHandler(hostHeader: "\(options.relayHost):\(options.relayPort)", path: streamPath,
-                                                           next: caller, failed: { bound.fail($0) })
-                    try channel.pipeline.syncOperations.addHandler(handshake)
-                }
-            }
-            .connect(host: options.relayHost, port: options.relayPort).get()
+        let target = CallerConnection.Target(host: options.relayHost, port: options.relayPort, path: path)
+        let statistics = NIOLoopBound(fleet.value.statistics, eventLoop: loop)
+        _ = try await CallerConnection.open(target, on: loop, makeCaller: {
+            SimulatedCaller(load: .init(timeline: timeline, statistics: statistics.value, recording: recording) { caller in
+                binder.expect(timeline) { bound.succeed() }
+                fleet.value.add(caller)
+            })
+        }, failed: { bound.fail($0) }).get()
         try await bound.future.get()
     }
 }
