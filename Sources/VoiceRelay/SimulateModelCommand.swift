@@ -1,7 +1,4 @@
 import ArgumentParser
-import Hummingbird
-import Logging
-import Server
 import Simulators
 
 /// `voice-relay simulate-model --port P`: the local agent as an OpenAI-Realtime-compatible server.
@@ -15,6 +12,8 @@ struct SimulateModelCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on.") var port: Int = 8081
 
     func run() async throws {
-        try await SimulatedRealtimeServer(host: host, port: port).makeApplication().runService()
+        let model = try await SimulatedModel.start(.init(host: host, port: port))
+        print("simulated model listening on ws://\(host):\(model.port)/v1/realtime")
+        try await model.run()
     }
 }

@@ -8,7 +8,7 @@ import Testing
 import Simulators
 
 /// What a call tells its model and keeps of the conversation, over a real model socket
-/// (`SimulatedRealtimeServer` speaking OpenAI's GA events): transcripts both ways into the call
+/// (`SimulatedModel` speaking OpenAI's GA events): transcripts both ways into the call
 /// record, key presses, and the conversation handed to a session opened after a drop.
 @Suite(.serialized) struct ModelConversationTests {
     /// Quotes, a backslash, a newline, accented letters, a BMP symbol and an emoji (a surrogate
@@ -39,10 +39,10 @@ import Simulators
         let outbox = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: outbox) }
         let writer = RecordWriter(store: store, outbox: try Outbox(directory: outbox), logger: Logger(label: "test"))
-        let simulated = SimulatedRealtimeServer(port: 0, transcripts: (Self.callerSays, Self.agentSays))
+        let simulated = try await SimulatedModel.start(.init(transcripts: (Self.callerSays, Self.agentSays)))
         let callSid = "CA" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        try await simulated.makeApplication().test(.live) { modelClient in
-            let model = OpenAIRealtimeModel(url: "ws://127.0.0.1:\(modelClient.port!)/v1/realtime", audioFormat: .muLaw)
+        try await simulated.serving {
+            let model = OpenAIRealtimeModel(url: "ws://127.0.0.1:\(simulated.port)/v1/realtime", audioFormat: .muLaw)
             let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test"), model: model, recorder: writer)
             try await relay.makeApplication().test(.live) { client in
                 let heard = try await ConversationCaller.call(port: client.port!, callSid: callSid, steps: Self.twoTurns)
@@ -72,9 +72,9 @@ import Simulators
         let recorder = try ScratchRecorder()
         defer { recorder.remove() }
         // 25 quiet + 50 speech frames, the answer (~1.8 s) and 400 ms: about 230 appends. Drop at 240.
-        let simulated = SimulatedRealtimeServer(port: 0, dropFirstConnectionAfterAppends: 240, transcripts: ("first question", "first answer"))
-        try await simulated.makeApplication().test(.live) { modelClient in
-            let model = OpenAIRealtimeModel(url: "ws://127.0.0.1:\(modelClient.port!)/v1/realtime", audioFormat: .muLaw)
+        let simulated = try await SimulatedModel.start(.init(dropFirstConnectionAfterAppends: 240, transcripts: ("first question", "first answer")))
+        try await simulated.serving {
+            let model = OpenAIRealtimeModel(url: "ws://127.0.0.1:\(simulated.port)/v1/realtime", audioFormat: .muLaw)
             let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test"), model: model,
                                     recorder: recorder.writer)
             try await relay.makeApplication().test(.live) { client in
@@ -107,9 +107,9 @@ import Simulators
     func keyPressesReachTheModelAndTheRecord(toModel: Bool) async throws {
         let recorder = try ScratchRecorder()
         defer { recorder.remove() }
-        let simulated = SimulatedRealtimeServer(port: 0)
-        try await simulated.makeApplication().test(.live) { modelClient in
-            let model = OpenAIRealtimeModel(url: "ws://127.0.0.1:\(modelClient.port!)/v1/realtime", audioFormat: .muLaw)
+        let simulated = try await SimulatedModel.start(.init())
+        try await simulated.serving {
+            let model = OpenAIRealtimeModel(url: "ws://127.0.0.1:\(simulated.port)/v1/realtime", audioFormat: .muLaw)
             let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test", dtmfToModel: toModel),
                                     model: model, recorder: recorder.writer)
             try await relay.makeApplication().test(.live) { client in

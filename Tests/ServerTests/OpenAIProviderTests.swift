@@ -16,8 +16,9 @@ import Simulators
 @Suite(.serialized) struct OpenAIProviderTests {
     @Test(arguments: [ModelAudioFormatChoice.pcm16, .pcmu])
     func aWholeCallThroughTheSimulatedRealtimeModel(format: ModelAudioFormatChoice) async throws {
-        try await SimulatedRealtimeServer(port: 0).makeApplication().test(.live) { modelClient in
-            let model = OpenAIRealtimeModel(url: "ws://127.0.0.1:\(modelClient.port!)/v1/realtime", apiKey: "sk-test",
+        let simulated = try await SimulatedModel.start()
+        try await simulated.serving {
+            let model = OpenAIRealtimeModel(url: "ws://127.0.0.1:\(simulated.port)/v1/realtime", apiKey: "sk-test",
                                             audioFormat: format.format)
             let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test"), model: model)
             try await relay.makeApplication().test(.live) { client in
@@ -32,9 +33,9 @@ import Simulators
 
     @Test func aWholeCallThroughAVoiceLiveStandIn() async throws {
         // Beta event names, an api-key the server insists on, Voice Live's endpoint path.
-        let simulated = SimulatedRealtimeServer(port: 0, eventNaming: .beta, requiredHeader: ("api-key", "azure-test-key"))
-        try await simulated.makeApplication().test(.live) { modelClient in
-            let endpoint = "ws://127.0.0.1:\(modelClient.port!)/voice-live/realtime?api-version=2025-10-01&model=gpt-realtime"
+        let simulated = try await SimulatedModel.start(.init(eventNaming: .beta, requiredHeader: ("api-key", "azure-test-key")))
+        try await simulated.serving {
+            let endpoint = "ws://127.0.0.1:\(simulated.port)/voice-live/realtime?api-version=2025-10-01&model=gpt-realtime"
             let withoutKey = AzureVoiceLiveModel(endpoint: endpoint, setupTimeout: .seconds(2))
             await #expect(throws: ModelConnectionError.self) { _ = try await withoutKey.connect(delegate: NullDelegate()) }
             let model = AzureVoiceLiveModel(endpoint: endpoint, apiKey: "azure-test-key")
@@ -65,9 +66,9 @@ import Simulators
     /// the audio the caller had actually heard when `clear` reached it (replaying Twilio's playback:
     /// each frame plays after the previous one, from when it arrived).
     @Test func truncateReportsWhatTheCallerHeard() async throws {
-        let simulated = SimulatedRealtimeServer(port: 0)
-        try await simulated.makeApplication().test(.live) { modelClient in
-            let model = OpenAIRealtimeModel(url: "ws://127.0.0.1:\(modelClient.port!)/v1/realtime")
+        let simulated = try await SimulatedModel.start(.init())
+        try await simulated.serving {
+            let model = OpenAIRealtimeModel(url: "ws://127.0.0.1:\(simulated.port)/v1/realtime")
             let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test"), model: model)
             try await relay.makeApplication().test(.live) { client in
                 // 1 s quiet, 1.5 s speech, 1.4 s quiet (the reply starts ~0.5 s in), then speech over the reply.
@@ -101,9 +102,9 @@ import Simulators
     }
 
     @Test func theWebhookOpensTheModelSessionBeforeTheStreamArrives() async throws {
-        let simulated = SimulatedRealtimeServer(port: 0)
-        try await simulated.makeApplication().test(.live) { modelClient in
-            let model = OpenAIRealtimeModel(url: "ws://127.0.0.1:\(modelClient.port!)/v1/realtime")
+        let simulated = try await SimulatedModel.start(.init())
+        try await simulated.serving {
+            let model = OpenAIRealtimeModel(url: "ws://127.0.0.1:\(simulated.port)/v1/realtime")
             let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test"), model: model)
             try await relay.makeApplication().test(.live) { client in
                 let result = try await TwilioCallSimulator(relayURL: "http://127.0.0.1:\(client.port!)", tail: .seconds(1))
@@ -118,9 +119,9 @@ import Simulators
     }
 
     @Test func theCallCarriesOnWhenTheModelDropsMidCall() async throws {
-        let simulated = SimulatedRealtimeServer(port: 0, dropFirstConnectionAfterAppends: 15)
-        try await simulated.makeApplication().test(.live) { modelClient in
-            let model = OpenAIRealtimeModel(url: "ws://127.0.0.1:\(modelClient.port!)/v1/realtime")
+        let simulated = try await SimulatedModel.start(.init(dropFirstConnectionAfterAppends: 15))
+        try await simulated.serving {
+            let model = OpenAIRealtimeModel(url: "ws://127.0.0.1:\(simulated.port)/v1/realtime")
             let recorder = try ScratchRecorder()
             defer { recorder.remove() }
             let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test"), model: model,
@@ -142,14 +143,14 @@ import Simulators
 
     @Test func aModelThatStaysDownIsReplacedByTheFallback() async throws {
         // The primary hangs up 300 ms in and refuses to come back; the fallback takes over.
-        let primary = SimulatedRealtimeServer(port: 0, dropFirstConnectionAfterAppends: 15, maximumConnections: 1)
-        let fallback = SimulatedRealtimeServer(port: 0)
-        try await primary.makeApplication().test(.live) { primaryClient in
-            try await fallback.makeApplication().test(.live) { fallbackClient in
+        let primary = try await SimulatedModel.start(.init(dropFirstConnectionAfterAppends: 15, maximumConnections: 1))
+        let fallback = try await SimulatedModel.start(.init())
+        try await primary.serving {
+            try await fallback.serving {
                 let relay = RelayServer(
                     configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test"),
-                    model: OpenAIRealtimeModel(url: "ws://127.0.0.1:\(primaryClient.port!)/v1/realtime", setupTimeout: .seconds(1)),
-                    fallbackModel: OpenAIRealtimeModel(url: "ws://127.0.0.1:\(fallbackClient.port!)/v1/realtime"))
+                    model: OpenAIRealtimeModel(url: "ws://127.0.0.1:\(primary.port)/v1/realtime", setupTimeout: .seconds(1)),
+                    fallbackModel: OpenAIRealtimeModel(url: "ws://127.0.0.1:\(fallback.port)/v1/realtime"))
                 try await relay.makeApplication().test(.live) { client in
                     // Reconnecting to the primary takes ~2.1 s of back-off; the caller speaks after that.
                     let script = Array(repeating: false, count: 150) + Array(repeating: true, count: 50) + Array(repeating: false, count: 130)

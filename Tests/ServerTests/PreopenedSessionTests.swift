@@ -10,9 +10,9 @@ import Simulators
 /// and those no stream claims are closed after the timeout, each outcome counted.
 @Suite(.serialized) struct PreopenedSessionTests {
     @Test func webhookSessionsAreBoundedByFreeCapacityAndExpire() async throws {
-        let simulated = SimulatedRealtimeServer(port: 0)
-        try await simulated.makeApplication().test(.live) { modelClient in
-            let model = OpenAIRealtimeModel(url: "ws://127.0.0.1:\(modelClient.port!)/v1/realtime", audioFormat: .muLaw)
+        let simulated = try await SimulatedModel.start(.init())
+        try await simulated.serving {
+            let model = OpenAIRealtimeModel(url: "ws://127.0.0.1:\(simulated.port)/v1/realtime", audioFormat: .muLaw)
             let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test", maximumCalls: 2,
                                                          preopenedSessionTimeout: .milliseconds(1500)), model: model)
             try await relay.makeApplication().test(.live) { client in

@@ -155,9 +155,10 @@ import Simulators
     }
 
     @Test func healthFollowsTheModelDrainingAndCapacity() async throws {
-        try await SimulatedRealtimeServer(port: 0).makeApplication().test(.live) { modelClient in
+        let simulated = try await SimulatedModel.start()
+        try await simulated.serving {
             // A generous set-up timeout: on a loaded 2-core CI machine a session can take seconds.
-            let model = OpenAIRealtimeModel(url: "ws://127.0.0.1:\(modelClient.port!)/v1/realtime", setupTimeout: .seconds(15))
+            let model = OpenAIRealtimeModel(url: "ws://127.0.0.1:\(simulated.port)/v1/realtime", setupTimeout: .seconds(15))
             let relay = Self.relay(model: model)
             try await relay.makeApplication().test(.live) { client in
                 // Not checked yet: not ready.

@@ -5,7 +5,7 @@ import NIOPosix
 import Wire
 
 /// `voice-relay load`'s engine: plays N Twilio callers in real time against a relay on this
-/// machine whose model is the ``EchoModel`` stand-in it also runs, and measures what the relay
+/// machine whose model is the ``SimulatedModel`` (its echo voice) it also runs, and measures what the relay
 /// adds: frames lost and latency per direction (matched frame by frame through each call's
 /// ``CallTimeline``), and the relay process's CPU and memory from `/proc`.
 ///
@@ -54,12 +54,12 @@ public final class LoadGenerator: Sendable {
     /// Longer than this to open every call means the machine cannot carry them: the run stops.
     static let rampLimit: Duration = .seconds(60)
 
-    private let model: EchoModel
+    private let model: SimulatedModel
     private let recording = ManagedAtomic<Bool>(false)
 
     /// Starts the model stand-in (port 0 picks a free one).
     public init(modelPort: Int = 0) async throws {
-        model = try await EchoModel(port: modelPort, recording: recording)
+        model = try await SimulatedModel.start(.init(port: modelPort, voice: .echo), recording: recording)
     }
 
     /// Where the relay should find its model (`OPENAI_REALTIME_URL`).

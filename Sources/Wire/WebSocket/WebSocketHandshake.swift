@@ -129,18 +129,29 @@ public final class ClientHandshakeHandler: ChannelInboundHandler, RemovableChann
     }
 }
 
+/// An upgrade request as the server side sees it: its path and headers.
+public struct WebSocketUpgradeRequest: Sendable {
+    public let path: String
+    public let headers: [(name: String, value: String)]
+
+    /// The first header of that name (case-insensitive).
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+}
+
 /// Server side, for tools: answers a WebSocket upgrade with `101` and swaps itself for the handler
-/// `makeHandler` builds for the request path (which reads and writes the connection's bytes);
-/// anything else gets a 404.
+/// `makeHandler` builds for the request (which reads and writes the connection's bytes); anything
+/// else, or a request `makeHandler` refuses (nil), gets a 404.
 public final class ServerHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
     public typealias InboundIn = ByteBuffer
     public typealias InboundOut = ByteBuffer
     public typealias OutboundOut = ByteBuffer
 
     private var received: ByteBuffer?
-    private let makeHandler: (String) -> (any ChannelHandler)?
+    private let makeHandler: (WebSocketUpgradeRequest) -> (any ChannelHandler)?
 
-    public init(makeHandler: @escaping (String) -> (any ChannelHandler)?) {
+    public init(makeHandler: @escaping (WebSocketUpgradeRequest) -> (any ChannelHandler)?) {
         self.makeHandler = makeHandler
     }
 
@@ -155,12 +166,14 @@ public final class ServerHandshakeHandler: ChannelInboundHandler, RemovableChann
         received = nil
         let lines = text.split(separator: "\r\n")
         let path = lines.first?.split(separator: " ").dropFirst().first.map(String.init) ?? "/"
-        let key = lines.lazy.compactMap { line -> String? in
+        let headers = lines.dropFirst().compactMap { line -> (name: String, value: String)? in
             let parts = line.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "sec-websocket-key" else { return nil }
-            return parts[1].trimmingCharacters(in: .whitespaces)
-        }.first
-        guard let key, let handler = makeHandler(path) else {
+            guard parts.count == 2 else { return nil }
+            return (String(parts[0]), parts[1].trimmingCharacters(in: .whitespaces))
+        }
+        let request = WebSocketUpgradeRequest(path: path, headers: headers)
+        let key = request.header("sec-websocket-key")
+        guard let key, let handler = makeHandler(request) else {
             let response = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             context.writeAndFlushThenClose(wrapOutboundOut(context.channel.allocator.buffer(string: response)))
             return

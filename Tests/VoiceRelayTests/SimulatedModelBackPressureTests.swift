@@ -5,12 +5,12 @@ import NIOCore
 import Testing
 import Wire
 
-/// The load generator's model stand-in against a relay that stops reading its model socket (as
+/// The simulated model's echo voice (the load run's model) against a relay that stops reading its model socket (as
 /// the relay does under back-pressure): the stand-in must hold its replies back, not queue them
 /// without bound (a 30-minute soak at 500 saturated calls once grew it to 22 GB).
-@Suite struct EchoModelBackPressureTests {
+@Suite struct SimulatedModelBackPressureTests {
     @Test func repliesToAPeerThatDoesNotReadAreHeldBackNotQueued() async throws {
-        let model = try await EchoModel(port: 0, recording: ManagedAtomic(true))
+        let model = try await SimulatedModel.start(.init(voice: .echo), recording: ManagedAtomic(true))
         let timeline = CallTimeline(index: 0)
         model.binder.expect(timeline) {}
         let socket = try LoopbackClient(port: model.port)
