@@ -101,26 +101,9 @@ public struct RelayServer: Sendable {
         if let store = recorder?.store {
             CallRecordsAPI(store: store, adminToken: configuration.adminToken).register(on: routes)
         }
-        let region = configuration.region
-        StatusPage(snapshot: { includeCalls in
-            let exposition = String(decoding: metrics.render(store: recorder.map { ($0.statistics.queueDepth, $0.outbox.count) }), as: UTF8.self)
-            let status = health.status
-            let recent = includeCalls ? (try? await recorder?.store.calls(since: nil, limit: 10)) ?? [] : []
-            return StatusSnapshot(
-                region: region, model: model.name, canTakeCalls: status.canTakeCalls, reason: status.reason,
-                activeCalls: health.registry.count, capacity: configuration.maximumCalls,
-                peers: router.plan.failover(for: region).map { StatusSnapshot.Peer(region: $0, healthy: peers?.isHealthy($0)) },
-                callsByOutcome: StatusSnapshot.outcomes(in: exposition),
-                histograms: ["voiceToVoice": StatusSnapshot.buckets(of: "voice_relay_voice_to_voice_seconds", in: exposition),
-                             "bargeIn": StatusSnapshot.buckets(of: "voice_relay_barge_in_reaction_seconds", in: exposition),
-                             "inbound": StatusSnapshot.buckets(of: "voice_relay_relay_inbound_latency_seconds", in: exposition)],
-                callsVisible: includeCalls,
-                recentCalls: recent.map { call in
-                    StatusSnapshot.RecentCall(callSid: call.callSid, tenant: call.tenant, region: call.region, startedAt: call.startedAt,
-                                              seconds: call.endedAt.map { $0.timeIntervalSince(call.startedAt) }, endReason: call.endReason,
-                                              voiceToVoiceMs: call.voiceToVoiceP50Ms)
-                })
-        }, adminToken: configuration.adminToken).register(on: routes)
+        let status = StatusSnapshotSource(region: configuration.region, modelName: model.name, capacity: configuration.maximumCalls,
+                                          health: health, router: router, peers: peers, metrics: metrics, recorder: recorder)
+        StatusPage(snapshot: { await status.snapshot(includeCalls: $0) }, adminToken: configuration.adminToken).register(on: routes)
         MetricsEndpoint(metrics: metrics, recorder: recorder).register(on: routes)
         HealthEndpoint(health: health, region: configuration.region, modelName: model.name, capacity: configuration.maximumCalls)
             .register(on: routes)

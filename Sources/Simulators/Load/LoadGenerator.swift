@@ -213,9 +213,8 @@ public final class LoadGenerator: Sendable {
             }
         }
         let target = CallerConnection.Target(host: options.relayHost, port: options.relayPort, path: path)
-        let statistics = NIOLoopBound(fleet.value.statistics, eventLoop: loop)
         _ = try await CallerConnection.open(target, on: loop, makeCaller: {
-            SimulatedCaller(load: .init(timeline: timeline, statistics: statistics.value, recording: recording) { caller in
+            SimulatedCaller(load: .init(timeline: timeline, statistics: fleet.value.statistics, recording: recording) { caller in
                 binder.expect(timeline) { bound.succeed() }
                 fleet.value.add(caller)
             })
