@@ -185,6 +185,7 @@ let package = Package(
             name: "WireTests",
             dependencies: [
                 "Wire",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

@@ -23,13 +23,15 @@ trap report EXIT
 
 scripts/dev/install-system-packages.sh pkg-config libopus-dev libssl-dev libsqlite3-dev libspeexdsp-dev opus-tools python3 postgresql \
     chromium curl espeak-ng
-# Twilio's own Python library produces the reference request signatures the tests compare against;
-# the openai and azure-ai-voicelive SDKs check the model client events the relay writes;
-# websocket-client drives headless Chromium for the status-page test.
-if ! python3 -c "import twilio.request_validator, websocket, openai.types.realtime, azure.ai.voicelive.models" 2>/dev/null; then
+# The carriers' own Python libraries (twilio, telnyx with its webhooks extra, plivo, vonage)
+# check the request signatures against theirs; the openai and azure-ai-voicelive SDKs check the
+# model client events the relay writes; websocket-client drives headless Chromium for the
+# status-page test.
+python_packages=(twilio "telnyx[webhooks]" plivo vonage websocket-client openai azure-ai-voicelive)
+if ! python3 -c "import twilio.request_validator, telnyx.lib.webhook_verification, nacl.signing, plivo.utils.signature_v3, vonage_jwt.verify_jwt, jwt, websocket, openai.types.realtime, azure.ai.voicelive.models" 2>/dev/null; then
     python3 -m pip --version >/dev/null 2>&1 || scripts/dev/install-system-packages.sh python3-pip
-    python3 -m pip install --quiet twilio websocket-client openai azure-ai-voicelive 2>/dev/null \
-        || python3 -m pip install --quiet --break-system-packages twilio websocket-client openai azure-ai-voicelive
+    python3 -m pip install --quiet "${python_packages[@]}" 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages "${python_packages[@]}"
 fi
 step_done "install Debian and Python packages"
 
