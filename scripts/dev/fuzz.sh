@@ -8,6 +8,10 @@
 # The harness is the package's `WireFuzzer` target (every ordinary build compiles it to replay
 # inputs); here SwiftPM builds it with libFuzzer and AddressSanitizer, and with FUZZING defined so
 # libFuzzer's `main` is the one linked (the first build takes ~4 minutes, in .build/fuzz).
+# `--sanitize fuzzer --sanitize address` alone hands swiftc two `-sanitize=` flags in an order
+# that varies from build to build, and the frontend keeps only the last: when that is `address`
+# the Swift code gets no coverage and libFuzzer finds nothing. The one combined flag after them
+# settles it; the script also checks that the parsers' module is instrumented.
 #   scripts/dev/fuzz.sh                 # both targets, 10 minutes each
 #   FUZZ_SECONDS=60 scripts/dev/fuzz.sh twilio
 set -euo pipefail
@@ -17,10 +21,14 @@ targets=("${@:-twilio model}")
 read -r -a targets <<< "${targets[*]}"
 
 mkdir -p out/fuzz
-swift build -c release --product wire-fuzzer --sanitize fuzzer --sanitize address -Xswiftc -DFUZZING \
-  --scratch-path .build/fuzz 2>&1 | grep -E "error|warning: unre|Compiling|Build" | tail -5
+swift build -c release --product wire-fuzzer --sanitize fuzzer --sanitize address -Xswiftc -sanitize=fuzzer,address \
+  -Xswiftc -DFUZZING --scratch-path .build/fuzz 2>&1 | grep -E "error|warning: unre|Compiling|Build" | tail -5
 fuzzer="$PWD/.build/fuzz/release/wire-fuzzer"
 test -x "$fuzzer"
+if ! objdump -h .build/fuzz/release/Wire.build/JSONScanner.swift.o | grep -q sancov; then
+  echo "the Wire module was built without coverage instrumentation" >&2
+  exit 1
+fi
 
 for target in "${targets[@]}"; do
   case "$target" in

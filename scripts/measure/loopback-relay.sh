@@ -2,8 +2,9 @@
 # relay-mallocs.sh). start_loopback_relay BINARY CALLS DATA_DIR starts BINARY serving on
 # 127.0.0.1:$relay_port, bridged to an OpenAI-style model on 127.0.0.1:$model_port, and sets
 # $relay to its pid; the generator's echoing stand-in is then to take the model port.
+# LOAD_GENERATOR names another generator binary (to compare generators on one relay).
 # MODEL_AUDIO_FORMAT=pcmu selects the mu-law pass-through path (default pcm16).
-load=.build/release/voice-relay
+load=${LOAD_GENERATOR:-.build/release/voice-relay}
 model_port=7777
 relay_port=7070
 
