@@ -83,8 +83,10 @@ import Testing
         // The model takes no turn from a sound under 400 ms (its VAD's hangover is 100 ms, so the
         // room's stretches stay apart): the room is heard as speech for the call's first half
         // second, before the detector has learned it, and the model stand-in, with the same
-        // detector, would answer it.
-        let model = ScriptedModel(endOfTurn: .milliseconds(100), shortestTurn: .milliseconds(400))
+        // detector, would answer it. Replies of 1.6 s: the model fills the 640 ms playout ring at
+        // once, so a 1.2 s reply has finished streaming ~460 ms into its playback, about when this
+        // caller's barge-in is decided, and then there is nothing left to cancel.
+        let model = ScriptedModel(replyLength: .milliseconds(1600), endOfTurn: .milliseconds(100), shortestTurn: .milliseconds(400))
         let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test"), model: model,
                                 recorder: recorder.writer)
         let steps: [ConversationCaller.Step] = [
