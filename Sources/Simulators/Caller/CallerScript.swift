@@ -1,4 +1,5 @@
 import Foundation
+import AudioPipeline
 import Codecs
 
 /// What a simulated caller does, one 20 ms frame at a time: audio to say, quiet stretches that
@@ -127,18 +128,18 @@ struct CallerScriptCursor {
                 if framesSent < frames { return voiced(false) }
             case .quietUntilAgentHasSpoken(let spoken):
                 if agentStartedMs == nil, heard.agentFrameCount > agentFramesAtStart { agentStartedMs = nowMs }
-                let done = agentStartedMs.map { nowMs - $0 >= spoken.milliseconds } ?? false
+                let done = agentStartedMs.map { nowMs - $0 >= spoken.fractionalMilliseconds } ?? false
                 if !done, !timedOut(step, limitMs: 10_000, nowMs: nowMs, heard: &heard) { return voiced(false) }
             case .quietAfterAgentFinished(let after):
                 if agentFinishedMs == nil, heard.agentFrameCount > agentFramesAtStart, nowMs - heard.lastAgentFrameMs > 300,
                    nowMs > heard.playbackEndMs {
                     agentFinishedMs = nowMs
                 }
-                let done = agentFinishedMs.map { nowMs - $0 >= after.milliseconds } ?? false
+                let done = agentFinishedMs.map { nowMs - $0 >= after.fractionalMilliseconds } ?? false
                 if !done, !timedOut(step, limitMs: 15_000, nowMs: nowMs, heard: &heard) { return voiced(false) }
             case .quietWhileAgentSpeaks(let atMost, let waitingForReply):
                 let waiting = (waitingForReply && heard.agentFrameCount == 0) || heard.agentIsSpeaking(atMs: nowMs)
-                if waiting, nowMs - stepStartMs < atMost.milliseconds { return voiced(false) }
+                if waiting, nowMs - stepStartMs < atMost.fractionalMilliseconds { return voiced(false) }
             case .pressKey(let key):
                 if framesSent == 0 {
                     framesSent = 1
@@ -186,8 +187,4 @@ struct CallerScriptCursor {
         samples.withUnsafeBufferPointer { input in codes.withUnsafeMutableBufferPointer { MuLaw.encode(input, into: $0) } }
         return .frame(muLaw: codes)
     }
-}
-
-extension Duration {
-    var milliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
 }

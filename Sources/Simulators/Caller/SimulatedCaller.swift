@@ -205,7 +205,7 @@ final class SimulatedCaller: ChannelInboundHandler {
             }
         } catch {
             load?.statistics.errors += 1
-            playback.recording.unexpectedMessages.append("bad frame: \(error)")
+            if load == nil { playback.recording.unexpectedMessages.append("bad frame: \(error)") }
             context.close(promise: nil)
         }
     }

@@ -24,13 +24,8 @@ public struct PlivoSignature: Sendable {
 
     /// Whether any of the header's signatures is this request's (compared in constant time).
     public func isValid(_ header: String, method: String, url: String, parameters: [(name: String, value: String)], nonce: String) -> Bool {
-        let expected = Array(compute(method: method, url: url, parameters: parameters, nonce: nonce).utf8)
-        var matched = false
-        for candidate in header.split(separator: ",") {
-            let bytes = Array(candidate.trimmingCharacters(in: .whitespaces).utf8)
-            if bytes.count == expected.count, zip(bytes, expected).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 { matched = true }
-        }
-        return matched
+        let expected = compute(method: method, url: url, parameters: parameters, nonce: nonce)
+        return header.split(separator: ",").map { ConstantTime.equals($0.trimmingCharacters(in: .whitespaces), expected) }.contains(true)
     }
 
     static func base(method: String, url: String, parameters: [(name: String, value: String)]) -> String {

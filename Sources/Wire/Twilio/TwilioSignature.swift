@@ -25,11 +25,6 @@ public struct TwilioSignature: Sendable {
 
     /// Whether `signature` is right for the request, compared in constant time.
     public func isValid(_ signature: String, url: String, parameters: [(name: String, value: String)] = []) -> Bool {
-        let expected = Array(compute(url: url, parameters: parameters).utf8)
-        let given = Array(signature.utf8)
-        guard expected.count == given.count else { return false }
-        var difference: UInt8 = 0
-        for (a, b) in zip(expected, given) { difference |= a ^ b }
-        return difference == 0
+        ConstantTime.equals(compute(url: url, parameters: parameters), signature)
     }
 }

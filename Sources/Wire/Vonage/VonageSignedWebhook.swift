@@ -53,8 +53,7 @@ public struct VonageSignedWebhook: Sendable {
         let age = Int(now.timeIntervalSince1970) - issued
         guard abs(age) <= toleranceSeconds else { throw .stale(seconds: age) }
         if let hash = claims["payload_hash"] as? String {
-            let digest = SHA256.hash(data: Data(body)).map { String(format: "%02x", $0) }.joined()
-            guard hash.lowercased() == digest else { throw .bodyChanged }
+            guard hash.lowercased() == Self.payloadHash(body) else { throw .bodyChanged }
         }
         return Claims(issuedAt: issued, applicationID: claims["application_id"] as? String)
     }
@@ -64,10 +63,15 @@ public struct VonageSignedWebhook: Sendable {
         let header = Self.base64URL(Data(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
         var claims: [String: Any] = ["iat": Int(date.timeIntervalSince1970), "jti": UUID().uuidString.lowercased(), "iss": "Vonage",
                                      "application_id": applicationID]
-        if !body.isEmpty { claims["payload_hash"] = SHA256.hash(data: Data(body)).map { String(format: "%02x", $0) }.joined() }
+        if !body.isEmpty { claims["payload_hash"] = Self.payloadHash(body) }
         let payload = Self.base64URL((try? JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys])) ?? Data())
         let mac = HMAC<SHA256>.authenticationCode(for: Data("\(header).\(payload)".utf8), using: SymmetricKey(data: Data(signatureSecret.utf8)))
         return "Bearer \(header).\(payload).\(Self.base64URL(Data(mac)))"
+    }
+
+    /// The body's SHA-256 in lowercase hex, as `payload_hash` carries it.
+    private static func payloadHash(_ body: some DataProtocol) -> String {
+        SHA256.hash(data: Data(body)).map { String(format: "%02x", $0) }.joined()
     }
 
     private static func json(_ part: Substring) -> [String: Any]? {
