@@ -86,8 +86,14 @@ struct ServeCommand: AsyncParsableCommand {
             }
             logger.warning("TWILIO_AUTH_TOKEN is not set: webhooks and media streams are not signature-checked, so anyone who can reach this relay can open model sessions")
         }
+        let plivoAuthToken = environment["PLIVO_AUTH_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        // Plivo's routes run unsigned only off Fly (or when told): a deployment that does not
+        // use Plivo need not set its token, and then offers no unchecked way to open model sessions.
+        let plivoUnsigned = plivoAuthToken == nil && (environment["FLY_APP_NAME"] == nil || allowUnsignedWebhooks)
+        if plivoUnsigned { logger.warning("PLIVO_AUTH_TOKEN is not set: Plivo webhooks and streams are taken unchecked") }
         let configuration = RelayConfiguration(
             host: host, port: port, publicHost: publicHost ?? environment["PUBLIC_HOST"], twilioAuthToken: twilioAuthToken,
+            plivoAuthToken: plivoAuthToken, takesUnsignedPlivo: plivoUnsigned,
             region: region, maximumMessageBytes: maxMessageBytes, maximumCalls: maxCalls,
             maximumConnections: maxConnections ?? environment["MAX_CONNECTIONS"].flatMap { Int($0) },
             handshakeTimeout: .seconds(handshakeTimeout), startTimeout: .seconds(startTimeout), idleTimeout: .seconds(idleTimeout),

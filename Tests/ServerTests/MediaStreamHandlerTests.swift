@@ -24,7 +24,7 @@ import Wire
         let session = MediaStreamSession(model: LocalAgent(), fallback: nil, pending: PendingModelSessions(health: nil),
                                          registry: CallRegistry(capacity: 4), modelHealth: nil, recorder: nil, metrics: nil,
                                          region: "test", logger: Logger(label: "test"), maximumMessageBytes: maximumMessageBytes)
-        let channel = EmbeddedChannel(handler: session.makeHandler())
+        let channel = EmbeddedChannel(handler: session.makeHandler(TwilioStream(maximumMessageBytes: maximumMessageBytes)))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         return channel
     }

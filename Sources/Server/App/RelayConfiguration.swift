@@ -6,6 +6,11 @@ public struct RelayConfiguration: Sendable {
     public var publicHost: String?
     /// When set, every webhook and media-stream upgrade must carry a valid `X-Twilio-Signature`.
     public var twilioAuthToken: String?
+    /// When set, every Plivo webhook must carry a valid `X-Plivo-Signature-V3` with a fresh nonce,
+    /// and every Plivo stream the ticket its webhook answer gave it.
+    public var plivoAuthToken: String?
+    /// Without a Plivo token: whether Plivo's routes take calls unchecked (else they are not served).
+    public var takesUnsignedPlivo: Bool
     /// This instance's region (`FLY_REGION`), passed to the stream as a parameter.
     public var region: String
     /// Larger WebSocket messages are refused (a media message is ~300 bytes).
@@ -34,6 +39,7 @@ public struct RelayConfiguration: Sendable {
     public var reconnectHistoryTurns: Int
 
     public init(host: String = "0.0.0.0", port: Int = 8080, publicHost: String? = nil, twilioAuthToken: String? = nil,
+                plivoAuthToken: String? = nil, takesUnsignedPlivo: Bool = true,
                 region: String = "local", maximumMessageBytes: Int = 64 * 1024, maximumCalls: Int = 500,
                 maximumConnections: Int? = nil, handshakeTimeout: Duration = .seconds(10), startTimeout: Duration = .seconds(10),
                 idleTimeout: Duration = .seconds(10), preopenedSessionTimeout: Duration = .seconds(15), drainDeadline: Duration = .seconds(50), callerNumbers: CallerNumbers = .hashed(salt: "voice-relay"),
@@ -42,6 +48,8 @@ public struct RelayConfiguration: Sendable {
         self.port = port
         self.publicHost = publicHost
         self.twilioAuthToken = twilioAuthToken
+        self.plivoAuthToken = plivoAuthToken
+        self.takesUnsignedPlivo = takesUnsignedPlivo
         self.region = region
         self.maximumMessageBytes = maximumMessageBytes
         self.maximumCalls = maximumCalls

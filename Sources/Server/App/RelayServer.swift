@@ -9,9 +9,9 @@ import NIOCore
 import ServiceLifecycle
 import Wire
 
-/// The relay's HTTP and WebSocket server: Twilio's webhook (`POST /twiml`, `/incoming-call`),
-/// the media stream (`GET /media-stream[/<home region>[/<allowed regions>]]`, WebSocket) and
-/// `GET /healthz`. Before a call is taken, ``RegionRouter`` decides whether this instance takes
+/// The relay's HTTP and WebSocket server: the carriers' webhooks (Twilio: `POST /twiml`,
+/// `/incoming-call`; Plivo: `POST /plivo/answer`), their media streams (`GET
+/// [/plivo]/media-stream[/<home region>[/<allowed regions>]]`, WebSocket) and `GET /healthz`. Before a call is taken, ``RegionRouter`` decides whether this instance takes
 /// it or hands it to another region with `fly-replay`.
 public struct RelayServer: Sendable {
     public let configuration: RelayConfiguration
@@ -79,24 +79,44 @@ public struct RelayServer: Sendable {
             router.decide(request, status: health.status, peerHealth: { peers?.isHealthy($0) })
         }
 
+        let admission = CallAdmission(configuration: configuration, plan: plan, decide: decide, pending: pending,
+                                      registry: health.registry, model: model, metrics: metrics)
         let routes = Router()
         let twilio = routes.group().add(middleware: TwilioSignatureMiddleware(check: signatureCheck))
-        TwilioWebhook(configuration: configuration, plan: plan, decide: decide, pending: pending, registry: health.registry,
-                      model: model, metrics: metrics).register(on: twilio)
+        TwilioWebhook(admission: admission).register(on: twilio)
+        let plivoCheck = configuration.plivoAuthToken.map { PlivoSignatureCheck(authToken: $0, publicHost: configuration.publicHost) }
+        let plivoTicket = configuration.plivoAuthToken.map { StreamTicket(secret: $0) }
+        let servesPlivo = configuration.plivoAuthToken != nil || configuration.takesUnsignedPlivo
+        if servesPlivo {
+            let plivo = routes.group().add(middleware: PlivoSignatureMiddleware(check: plivoCheck))
+            PlivoWebhook(admission: admission, ticket: plivoTicket).register(on: plivo)
+        }
         // A media-stream upgrade this instance does not take never reaches the router: the
         // ``UpgradeGate`` answers it (replay, refusal, bad signature) before the upgrade.
         let refuseUpgrade = { @Sendable (head: HTTPRequest) -> UpgradeRefusal? in
-            guard head.path?.hasPrefix("/media-stream") == true else { return nil }
-            if let signatureCheck, !signatureCheck.isSigned(stream: head) {
-                logger.warning("media-stream upgrade with a bad or missing X-Twilio-Signature")
-                return UpgradeRefusal(status: .forbidden, headerFields: [:], body: TwilioSignatureCheck.refusal)
+            guard let carrier = Self.streamCarrier(head, servesPlivo: servesPlivo) else { return nil }
+            switch carrier {
+            case .twilio:
+                if let signatureCheck, !signatureCheck.isSigned(stream: head) {
+                    logger.warning("media-stream upgrade with a bad or missing X-Twilio-Signature")
+                    return UpgradeRefusal(status: .forbidden, headerFields: [:], body: TwilioSignatureCheck.refusal)
+                }
+            case .plivo:
+                if let plivoTicket, !plivoTicket.admits(head.path ?? "") {
+                    logger.warning("Plivo media-stream upgrade without this relay's stream ticket")
+                    return UpgradeRefusal(status: .forbidden, headerFields: [:], body: "invalid stream ticket\n")
+                }
             }
             let decision = decide(Self.streamRequest(head))
             return decision == .accept ? nil : Self.refusal(for: decision, what: "media stream", callSid: nil, metrics: metrics, logger: logger)
         }
-        for path in ["/media-stream", "/media-stream/{home}", "/media-stream/{home}/{allowed}", "/media-stream/{home}/{allowed}/{call}"] {
-            // A plain GET, not a WebSocket upgrade.
-            twilio.get(RouterPath(path)) { _, _ -> Response in Response(status: .upgradeRequired) }
+        for prefix in ["/media-stream"] + (servesPlivo ? [PlivoWebhook.streamPrefix] : []) {
+            for path in ["", "/{home}", "/{home}/{allowed}", "/{home}/{allowed}/{call}", "/{home}/{allowed}/{call}/{ticket}"] {
+                // A plain GET, not a WebSocket upgrade.
+                (prefix == "/media-stream" ? twilio : routes.group()).get(RouterPath(prefix + path)) { _, _ -> Response in
+                    Response(status: .upgradeRequired)
+                }
+            }
         }
         if let store = recorder?.store {
             CallRecordsAPI(store: store, adminToken: configuration.adminToken).register(on: routes)
@@ -118,9 +138,17 @@ public struct RelayServer: Sendable {
             ) { _, _, _ in .dontUpgrade }
             return GatedWebSocketChannel(inner: http, limits: limits, refusal: refuseUpgrade,
                                          takeOver: { head in
-                                             guard head.path?.hasPrefix("/media-stream") == true else { return nil }
+                                             guard let carrier = Self.streamCarrier(head, servesPlivo: servesPlivo) else { return nil }
                                              let loop = Self.streamCallSid(head).flatMap { pending.eventLoop(callSid: $0) }
-                                             return MediaStreamTakeOver(makeHandler: { session.makeHandler() }, eventLoop: loop)
+                                             let bytes = configuration.maximumMessageBytes
+                                             switch carrier {
+                                             case .twilio:
+                                                 return MediaStreamTakeOver(makeHandler: { session.makeHandler(TwilioStream(maximumMessageBytes: bytes)) },
+                                                                            eventLoop: loop)
+                                             case .plivo:
+                                                 return MediaStreamTakeOver(makeHandler: { session.makeHandler(PlivoStream(maximumMessageBytes: bytes)) },
+                                                                            eventLoop: loop)
+                                             }
                                          })
         }
         return Application(
@@ -132,28 +160,52 @@ public struct RelayServer: Sendable {
         )
     }
 
-    /// What a media-stream upgrade says about itself: `/media-stream/<home>/<allowed,regions>`,
-    /// then the call's CallSid when the webhook knew it (`.../CA...`).
+    /// The carriers whose media streams this relay takes, by the path their streams open.
+    enum StreamCarrier {
+        case twilio
+        case plivo
+    }
+
+    static func streamCarrier(_ head: HTTPRequest, servesPlivo: Bool) -> StreamCarrier? {
+        let parts = streamPathParts(head)
+        switch parts.first {
+        case "media-stream": return .twilio
+        case "plivo" where servesPlivo && parts.count > 1 && parts[1] == "media-stream": return .plivo
+        default: return nil
+        }
+    }
+
+    /// What a media-stream upgrade says about itself: `[/<carrier>]/media-stream/<home>/<allowed,regions>`,
+    /// then the call's id when the webhook knew it, then its ticket if it needs one.
     static func streamRequest(_ head: HTTPRequest) -> RegionRouter.Request {
-        var parts = streamPathParts(head)
-        if let last = parts.last, isCallSid(last) { parts.removeLast() }
-        let home = parts.count > 1 ? parts[1] : nil
-        let allowed = parts.count > 2 ? parts[2].split(separator: ",").map(String.init) : nil
+        let parts = streamSegments(head)
+        let home = parts.first
+        let allowed = parts.count > 1 ? parts[1].split(separator: ",").map(String.init) : nil
         return RegionRouter.Request(allowedRegions: allowed, homeRegion: home, alreadyReplayed: FlyReplay.wasReplayed(head.headerFields))
     }
 
-    /// The CallSid the stream's path names, if it names one.
+    /// The call id the stream's path names, if it names one.
     static func streamCallSid(_ head: HTTPRequest) -> String? {
-        streamPathParts(head).last.flatMap { isCallSid($0) ? $0 : nil }
+        let parts = streamPathParts(head)
+        return parts.last(where: isCallIdentifier)
+    }
+
+    /// The region segments after `media-stream` (the call id and ticket dropped).
+    private static func streamSegments(_ head: HTTPRequest) -> [String] {
+        var parts = Array(streamPathParts(head).drop { $0 != "media-stream" }.dropFirst())
+        if let index = parts.firstIndex(where: isCallIdentifier) { parts.removeSubrange(index...) }
+        return parts
     }
 
     private static func streamPathParts(_ head: HTTPRequest) -> [String] {
         (head.path?.split(separator: "?").first ?? "").split(separator: "/").map(String.init)
     }
 
-    /// Twilio's CallSids: `CA` and 32 hexadecimal digits (region codes are three letters).
-    static func isCallSid(_ text: String) -> Bool {
-        text.count == 34 && text.hasPrefix("CA") && text.dropFirst(2).allSatisfy(\.isHexDigit)
+    /// A carrier's call id: Twilio's CallSids (`CA` and 32 hexadecimal digits) or Plivo's
+    /// CallUUIDs (a UUID). Region codes are three letters, tickets 22 base64url characters.
+    static func isCallIdentifier(_ text: String) -> Bool {
+        if text.count == 34 && text.hasPrefix("CA") && text.dropFirst(2).allSatisfy(\.isHexDigit) { return true }
+        return text.count == 36 && UUID(uuidString: text) != nil
     }
 
     /// A request this instance does not take: replayed with `fly-replay` (Fly drops our status and

@@ -9,12 +9,12 @@ import Wire
 /// pipeline's events lead to (barge-in: `clear`, flush, truncate, cancel), taken on the stream's
 /// event loop. The model's rare events are handled where they arrive (see ``ModelSide/Replies``). No
 /// task waits through the call for either: each would be ~2.5 KB of the call's memory. Paced
-/// agent audio goes straight to the Twilio socket through a ``TwilioCallerSink``.
+/// agent audio goes straight to the carrier's socket through a ``CarrierAudioSink``.
 final class ActiveCall: Sendable {
     let streamSid: [UInt8]
     let pipeline: CallPipeline<MuLawDecoder>
     private let model: ModelSide
-    /// Where the pipeline's events are acted on (the Twilio socket's loop).
+    /// Where the pipeline's events are acted on (the stream socket's loop).
     private let eventLoop: any EventLoop
     private let callLog: CallLog
     private let dtmfToModel: Bool
@@ -31,13 +31,10 @@ final class ActiveCall: Sendable {
         self.logger = logger
     }
 
-    static func begin(start: MediaStreamStart, model: any RealtimeModel, fallback: (any RealtimeModel)?,
+    static func begin(start: MediaStreamStart, writer: some MediaStreamComposer, model: any RealtimeModel, fallback: (any RealtimeModel)?,
                       preopened: PendingModelSessions.Opened?,
-                      socket: TwilioSocket, modelHealth: ModelHealthMonitor?, callLog: CallLog, conversation: ConversationOptions,
+                      socket: MediaStreamSocket, modelHealth: ModelHealthMonitor?, callLog: CallLog, conversation: ConversationOptions,
                       metrics: RelayMetrics?, logger: Logger) async throws -> ActiveCall {
-        guard let writer = try? MediaStreamWriter(streamSid: start.streamSid) else {
-            throw MediaStreamClosure(code: .policyViolation, reason: "streamSid is not alphanumeric")
-        }
         // Inline inbound stages: the inbound ring only holds frames delivered before `start`, and
         // the stream's handler holds those until the call is up; a small ring saves 10 KB a call.
         // The outbound ring holds 640 ms: the model's socket stops being read at
@@ -72,7 +69,7 @@ final class ActiveCall: Sendable {
         } catch {
             throw MediaStreamClosure(code: .unexpectedServerError, reason: "model unavailable: \(error)")
         }
-        let sink = TwilioCallerSink(socket: socket, writer: writer, callLog: callLog, metrics: metrics)
+        let sink = CarrierAudioSink(socket: socket, writer: writer, callLog: callLog, metrics: metrics)
         let loop = socket.channel.eventLoop
         let speechStartedNs = NIOLoopBoundBox.makeEmptyBox(valueType: UInt64.self, eventLoop: loop)
         await pipeline.start(modelSink: modelSide.connection, callerSink: sink) { event in
@@ -111,11 +108,11 @@ final class ActiveCall: Sendable {
 
     /// The caller started speaking and the playout has been flushed. It is a barge-in only if
     /// agent audio was still ahead of the caller (queued, playing, or its mark not yet echoed)
-    /// or a response was streaming audio: then Twilio drops what it holds, the model cancels the
+    /// or a response was streaming audio: then the carrier drops what it holds, the model cancels the
     /// response and forgets what was not heard. Otherwise the caller is taking a new turn, and
     /// the agent's last turn stays complete; a response that had begun without audio yet is
     /// cancelled (the caller is still talking), which is no interruption of anything heard.
-    private static func callerSpoke(flush: PlaybackFlush, onsetNs: UInt64?, socket: TwilioSocket, writer: MediaStreamWriter,
+    private static func callerSpoke(flush: PlaybackFlush, onsetNs: UInt64?, socket: MediaStreamSocket, writer: any MediaStreamComposer,
                                     model: ModelSide, callLog: CallLog, metrics: RelayMetrics?, logger: Logger) {
         let response = model.response
         let streaming = response.inProgress && response.hasAudio

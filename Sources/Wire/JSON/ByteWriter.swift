@@ -1,24 +1,24 @@
 /// Appends bytes into a buffer known to be large enough, or (with no buffer) only counts them.
-package struct ByteWriter {
-    package let output: UnsafeMutableRawBufferPointer?
-    package var position = 0
+public struct ByteWriter {
+    public let output: UnsafeMutableRawBufferPointer?
+    public var position = 0
 
-    package init(_ output: UnsafeMutableRawBufferPointer?) {
+    public init(_ output: UnsafeMutableRawBufferPointer?) {
         self.output = output
     }
 
-    package mutating func append(_ literal: StaticString) {
+    public mutating func append(_ literal: StaticString) {
         let count = literal.utf8CodeUnitCount
         if let output { (output.baseAddress! + position).copyMemory(from: literal.utf8Start, byteCount: count) }
         position += count
     }
 
-    package mutating func append(_ bytes: [UInt8]) {
+    public mutating func append(_ bytes: [UInt8]) {
         if let output { bytes.withUnsafeBytes { (output.baseAddress! + position).copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
         position += bytes.count
     }
 
-    package mutating func appendBase64(_ bytes: UnsafeRawBufferPointer) {
+    public mutating func appendBase64(_ bytes: UnsafeRawBufferPointer) {
         guard let output else {
             position += Base64.encodedLength(of: bytes.count)
             return
@@ -26,7 +26,7 @@ package struct ByteWriter {
         position += Base64.encode(bytes, into: UnsafeMutableRawBufferPointer(rebasing: output[position...]))
     }
 
-    package mutating func append(decimal value: UInt32) {
+    public mutating func append(decimal value: UInt32) {
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         var count = 0
         var remaining = value

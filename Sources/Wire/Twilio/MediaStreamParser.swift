@@ -4,7 +4,7 @@ import Foundation
 /// the bytes by ``JSONScanner`` with its payload base64-decoded into the caller's buffer: no
 /// allocation. The rare messages (`start`, `mark`, `dtmf`) go through `JSONDecoder` or make a
 /// `String`, which is fine at their rate.
-public struct MediaStreamParser: Sendable {
+public struct MediaStreamParser: MediaStreamReader {
     /// Larger messages are refused before parsing (a 20 ms media message is ~300 bytes).
     public var maximumMessageBytes: Int
 
@@ -39,13 +39,13 @@ public struct MediaStreamParser: Sendable {
         if scanner.matches(event, "start") { return .start(try start(message)) }
         if scanner.matches(event, "mark") {
             guard let name = fields.markName else { throw .missingField("mark.name") }
-            return .mark(name: Self.string(name, in: scanner))
+            return .mark(name: scanner.text(name))
         }
         if scanner.matches(event, "dtmf") {
             guard let digit = fields.dtmfDigit else { throw .missingField("dtmf.digit") }
-            return .dtmf(digit: Self.string(digit, in: scanner))
+            return .dtmf(digit: scanner.text(digit))
         }
-        return .unknown(event: Self.string(event, in: scanner))
+        return .unknown(event: scanner.text(event))
     }
 
     private func media(_ fields: MediaStreamFields, scanner: JSONScanner, payload: UnsafeMutableRawBufferPointer) throws(MediaStreamProtocolError) -> MediaPacket {
@@ -56,12 +56,7 @@ public struct MediaStreamParser: Sendable {
         guard timestamp <= UInt64(UInt32.max) else { throw .invalidField("media.timestamp") }
         let count: Int
         do {
-            if encoded.hasEscapes {
-                // Some JSON writers escape '/' as "\/"; unescape into a scratch copy (rare).
-                count = try Self.decodeEscaped(scanner.slice(encoded), into: payload)
-            } else {
-                count = try Base64.decode(scanner.slice(encoded), into: payload)
-            }
+            count = try scanner.decodeBase64(encoded, into: payload)
         } catch {
             throw .invalidPayload(String(describing: error))
         }
@@ -77,30 +72,5 @@ public struct MediaStreamParser: Sendable {
         } catch {
             throw .invalidField("start")
         }
-    }
-
-    private static func string(_ value: JSONScanner.StringValue, in scanner: JSONScanner) -> String {
-        guard value.hasEscapes else { return String(decoding: scanner.slice(value), as: UTF8.self) }
-        // Let Foundation resolve the escapes of this (rare) string.
-        var quoted = Data([UInt8(ascii: "\"")])
-        quoted.append(contentsOf: scanner.slice(value))
-        quoted.append(UInt8(ascii: "\""))
-        return (try? JSONDecoder().decode(String.self, from: quoted)) ?? String(decoding: scanner.slice(value), as: UTF8.self)
-    }
-
-    private static func decodeEscaped(_ raw: UnsafeRawBufferPointer, into payload: UnsafeMutableRawBufferPointer) throws -> Int {
-        var unescaped = [UInt8]()
-        unescaped.reserveCapacity(raw.count)
-        var index = 0
-        while index < raw.count {
-            if raw[index] == UInt8(ascii: "\\"), index + 1 < raw.count, raw[index + 1] == UInt8(ascii: "/") {
-                unescaped.append(UInt8(ascii: "/"))
-                index += 2
-            } else {
-                unescaped.append(raw[index])
-                index += 1
-            }
-        }
-        return try unescaped.withUnsafeBytes { try Base64.decode($0, into: payload) }
     }
 }

@@ -6,7 +6,7 @@ import Wire
 /// thread. On the channel's own event loop a write goes straight to the socket (there is no
 /// frame encoder in the pipeline: writers frame their messages themselves); from elsewhere (the
 /// pacing clock's thread, a model socket on another loop) NIO hands it to the loop.
-struct TwilioSocket: Sendable {
+struct MediaStreamSocket: Sendable {
     let channel: any Channel
 
     var allocator: ByteBufferAllocator { channel.allocator }

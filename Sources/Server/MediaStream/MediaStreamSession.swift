@@ -5,7 +5,7 @@ import NIOCore
 import Wire
 
 /// What every media stream of this server shares: the model, the registry, the records, the
-/// limits. It makes one ``MediaStreamHandler`` per accepted WebSocket.
+/// limits. It makes one ``MediaStreamHandler`` per accepted WebSocket, for the carrier whose path it came on.
 final class MediaStreamSession: Sendable {
     let model: any RealtimeModel
     let fallback: (any RealtimeModel)?
@@ -16,7 +16,6 @@ final class MediaStreamSession: Sendable {
     let metrics: RelayMetrics?
     let region: String
     let logger: Logger
-    let parser: MediaStreamParser
     let maximumMessageBytes: Int
     let startTimeout: Duration
     let idleTimeout: Duration
@@ -36,14 +35,15 @@ final class MediaStreamSession: Sendable {
         self.metrics = metrics
         self.region = region
         self.logger = logger
-        self.parser = MediaStreamParser(maximumMessageBytes: maximumMessageBytes)
         self.maximumMessageBytes = maximumMessageBytes
         self.startTimeout = startTimeout
         self.idleTimeout = idleTimeout
         self.conversation = conversation
     }
 
-    func makeHandler() -> MediaStreamHandler { MediaStreamHandler(session: self) }
+    func makeHandler<Carrier: CarrierStream>(_ carrier: Carrier) -> MediaStreamHandler<Carrier> {
+        MediaStreamHandler(session: self, carrier: carrier)
+    }
 }
 
 /// How a call treats the conversation beyond audio: key presses, and what a model session

@@ -7,9 +7,9 @@ import NIOWebSocket
 import Synchronization
 import Wire
 
-/// One Twilio media stream, as the channel handler of its WebSocket on the connection's event
-/// loop: it speaks the Media Streams protocol and bridges the call to a model through a
-/// ``CallPipeline``.
+/// One carrier media stream, as the channel handler of its WebSocket on the connection's event
+/// loop: it speaks the carrier's protocol (through its ``CarrierStream``) and bridges the call to
+/// a model through a ``CallPipeline``.
 ///
 /// It reads the socket's bytes itself (``WebSocketFrameReader``: no frame decoder or encoder in
 /// the pipeline, nothing allocated per message). Caller audio is parsed from the frame's bytes
@@ -21,12 +21,13 @@ import Wire
 /// reason; a stream that never starts or goes quiet is closed by its watchdog. What the protocol
 /// decides (phases, what each message leads to, timeouts) is ``MediaStreamStateMachine``'s; this
 /// handler does the I/O it asks for.
-final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
+final class MediaStreamHandler<Carrier: CarrierStream>: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
     typealias Closure = MediaStreamClosure
 
     private let session: MediaStreamSession
+    private let carrier: Carrier
     private var logger: Logger
     private var context: ChannelHandlerContext?
     private var machine: MediaStreamStateMachine<ActiveCall>
@@ -40,8 +41,9 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// A close frame went out: what follows on the socket is not read.
     private var isClosing = false
 
-    init(session: MediaStreamSession) {
+    init(session: MediaStreamSession, carrier: Carrier) {
         self.session = session
+        self.carrier = carrier
         self.logger = session.logger
         self.reader = WebSocketFrameReader(maximumPayloadBytes: session.maximumMessageBytes)
         self.machine = MediaStreamStateMachine(openedNs: MonotonicClock.nowNs(), startTimeout: session.startTimeout,
@@ -77,7 +79,8 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var whyItEnded: (reason: String, outcome: String) {
         if let timedOut { return (timedOut, "timed-out") }
         if let drained = registration?.endReason { return (drained, "drained") }
-        return ("websocket closed", "caller-disconnected")
+        // A carrier that never says `stop` ends every call by closing the socket.
+        return ("websocket closed", carrier.sendsStop ? "caller-disconnected" : "completed")
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -118,7 +121,7 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .text, .continuation:
             close(Closure(code: .unacceptableData, reason: "fragmented messages are not supported"))
         case .binary:
-            close(Closure(code: .unacceptableData, reason: "binary frames are not part of Media Streams"))
+            close(Closure(code: .unacceptableData, reason: "binary frames are not part of \(carrier.name)'s media stream"))
         case .close where isClosing:
             // The answer to our own close: the handshake is complete.
             context.close(promise: nil)
@@ -138,9 +141,9 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
             do {
                 let parsed: MediaStreamMessage
                 if let call = machine.liveCall {
-                    parsed = try call.streamSid.withUnsafeBytes { try session.parser.parse(message, payload: payload, streamSid: $0) }
+                    parsed = try call.streamSid.withUnsafeBytes { try carrier.reader.parse(message, payload: payload, streamSid: $0) }
                 } else {
-                    parsed = try session.parser.parse(message, payload: payload)
+                    parsed = try carrier.reader.parse(message, payload: payload, streamSid: nil)
                 }
                 perform(machine.received(parsed), payload: UnsafeRawBufferPointer(payload), receivedNs: receivedNs)
             } catch {
@@ -154,7 +157,7 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .none:
             break
         case .begin(let start):
-            begin(start)
+            begin(carrier.normalized(start))
         case .deliver(let call, let packet):
             var audio = InlineArray<160, UInt8>(repeating: 0xFF)
             for index in 0..<160 { audio[index] = payload[index] }
@@ -170,10 +173,10 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
             logger.info("dtmf", metadata: ["digit": .string(digit)])
             call?.keyPressed(digit)
         case .stop:
-            logger.info("call stopped by Twilio")
-            endThenClose(Closure(code: .normalClosure, reason: ""), reason: "twilio stop", outcome: "completed")
+            logger.info("call stopped by the carrier")
+            endThenClose(Closure(code: .normalClosure, reason: ""), reason: "\(carrier.name) stop", outcome: "completed")
         case .ignore(let event):
-            logger.notice("ignoring unknown Media Streams event", metadata: ["event": .string(event)])
+            logger.notice("ignoring an unknown media stream event", metadata: ["event": .string(event), "carrier": .string(carrier.name)])
         case .close(let closure):
             close(closure)
         }
@@ -186,8 +189,14 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard let context else { return }
         logger[metadataKey: "call"] = .string(start.callSid)
         logger[metadataKey: "stream"] = .string(start.streamSid)
+        let writer: Carrier.Writer
+        do {
+            writer = try carrier.writer(for: start)
+        } catch {
+            return close(error)
+        }
         context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
-        let (session, logger, socket) = (self.session, self.logger, TwilioSocket(channel: context.channel))
+        let (session, logger, socket) = (self.session, self.logger, MediaStreamSocket(channel: context.channel))
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let loop = context.eventLoop
         Task {
@@ -197,7 +206,7 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
                 caller: start.customParameters["caller"] ?? "", region: session.region, provider: session.model.name,
                 endpoint: session.model.endpoint, startedAt: Date()))
             do {
-                let call = try await ActiveCall.begin(start: start, model: session.model, fallback: session.fallback, preopened: preopened,
+                let call = try await ActiveCall.begin(start: start, writer: writer, model: session.model, fallback: session.fallback, preopened: preopened,
                                                       socket: socket, modelHealth: session.modelHealth, callLog: callLog,
                                                       conversation: session.conversation, metrics: session.metrics, logger: logger)
                 session.metrics?.activeCalls.increment()
@@ -267,21 +276,21 @@ final class MediaStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func endThenClose(_ closure: Closure, reason: String, outcome: String) {
         guard let context, !isClosing else { return }
         isClosing = true
-        let closing = CloseOnce(socket: TwilioSocket(channel: context.channel), closure: closure)
+        let closing = CloseOnce(socket: MediaStreamSocket(channel: context.channel), closure: closure)
         finish(reason: reason, outcome: outcome) { closing.close() }
         context.eventLoop.scheduleTask(in: Self.endingBound) { closing.close() }
     }
 
-    private static let endingBound = TimeAmount.seconds(2)
+    private static var endingBound: TimeAmount { .seconds(2) }
 
     /// A stream's close frame, sent once, by whichever comes first: the call having ended, or
     /// the bound on how long ending may take.
     private final class CloseOnce: Sendable {
-        private let socket: TwilioSocket
+        private let socket: MediaStreamSocket
         private let closure: Closure
         private let sent = Atomic<Bool>(false)
 
-        init(socket: TwilioSocket, closure: Closure) {
+        init(socket: MediaStreamSocket, closure: Closure) {
             self.socket = socket
             self.closure = closure
         }

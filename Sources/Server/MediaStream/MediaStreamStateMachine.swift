@@ -3,7 +3,7 @@ import NIOCore
 import NIOWebSocket
 import Wire
 
-/// The Media Streams protocol of one stream, without I/O: given what happened (a message
+/// The media-stream protocol of one stream, whatever its carrier, without I/O: given what happened (a message
 /// parsed, the call up or not, a timeout due), it moves the stream's phase and says what to do;
 /// ``MediaStreamHandler`` does it on the socket. Generic over the call so that tests drive it
 /// with a stand-in and no model.
@@ -30,7 +30,7 @@ struct MediaStreamStateMachine<Call> {
         case markEchoed(Call, item: UInt32, offsetMs: UInt32)
         /// A key press; the call is nil before it is up (logged, not sent anywhere).
         case keyPressed(Call?, digit: String)
-        /// Twilio ended the call: end it, then close normally.
+        /// The carrier ended the call: end it, then close normally.
         case stop
         /// An event this relay does not know: logged and ignored.
         case ignore(event: String)
@@ -79,7 +79,7 @@ struct MediaStreamStateMachine<Call> {
     /// The first moment a timeout could expire.
     var firstTimeoutCheckNs: UInt64 { openedNs &+ startTimeout.wholeNanoseconds }
 
-    /// Bytes came in from Twilio (any frame keeps a live stream from idling out).
+    /// Bytes came in from the carrier (any frame keeps a live stream from idling out).
     mutating func heard(atNs now: UInt64) {
         lastHeardNs = now
     }
@@ -98,7 +98,7 @@ struct MediaStreamStateMachine<Call> {
 
     mutating func received(_ message: MediaStreamMessage) -> MessageAction {
         switch message {
-        case .connected:
+        case .connected, .cleared:
             return .none
         case .start(let start):
             guard case .awaitingStart = phase else {

@@ -1,4 +1,5 @@
-/// A message Twilio sends on a Media Streams WebSocket.
+/// A message a carrier sends on its media stream, in the relay's terms (each carrier's
+/// ``MediaStreamReader`` maps its own names onto these).
 public enum MediaStreamMessage: Sendable, Equatable {
     case connected
     case start(MediaStreamStart)
@@ -7,16 +8,18 @@ public enum MediaStreamMessage: Sendable, Equatable {
     /// The echo of a mark we sent: audio queued before it has played (or was cleared).
     case mark(name: String)
     case dtmf(digit: String)
+    /// The carrier dropped the audio it had queued, as asked (Plivo's `clearedAudio`).
+    case cleared
     case stop
     /// An event this relay does not know: logged and ignored, never fatal.
     case unknown(event: String)
 }
 
-/// The numbers of a `media` message (Twilio sends them as strings).
+/// The numbers of a `media` message.
 public struct MediaPacket: Sendable, Equatable {
     /// Counts from 1 per stream; gaps mean lost audio.
     public var chunk: UInt32
-    /// Milliseconds since the stream started.
+    /// Milliseconds since the stream started (0 where the carrier gives wall-clock time instead).
     public var timestampMs: UInt32
     /// Bytes of mu-law written to the parser's payload buffer.
     public var payloadCount: Int

@@ -2,20 +2,20 @@ import AudioPipeline
 import NIOCore
 import Wire
 
-/// Where paced agent audio leaves the call: each released frame becomes a `media` message (and
-/// every few frames a `mark`) written to the Twilio socket right away, on the thread that
-/// released it: the model socket's event loop (the usual case, the same loop as the Twilio
-/// socket) or the pacing clock. It keeps no state and calls nothing back: what it measures
-/// travels on the frame.
-final class TwilioCallerSink: CallerAudioSink {
-    private let socket: TwilioSocket
-    private let writer: MediaStreamWriter
+/// Where paced agent audio leaves the call: each released frame becomes a media message (and
+/// every few frames a mark) in the carrier's terms, written to the stream's socket right away,
+/// on the thread that released it: the model socket's event loop (the usual case, the same loop
+/// as the stream's socket) or the pacing clock. It keeps no state and calls nothing back: what
+/// it measures travels on the frame.
+final class CarrierAudioSink<Writer: MediaStreamComposer>: CallerAudioSink {
+    private let socket: MediaStreamSocket
+    private let writer: Writer
     private let callLog: CallLog
     private let metrics: RelayMetrics?
     /// Room for a media frame and the longest mark: every frame's buffer is sized once, here.
     private let audioFrameBytes: Int
 
-    init(socket: TwilioSocket, writer: MediaStreamWriter, callLog: CallLog, metrics: RelayMetrics?) {
+    init(socket: MediaStreamSocket, writer: Writer, callLog: CallLog, metrics: RelayMetrics?) {
         self.socket = socket
         self.writer = writer
         self.callLog = callLog
@@ -33,7 +33,7 @@ final class TwilioCallerSink: CallerAudioSink {
         }
         // The media frame and its mark, if any, in one buffer: one write, one flush.
         let sent = withUnsafeBytes(of: frame.payload) { payload in
-            let media = MediaStreamWriter.Message.media(payload: payload)
+            let media = OutgoingMediaMessage.media(payload: payload)
             let buffer = ThreadWriteBuffer.compose(capacity: audioFrameBytes, allocator: socket.allocator) { buffer in
                 writer.appendFrame(media, to: &buffer)
                 if wantsMark { writer.appendFrame(.mark(item: frame.item, offsetMs: frame.endOffsetMs), to: &buffer) }
