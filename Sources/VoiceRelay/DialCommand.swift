@@ -10,7 +10,7 @@ struct DialCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dial",
         abstract: "Call a relay as Twilio would: webhook, then the media stream in real time; record the agent and time it.",
-        discussion: "Timings: voice-to-voice is from the end of each caller utterance to the first agent audio after it; barge-in is from the start of caller speech over agent audio to the relay's `clear`. The call stays up past --tail-seconds while the agent is still speaking. With TWILIO_AUTH_TOKEN set, the webhook and the stream are signed as Twilio signs them."
+        discussion: "Timings: voice-to-voice is from the end of each caller utterance to the first agent audio after it; barge-in is from the start of caller speech over agent audio to the relay's `clear`. The call stays up past --tail-seconds while the agent is still speaking. With the carrier's auth token set (TWILIO_AUTH_TOKEN, PLIVO_AUTH_TOKEN), the webhook (and Twilio's stream) is signed as the carrier signs it."
     )
 
     @Argument(help: "The relay's base URL, e.g. http://127.0.0.1:8080 or https://relay.fly.dev.") var url: String
@@ -19,6 +19,7 @@ struct DialCommand: AsyncParsableCommand {
     @Option(name: .customLong("tail-seconds"), help: "How long to stay on the line after the caller audio ends.") var tailSeconds: Int = 4
     @Option(help: "The number called (Twilio's To), which names the tenant.") var to: String = "+15555550199"
     @Option(help: "Keys to press and when, in seconds from the call's start: 1@2.5,5@6.") var dtmf: String?
+    @Option(help: "The carrier to play: twilio or plivo.") var carrier: String = "twilio"
     @Flag(help: "Print the timings as JSON.") var json = false
 
     /// `1@2.5,5@6` as key presses in ms.
@@ -38,10 +39,14 @@ struct DialCommand: AsyncParsableCommand {
         audio.samples.withUnsafeBufferPointer { input in caller.withUnsafeMutableBufferPointer { PCM.convert(input, into: $0) } }
         let keys = try dtmf.map(Self.keyPresses) ?? []
         // Signed like Twilio's requests when the account's token is at hand, so a production relay takes the call.
-        let authToken = ProcessInfo.processInfo.environment["TWILIO_AUTH_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let simulated = SimulatedCarrier(rawValue: carrier) else {
+            throw CommandFailure("--carrier must be one of \(SimulatedCarrier.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let tokenVariable = simulated == .twilio ? "TWILIO_AUTH_TOKEN" : "PLIVO_AUTH_TOKEN"
+        let authToken = ProcessInfo.processInfo.environment[tokenVariable].flatMap { $0.isEmpty ? nil : $0 }
         let result: CallerRecording
         do {
-            result = try await TwilioCallSimulator(relayURL: url, tail: .seconds(tailSeconds), calledNumber: to, keyPresses: keys,
+            result = try await CallSimulator(carrier: simulated, relayURL: url, tail: .seconds(tailSeconds), calledNumber: to, keyPresses: keys,
                                                    authToken: authToken).call(callerAudio: caller)
         } catch {
             throw CommandFailure("call failed: \(error)")

@@ -4,7 +4,7 @@ import Testing
 import TestFixtures
 
 /// Twilio's side of a conversation that reacts to the agent, for the multi-turn tests: the
-/// simulated caller (``TwilioCallSimulator``) with the synthetic voice, straight onto the media
+/// simulated caller (``CallSimulator``) with the synthetic voice, straight onto the media
 /// stream (no webhook), marks echoed when playback reaches them.
 enum ConversationCaller {
     typealias Step = CallerScript.Step
@@ -13,7 +13,7 @@ enum ConversationCaller {
     /// given, talks behind the caller all through the call.
     static func call(port: Int, callSid: String, steps: [Step], room: CallerRoom? = nil) async throws -> CallerRecording {
         let start = StreamStart(callSid: callSid, streamSid: MediaStreamCallTests.streamSid, accountSid: "AC1", customParameters: ["tenant": "test"])
-        let heard = try await TwilioCallSimulator.stream(port: port, start: start, script: CallerScript(steps, room: room))
+        let heard = try await CallSimulator.stream(port: port, start: start, script: CallerScript(steps, room: room))
         #expect(heard.unexpectedMessages.isEmpty, "\(heard.unexpectedMessages)")
         return heard
     }

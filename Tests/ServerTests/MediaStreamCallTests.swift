@@ -38,7 +38,7 @@ import Testing
             rest = rest.dropFirst(run)
         }
         if untilReplyEnds { steps.append(.quietWhileAgentSpeaks(atMost: .seconds(10), waitingForReply: true)) }
-        let recording = try await TwilioCallSimulator.stream(port: port, start: StreamStart(callSid: "CA1", streamSid: streamSid, accountSid: "AC1",
+        let recording = try await CallSimulator.stream(port: port, start: StreamStart(callSid: "CA1", streamSid: streamSid, accountSid: "AC1",
                                                                                             customParameters: ["tenant": "test"]),
                                                              script: CallerScript(steps), markEcho: echoMarks ? .atOnce : .never)
         #expect(recording.unexpectedMessages.isEmpty, "\(recording.unexpectedMessages)")

@@ -78,7 +78,7 @@ import Simulators
                         caller += SyntheticVoice.frame(index, voiced: voiced).map { Int16($0 * 32767) }
                     }
                 }
-                let result = try await TwilioCallSimulator(relayURL: "http://127.0.0.1:\(client.port!)", tail: .milliseconds(500))
+                let result = try await CallSimulator(relayURL: "http://127.0.0.1:\(client.port!)", tail: .milliseconds(500))
                     .call(callerAudio: caller)
                 guard let clear = result.clearTimesMs.first, let truncation = simulated.truncations.first else {
                     Issue.record("no barge-in: clears \(result.clearTimesMs), truncations \(simulated.truncations.count)")
@@ -107,7 +107,7 @@ import Simulators
             let model = OpenAIRealtimeModel(url: "ws://127.0.0.1:\(simulated.port)/v1/realtime")
             let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test"), model: model)
             try await relay.makeApplication().test(.live) { client in
-                let result = try await TwilioCallSimulator(relayURL: "http://127.0.0.1:\(client.port!)", tail: .seconds(1))
+                let result = try await CallSimulator(relayURL: "http://127.0.0.1:\(client.port!)", tail: .seconds(1))
                     .call(callerAudio: [Int16](repeating: 0, count: 4000)) {
                         try await Task.sleep(for: .milliseconds(300))
                         #expect(simulated.connections == 1, "the model was not connected at the webhook")

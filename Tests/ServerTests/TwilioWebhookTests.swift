@@ -125,14 +125,14 @@ import Simulators
         try await relay.makeApplication().test(.live) { client in
             let caller = (0..<100).flatMap { index in SyntheticVoice.frame(index, voiced: index >= 25 && index < 75).map { Int16($0 * 32767) } }
             let url = "http://127.0.0.1:\(client.port!)"
-            let signed = try await TwilioCallSimulator(relayURL: url, tail: .seconds(2), authToken: token).call(callerAudio: caller)
+            let signed = try await CallSimulator(relayURL: url, tail: .seconds(2), authToken: token).call(callerAudio: caller)
             #expect(signed.closeReason == nil || signed.closeReason == "")
             #expect(signed.agentFrameTimesMs.count > 20, "\(signed.agentFrameTimesMs.count) agent frames")
             await #expect(throws: (any Error).self) {
-                _ = try await TwilioCallSimulator(relayURL: url, tail: .seconds(1)).call(callerAudio: caller)
+                _ = try await CallSimulator(relayURL: url, tail: .seconds(1)).call(callerAudio: caller)
             }
             await #expect(throws: (any Error).self) {
-                _ = try await TwilioCallSimulator(relayURL: url, tail: .seconds(1), authToken: "wrong" + token.dropFirst(5)).call(callerAudio: caller)
+                _ = try await CallSimulator(relayURL: url, tail: .seconds(1), authToken: "wrong" + token.dropFirst(5)).call(callerAudio: caller)
             }
         }
     }

@@ -3,11 +3,12 @@ import Foundation
 import NIOCore
 import Wire
 
-/// Twilio's side of one media stream, framed by hand on a raw NIO channel: after the upgrade it
-/// sends `connected` and `start`, then a 20 ms `media` frame every 20 ms, exactly as Twilio frames
-/// them, key presses as `dtmf`, and `stop` when it hangs up; it answers pings and the close handshake.
+/// A carrier's side of one media stream (Twilio's, or Plivo's: ``StreamStart/carrier``), framed
+/// by hand on a raw NIO channel: after the upgrade it sends the carrier's opening messages, then
+/// a 20 ms `media` frame every 20 ms, exactly as the carrier frames them, key presses as `dtmf`,
+/// and on hanging up Twilio's `stop` (Plivo just closes); it answers pings and the close handshake.
 ///
-/// It plays one of two roles. A **scripted** caller (``TwilioCallSimulator``: `dial`, the end-to-end
+/// It plays one of two roles. A **scripted** caller (``CallSimulator``: `dial`, the end-to-end
 /// and conversation tests) follows a ``CallerScript`` on its own 5 ms timer, plays the agent's audio
 /// as Twilio would (``CallerPlayback``), echoes marks as its ``MarkEcho`` says, and hands its
 /// ``CallerRecording`` over when the stream closes. A **load** caller (``LoadGenerator``) sends mu-law
@@ -119,7 +120,12 @@ final class SimulatedCaller: ChannelInboundHandler {
             nextAction: while true {
                 switch script!.next(nowMs: milliseconds(now), heard: &playback) {
                 case .pressKey(let key):
-                    send(#"{"event":"dtmf","streamSid":"\#(start.streamSid)","sequenceNumber":"\#(sequence)","dtmf":{"track":"inbound_track","digit":"\#(key)"}}"#)
+                    switch start.carrier {
+                    case .twilio:
+                        send(#"{"event":"dtmf","streamSid":"\#(start.streamSid)","sequenceNumber":"\#(sequence)","dtmf":{"track":"inbound_track","digit":"\#(key)"}}"#)
+                    case .plivo:
+                        send(#"{"event":"dtmf","sequenceNumber":\#(sequence),"streamId":"\#(start.streamSid)","dtmf":{"digit":"\#(key)","track":"inbound","timestamp":"\#(wallClockMs)"}}"#)
+                    }
                     sequence += 1
                 case .frame(let codes):
                     let count = codes.withUnsafeBytes { input in encoded.withUnsafeMutableBytes { Base64.encode(input, into: $0) } }
@@ -137,17 +143,35 @@ final class SimulatedCaller: ChannelInboundHandler {
         guard let context else { return }
         chunk += 1
         message.clear()
-        message.writeStaticString(#"{"event":"media","sequenceNumber":""#)
-        message.writeString(String(sequence))
-        message.writeStaticString(#"","media":{"track":"inbound","chunk":""#)
-        message.writeString(String(chunk))
-        message.writeStaticString(#"","timestamp":""#)
-        message.writeString(String((chunk - 1) * 20))
-        message.writeStaticString(#"","payload":""#)
-        message.writeBytes(payload)
-        message.writeStaticString(#""},"streamSid":""#)
-        message.writeString(start.streamSid)
-        message.writeStaticString(#""}"#)
+        switch start.carrier {
+        case .twilio:
+            message.writeStaticString(#"{"event":"media","sequenceNumber":""#)
+            message.writeString(String(sequence))
+            message.writeStaticString(#"","media":{"track":"inbound","chunk":""#)
+            message.writeString(String(chunk))
+            message.writeStaticString(#"","timestamp":""#)
+            message.writeString(String((chunk - 1) * 20))
+            message.writeStaticString(#"","payload":""#)
+            message.writeBytes(payload)
+            message.writeStaticString(#""},"streamSid":""#)
+            message.writeString(start.streamSid)
+            message.writeStaticString(#""}"#)
+        case .plivo:
+            // Plivo: numbers as numbers, wall-clock timestamps, `streamId`, `extra_headers` on every message.
+            message.writeStaticString(#"{"event":"media","sequenceNumber":"#)
+            message.writeString(String(sequence))
+            message.writeStaticString(#","streamId":""#)
+            message.writeString(start.streamSid)
+            message.writeStaticString(#"","media":{"track":"inbound","timestamp":""#)
+            message.writeString(String(wallClockMs))
+            message.writeStaticString(#"","chunk":"#)
+            message.writeString(String(chunk))
+            message.writeStaticString(#","payload":""#)
+            message.writeBytes(payload)
+            message.writeStaticString(#""},"extra_headers":""#)
+            message.writeString(start.plivoExtraHeaders)
+            message.writeStaticString(#""}"#)
+        }
         sequence += 1
         load?.timeline.callerSent(at: NIODeadline.now().uptimeNanoseconds)
         let frame = message.withUnsafeReadableBytes { frames.frame(.text, payload: $0, allocator: context.channel.allocator) }
@@ -160,7 +184,13 @@ final class SimulatedCaller: ChannelInboundHandler {
     func hangUp() {
         guard isOpen, !closing, let context else { return }
         closing = true
-        send(#"{"event":"stop","sequenceNumber":"\#(sequence)","streamSid":"\#(start.streamSid)","stop":{"accountSid":"\#(start.accountSid)","callSid":"\#(start.callSid)"}}"#)
+        switch start.carrier {
+        case .twilio:
+            send(#"{"event":"stop","sequenceNumber":"\#(sequence)","streamSid":"\#(start.streamSid)","stop":{"accountSid":"\#(start.accountSid)","callSid":"\#(start.callSid)"}}"#)
+        case .plivo:
+            // Plivo says nothing: it closes the socket.
+            sendClose()
+        }
         if load != nil {
             sendClose()
         } else {
@@ -210,15 +240,42 @@ final class SimulatedCaller: ChannelInboundHandler {
         }
     }
 
+    /// What the relay sent, in the caller's terms.
+    private enum Heard {
+        case media(JSONScanner.StringValue)
+        case mark(JSONScanner.StringValue)
+        case clear
+        case other
+    }
+
+    /// Reads a relay message as the carrier would: its names, its stream id.
+    private func classify(_ bytes: UnsafeRawBufferPointer) -> (Heard, JSONScanner)? {
+        let expectedId = start.streamSid.utf8
+        switch start.carrier {
+        case .twilio:
+            guard let (fields, scanner) = try? MediaStreamFields.scan(bytes), let event = fields.event,
+                  fields.streamSid.map({ scanner.slice($0).elementsEqual(expectedId) }) ?? false else { return nil }
+            if scanner.matches(event, "media"), let payload = fields.payload { return (.media(payload), scanner) }
+            if scanner.matches(event, "mark"), let name = fields.markName { return (.mark(name), scanner) }
+            return (scanner.matches(event, "clear") ? .clear : .other, scanner)
+        case .plivo:
+            guard let (fields, scanner) = try? PlivoStreamFields.scan(bytes), let event = fields.event,
+                  fields.streamId.map({ scanner.slice($0).elementsEqual(expectedId) }) ?? false else { return nil }
+            if scanner.matches(event, "playAudio"), let payload = fields.payload { return (.media(payload), scanner) }
+            if scanner.matches(event, "checkpoint"), let name = fields.name { return (.mark(name), scanner) }
+            return (scanner.matches(event, "clearAudio") ? .clear : .other, scanner)
+        }
+    }
+
     private func receive(_ bytes: UnsafeRawBufferPointer) {
-        guard let (fields, scanner) = try? MediaStreamFields.scan(bytes), let event = fields.event,
-              fields.streamSid.map({ scanner.slice($0).elementsEqual(start.streamSid.utf8) }) ?? false else {
+        guard let (heard, scanner) = classify(bytes) else {
             load?.statistics.malformedMedia += 1
             unexpected(bytes)
             return
         }
         let now = NIODeadline.now().uptimeNanoseconds
-        if scanner.matches(event, "media"), let payload = fields.payload {
+        switch heard {
+        case .media(let payload):
             if let load {
                 if payload.range.count != Self.silence.count { load.statistics.malformedMedia += 1 }
                 if let latency = load.timeline.callerReceived(at: now), load.recording.load(ordering: .relaxed) {
@@ -232,7 +289,7 @@ final class SimulatedCaller: ChannelInboundHandler {
                 return
             }
             decoded.withUnsafeBytes { playback.media(muLaw: UnsafeRawBufferPointer(rebasing: $0[0..<count]), atMs: milliseconds(now)) }
-        } else if scanner.matches(event, "mark"), let name = fields.markName {
+        case .mark(let name):
             let label = String(decoding: scanner.slice(name), as: UTF8.self)
             if let load {
                 load.statistics.marks += 1
@@ -243,9 +300,10 @@ final class SimulatedCaller: ChannelInboundHandler {
             if markEcho == .atOnce {
                 for name in playback.marksPlayed(byMs: .infinity) { echoMark(name) }
             }
-        } else if scanner.matches(event, "clear") {
+        case .clear:
             if let load { load.statistics.clears += 1 } else { playback.clear(atMs: milliseconds(now)) }
-        } else {
+            if start.carrier == .plivo { send(#"{"event":"clearedAudio","sequenceNumber":\#(sequence),"streamId":"\#(start.streamSid)"}"#) }
+        case .other:
             unexpected(bytes)
         }
     }
@@ -256,9 +314,16 @@ final class SimulatedCaller: ChannelInboundHandler {
     }
 
     private func echoMark(_ name: String) {
-        send(#"{"event":"mark","sequenceNumber":"\#(sequence)","streamSid":"\#(start.streamSid)","mark":{"name":"\#(name)"}}"#)
+        switch start.carrier {
+        case .twilio:
+            send(#"{"event":"mark","sequenceNumber":"\#(sequence)","streamSid":"\#(start.streamSid)","mark":{"name":"\#(name)"}}"#)
+        case .plivo:
+            send(#"{"event":"playedStream","sequenceNumber":\#(sequence),"streamId":"\#(start.streamSid)","name":"\#(name)"}"#)
+        }
         sequence += 1
     }
+
+    private var wallClockMs: Int { Int(Date().timeIntervalSince1970 * 1000) }
 
     private func milliseconds(_ ns: UInt64) -> Double { Double(ns &- startNs) / 1e6 }
 
@@ -296,15 +361,25 @@ final class SimulatedCaller: ChannelInboundHandler {
     }
 }
 
+/// The carriers a simulated caller can play.
+public enum SimulatedCarrier: String, Sendable, CaseIterable {
+    case twilio
+    case plivo
+}
+
 /// The stream a caller opens: what its `start` message says.
 public struct StreamStart: Sendable {
+    public var carrier: SimulatedCarrier
     public var callSid: String
     public var streamSid: String
     public var accountSid: String
-    /// The `<Parameter>`s of the TwiML's `<Stream>`, which Twilio passes on in `start`.
+    /// The `<Parameter>`s of the TwiML's `<Stream>`, which Twilio passes on in `start` (Plivo: the
+    /// `extraHeaders` of its `<Stream>`, passed on as `extra_headers`).
     public var customParameters: [String: String]
 
-    public init(callSid: String, streamSid: String, accountSid: String = "ACsimulated", customParameters: [String: String] = [:]) {
+    public init(carrier: SimulatedCarrier = .twilio, callSid: String, streamSid: String, accountSid: String = "ACsimulated",
+                customParameters: [String: String] = [:]) {
+        self.carrier = carrier
         self.callSid = callSid
         self.streamSid = streamSid
         self.accountSid = accountSid
@@ -321,8 +396,16 @@ public struct StreamStart: Sendable {
     /// The CallSid of load call `index`, in the webhook and in the stream's `start`.
     static func callSid(index: Int) -> String { "CA" + String(index).leftPadded(to: 32) }
 
-    /// `connected`, then `start`, as Twilio opens a stream.
+    /// Plivo's `extra_headers`: the pairs as `name=value;name=value`, sorted.
+    var plivoExtraHeaders: String {
+        customParameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
+    }
+
+    /// How the carrier opens a stream: Twilio's `connected` then `start`; Plivo's `start`.
     func openingMessages() -> [String] {
+        if carrier == .plivo {
+            return [#"{"event":"start","sequenceNumber":1,"start":{"callId":"\#(callSid)","streamId":"\#(streamSid)","accountId":"\#(accountSid)","tracks":["inbound"],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000}},"extra_headers":"\#(plivoExtraHeaders)"}"#]
+        }
         let parameters = (try? JSONSerialization.data(withJSONObject: customParameters, options: [.sortedKeys]))
             .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         return [

@@ -6,12 +6,14 @@ import NIOPosix
 import Server
 import Wire
 
-/// Plays Twilio against a relay: posts the incoming-call webhook, opens the media stream the
-/// TwiML names, and runs a ``SimulatedCaller`` on it: the caller's audio in real time (20 ms
-/// frames, as Twilio sends them), the agent's audio played as Twilio would (each frame after the
-/// previous one; `clear` drops what is left), each mark echoed when that playback reaches it, and
-/// what the agent sent recorded with its arrival times. `voice-relay dial` and the end-to-end tests use it.
-public struct TwilioCallSimulator: Sendable {
+/// Plays a carrier (Twilio or Plivo) against a relay: posts the incoming-call webhook as the
+/// carrier signs it, opens the media stream the answer names, and runs a ``SimulatedCaller`` on
+/// it: the caller's audio in real time (20 ms frames, as the carrier sends them), the agent's
+/// audio played as the carrier would (each frame after the previous one; a clear drops what is
+/// left), each mark echoed when that playback reaches it, and what the agent sent recorded with
+/// its arrival times. `voice-relay dial` and the end-to-end tests use it.
+public struct CallSimulator: Sendable {
+    public var carrier: SimulatedCarrier
     public var relayURL: String
     /// Extra time to keep the call open after the caller's audio ends.
     public var tail: Duration
@@ -19,13 +21,14 @@ public struct TwilioCallSimulator: Sendable {
     public var calledNumber: String
     /// Keys the caller presses, and when (ms from the first caller frame).
     public var keyPresses: [(key: String, atMs: Int)]
-    /// The account's auth token: with it the webhook and the stream upgrade carry an
-    /// `X-Twilio-Signature`, as Twilio's do, so a relay that checks them takes the call.
+    /// The account's auth token: with it the webhook (and Twilio's stream upgrade) is signed as
+    /// the carrier signs it, so a relay that checks signatures takes the call.
     public var authToken: String?
     public var logger: Logger
 
-    public init(relayURL: String, tail: Duration = .seconds(3), calledNumber: String = "+15555550199",
+    public init(carrier: SimulatedCarrier = .twilio, relayURL: String, tail: Duration = .seconds(3), calledNumber: String = "+15555550199",
                 keyPresses: [(key: String, atMs: Int)] = [], authToken: String? = nil, logger: Logger = Logger(label: "dial")) {
+        self.carrier = carrier
         self.relayURL = relayURL
         self.tail = tail
         self.calledNumber = calledNumber
@@ -38,9 +41,9 @@ public struct TwilioCallSimulator: Sendable {
     /// stays on while the agent is still speaking (at most 30 s more), as a person would.
     /// `afterWebhook` runs between the webhook and the stream (Twilio itself takes a few hundred ms there).
     public func call(callerAudio: [Int16], afterWebhook: @Sendable () async throws -> Void = {}) async throws -> CallerRecording {
-        let callSid = "CA" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        let streamSid = "MZ" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        let (streamURL, parameters) = try await webhook(callSid: callSid)
+        let hex = { UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() }
+        let (callSid, streamSid) = carrier == .twilio ? ("CA" + hex(), "MZ" + hex()) : (UUID().uuidString.lowercased(), UUID().uuidString.lowercased())
+        let (streamURL, parameters) = try await carrier == .twilio ? webhook(callSid: callSid) : plivoWebhook(callId: callSid)
         try await afterWebhook()
         guard let stream = URL(string: streamURL), let relay = URL(string: relayURL), let relayHost = relay.host else {
             throw SimulatorError(description: "cannot open the stream \(streamURL) of relay \(relayURL)")
@@ -49,13 +52,14 @@ public struct TwilioCallSimulator: Sendable {
         // TwiML's path: its host is the public one, which may not be reachable from here.
         var target = CallerConnection.Target(host: stream.host ?? relayHost, port: stream.port ?? 443, path: stream.path, tls: true)
         if relay.scheme == "http" { target = .init(host: relayHost, port: relay.port ?? 80, path: stream.path) }
-        if let authToken {
+        if let authToken, carrier == .twilio {
             // Twilio signs the stream URL the TwiML names, with no parameters.
             target.headers = [("X-Twilio-Signature", TwilioSignature(authToken: authToken).compute(url: streamURL))]
         }
         let steps = CallerScript.recording(callerAudio, keyPresses: keyPresses)
             + [.quiet(frames: tail.wholeMilliseconds / 20), .quietWhileAgentSpeaks(atMost: .seconds(30))]
-        var recording = try await Self.stream(target, start: StreamStart(callSid: callSid, streamSid: streamSid, customParameters: parameters),
+        var recording = try await Self.stream(target, start: StreamStart(carrier: carrier, callSid: callSid, streamSid: streamSid,
+                                                                                 customParameters: parameters),
                                               script: CallerScript(steps, voice: { _, _ in [Float](repeating: 0, count: 160) }))
         recording.webhookRegion = parameters["region"]
         return recording
@@ -106,6 +110,43 @@ public struct TwilioCallSimulator: Sendable {
             if let name = Self.attribute("name", in: element), let value = Self.attribute("value", in: element) { parameters[name] = value }
         }
         return (streamURL, parameters)
+    }
+
+    /// Plivo's answer URL, posted and signed as Plivo does; returns the `<Stream>`'s URL and extraHeaders.
+    private func plivoWebhook(callId: String) async throws -> (String, [String: String]) {
+        var request = HTTPClientRequest(url: relayURL.hasSuffix("/") ? relayURL + "plivo/answer" : relayURL + "/plivo/answer")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        let to = String(calledNumber.drop { $0 == "+" })
+        let parameters = [("CallUUID", callId), ("From", "15555550100"), ("To", to), ("Direction", "inbound"), ("CallStatus", "ringing"),
+                          ("Event", "StartApp")]
+        request.body = .bytes(ByteBuffer(string: parameters.map { "\($0.0)=\($0.1)" }.joined(separator: "&")))
+        if let authToken {
+            let nonce = String(UInt64.random(in: 1...UInt64.max))
+            let signedURL = "https://" + request.url.drop { $0 != ":" }.dropFirst(3)
+            request.headers.add(name: PlivoSignature.signatureHeader,
+                                value: PlivoSignature(authToken: authToken).compute(method: "POST", url: signedURL,
+                                                                                    parameters: parameters.map { (name: $0.0, value: $0.1) }, nonce: nonce))
+            request.headers.add(name: PlivoSignature.nonceHeader, value: nonce)
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        guard response.status == .ok else { throw SimulatorError(description: "webhook answered \(response.status.code)") }
+        let xml = String(buffer: body)
+        guard let open = xml.range(of: "<Stream "), let close = xml.range(of: "</Stream>"),
+              let textStart = xml[open.upperBound...].firstIndex(of: ">"), textStart < close.lowerBound else {
+            throw SimulatorError(description: "the answer has no <Stream>")
+        }
+        guard Self.attribute("bidirectional", of: "Stream", in: xml) == "true" else {
+            throw SimulatorError(description: "the <Stream> is not bidirectional")
+        }
+        let url = String(xml[xml.index(after: textStart)..<close.lowerBound]).replacingOccurrences(of: "&amp;", with: "&")
+        var headers: [String: String] = [:]
+        for pair in (Self.attribute("extraHeaders", of: "Stream", in: xml) ?? "").split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { headers[String(parts[0])] = String(parts[1]) }
+        }
+        return (url, headers)
     }
 
     static func attribute(_ name: String, of element: String? = nil, in xml: String) -> String? {
