@@ -3,17 +3,20 @@ import Simulators
 import Testing
 import TestFixtures
 
-/// Twilio's side of a conversation that reacts to the agent, for the multi-turn tests: the
-/// simulated caller (``CallSimulator``) with the synthetic voice, straight onto the media
-/// stream (no webhook), marks echoed when playback reaches them.
+/// A carrier's side of a conversation that reacts to the agent, for the multi-turn tests: the
+/// simulated caller (``CallSimulator``) with the synthetic voice, straight onto the carrier's
+/// media stream (no webhook), marks echoed when playback reaches them.
 enum ConversationCaller {
     typealias Step = CallerScript.Step
 
     /// Plays `steps` against the relay at `port` as call `callSid`, then hangs up; `room`, if
     /// given, talks behind the caller all through the call.
-    static func call(port: Int, callSid: String, steps: [Step], room: CallerRoom? = nil) async throws -> CallerRecording {
-        let start = StreamStart(callSid: callSid, streamSid: MediaStreamCallTests.streamSid, accountSid: "AC1", customParameters: ["tenant": "test"])
-        let heard = try await CallSimulator.stream(port: port, start: start, script: CallerScript(steps, room: room))
+    static func call(port: Int, callSid: String, steps: [Step], room: CallerRoom? = nil,
+                     carrier: SimulatedCarrier = .twilio) async throws -> CallerRecording {
+        let (streamSid, path) = carrier == .twilio ? (MediaStreamCallTests.streamSid, "/media-stream")
+            : ("6c0f2a9e-1d4b-4e8a-9f3c-2b7d5e1a0c42", "/plivo/media-stream")
+        let start = StreamStart(carrier: carrier, callSid: callSid, streamSid: streamSid, accountSid: "AC1", customParameters: ["tenant": "test"])
+        let heard = try await CallSimulator.stream(port: port, path: path, start: start, script: CallerScript(steps, room: room))
         #expect(heard.unexpectedMessages.isEmpty, "\(heard.unexpectedMessages)")
         return heard
     }

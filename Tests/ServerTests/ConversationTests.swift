@@ -3,15 +3,18 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 @testable import Server
+import Simulators
 import Testing
 
-/// Calls of many turns, checked on all three sides: what the caller's Twilio received, what the
+/// Calls of many turns, checked on all three sides: what the caller's carrier received, what the
 /// model was asked, and what the call record says. Serialized: each runs a call in real time.
 @Suite(.serialized) struct ConversationTests {
     /// Seven caller turns: answered after the agent finished, a barge-in early and one late in an
     /// agent turn, a long silence, a caller who starts again just before the model's answer
     /// begins, and a key press. Only the two real interruptions may clear, cancel or truncate.
-    @Test func aLongConversationInterruptsOnlyWhereTheCallerSpokeOverTheAgent() async throws {
+    /// The same call through each carrier: Twilio's marks and clears, Plivo's checkpoints and clearAudio.
+    @Test(arguments: SimulatedCarrier.allCases)
+    func aLongConversationInterruptsOnlyWhereTheCallerSpokeOverTheAgent(carrier: SimulatedCarrier) async throws {
         let recorder = try ScratchRecorder()
         defer { recorder.remove() }
         // Replies of 1.6 s: at the late barge-in (800 ms heard) the model is still streaming the
@@ -31,12 +34,13 @@ import Testing
             .quietAfterAgentFinished(.milliseconds(300)),
         ]
         try await relay.makeApplication().test(.live) { client in
-            let heard = try await ConversationCaller.call(port: client.port!, callSid: "CA100", steps: steps)
+            let callSid = carrier == .twilio ? "CA100" : "0d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+            let heard = try await ConversationCaller.call(port: client.port!, callSid: callSid, steps: steps, carrier: carrier)
             #expect(heard.stepTimedOut == nil, "a step waited in vain: \(heard.stepTimedOut ?? "")")
             try await Task.sleep(for: .milliseconds(300))
             let log = model.log.snapshot
 
-            // Twilio: a clear for each interruption, each soon after the caller started over the agent.
+            // The carrier: a clear for each interruption, each soon after the caller started over the agent.
             #expect(heard.clearTimesMs.count == 2, "clears at \(heard.clearTimesMs) ms; utterances at \(heard.utteranceStartsMs)")
             for (clear, onset) in zip(heard.clearTimesMs, [heard.utteranceStartsMs[2], heard.utteranceStartsMs[3]]) {
                 #expect(clear > onset && clear < onset + 400, "clear at \(clear) ms for speech from \(onset) ms")
@@ -58,7 +62,7 @@ import Testing
             #expect(log.digits == ["5"])
 
             // The record: agent turns complete but for the two cut, barge-ins counted once each.
-            let detail = try #require(try await recorder.flushed().call(sid: "CA100"))
+            let detail = try #require(try await recorder.flushed().call(sid: callSid))
             let agentTurns = detail.turns.filter { $0.speaker == .agent }
             #expect(agentTurns.count == 7, "\(detail.turns.map { "\($0.speaker)\($0.interrupted ? "!" : "")" })")
             #expect(agentTurns.map(\.interrupted) == [false, true, true, false, false, false, false])

@@ -67,7 +67,7 @@ import Wire
     }
 
     @Test(arguments: [
-        (FrameOpcode.binary, Array("audio".utf8), 1003, "binary frames are not part of Media Streams"),
+        (FrameOpcode.binary, Array("audio".utf8), 1003, "binary frames are not part of twilio's media stream"),
         (.text, Array(#"{"event":"media","media":{"chunk":"1","payload":"AAAA"},"streamSid":"MZ1"}"#.utf8), 1008, "media before start"),
         (.text, Array("{not json".utf8), 1008, "malformed JSON"),
         (.text, Array(#"{"streamSid":"MZ1"}"#.utf8), 1008, "message lacks 'event'"),
