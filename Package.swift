@@ -185,6 +185,7 @@ let package = Package(
             name: "WireTests",
             dependencies: [
                 "Wire",
+                "TestFixtures",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]

@@ -5,6 +5,7 @@ import FoundationXML
 import Hummingbird
 import HummingbirdTesting
 import Server
+import TestFixtures
 import Testing
 import Wire
 import Simulators
@@ -52,20 +53,7 @@ import Simulators
             data = json.load(sys.stdin)
             print(RequestValidator(data["token"]).compute_signature(data["url"], dict(data["params"])))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        let payload = try JSONSerialization.data(withJSONObject: ["token": token, "url": url, "params": parameters.map { [$0.0, $0.1] }])
-        input.fileHandleForWriting.write(payload)
-        try input.fileHandleForWriting.close()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CocoaError(.executableLoad) }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return try PythonReference.run(script, input: ["token": token, "url": url, "params": parameters.map { [$0.0, $0.1] }])
     }
 
     @Test func signaturesMatchTwilioReferenceImplementation() throws {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TestFixtures
 import Testing
 import Wire
 

@@ -2,11 +2,11 @@ import Foundation
 
 /// Runs a carrier's own Python SDK (installed by `scripts/test.sh`) on a JSON input: a check of
 /// what we send and accept against the implementation the carrier publishes, not one of ours.
-enum PythonReference {
-    struct Failed: Error, CustomStringConvertible { let description: String }
+public enum PythonReference {
+    public struct Failed: Error, CustomStringConvertible { public let description: String }
 
     /// Runs `script` with `input` as JSON on its standard input; returns what it prints, trimmed.
-    static func run(_ script: String, input: [String: Any]) throws -> String {
+    public static func run(_ script: String, input: [String: Any]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", script]
