@@ -12,12 +12,12 @@
 # that varies from build to build, and the frontend keeps only the last: when that is `address`
 # the Swift code gets no coverage and libFuzzer finds nothing. The one combined flag after them
 # settles it; the script also checks that the parsers' module is instrumented.
-#   scripts/dev/fuzz.sh                 # both targets, 10 minutes each
+#   scripts/dev/fuzz.sh                 # every target, 10 minutes each
 #   FUZZ_SECONDS=60 scripts/dev/fuzz.sh twilio
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds="${FUZZ_SECONDS:-600}"
-targets=("${@:-twilio model}")
+targets=("${@:-twilio plivo model}")
 read -r -a targets <<< "${targets[*]}"
 
 mkdir -p out/fuzz
@@ -32,8 +32,8 @@ fi
 
 for target in "${targets[@]}"; do
   case "$target" in
-    twilio|model) ;;
-    *) echo "unknown target $target (twilio, model)" >&2; exit 2 ;;
+    twilio|plivo|model) ;;
+    *) echo "unknown target $target (twilio, plivo, model)" >&2; exit 2 ;;
   esac
   mkdir -p "out/fuzz/$target/corpus"
   echo "fuzzing $target for $seconds s"
