@@ -12,6 +12,7 @@ struct LoadCommand: AsyncParsableCommand {
     )
 
     @Option(help: "Concurrent calls.") var calls: Int = 100
+    @Option(help: "The carrier every call plays: twilio or plivo.") var carrier: String = "twilio"
     @Option(help: "Seconds measured once every call is up.") var duration: Int = 60
     @Option(name: .customLong("model-audio"), help: "pcm16 (24 kHz, through the relay's pipeline) or pcmu (mu-law passed through).")
     var modelAudio: String = "pcm16"
@@ -42,6 +43,9 @@ struct LoadCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        guard let carrier = SimulatedCarrier(rawValue: carrier) else {
+            throw CommandFailure("--carrier must be one of \(SimulatedCarrier.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         let generator = try await LoadGenerator(modelPort: modelPort)
         var relay: Process?
         defer { if let relay { Self.stop(relay) } }
@@ -51,9 +55,9 @@ struct LoadCommand: AsyncParsableCommand {
                 throw CommandFailure("--target must look like ws://127.0.0.1:8080/media-stream")
             }
             options = .init(calls: calls, window: .seconds(duration), relayHost: host, relayPort: port,
-                            streamPath: url.path.isEmpty ? "/media-stream" : url.path, relayPID: relayPID!, modelAudio: modelAudio,
+                            streamPath: url.path.isEmpty ? nil : url.path, relayPID: relayPID!, modelAudio: modelAudio,
                             progressEvery: progressSeconds.map { .seconds($0) }, dropModelAfter: dropModelAfter.map { .seconds($0) },
-                            postsWebhook: !noWebhook)
+                            postsWebhook: !noWebhook, carrier: carrier)
         } else {
             guard let port = LoopbackHTTP.freePort() else { throw CommandFailure("no free port for the relay") }
             let started = try startRelay(port: port, modelURL: generator.modelURL)
@@ -62,7 +66,7 @@ struct LoadCommand: AsyncParsableCommand {
             options = .init(calls: calls, window: .seconds(duration), relayPort: port, relayPID: started.processIdentifier,
                             modelAudio: modelAudio, progressEvery: progressSeconds.map { .seconds($0) },
                             dropModelAfter: dropModelAfter.map { .seconds($0) }, terminateRelayAfter: terminateRelayAfter.map { .seconds($0) },
-                            postsWebhook: !noWebhook)
+                            postsWebhook: !noWebhook, carrier: carrier)
         }
         let report: LoadReport
         do {

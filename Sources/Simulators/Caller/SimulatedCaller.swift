@@ -21,6 +21,7 @@ final class SimulatedCaller: ChannelInboundHandler {
     /// What a load caller reports to its run.
     struct LoadTap {
         let timeline: CallTimeline
+        let carrier: SimulatedCarrier
         let statistics: CallerStatistics
         let recording: ManagedAtomic<Bool>
         /// Called once the stream is open, to add the caller to the fleet.
@@ -57,7 +58,7 @@ final class SimulatedCaller: ChannelInboundHandler {
 
     /// A load run's caller.
     init(load: LoadTap) {
-        self.start = StreamStart.load(index: load.timeline.index)
+        self.start = StreamStart.load(index: load.timeline.index, carrier: load.carrier)
         self.load = load
         self.markEcho = .atOnce
     }
@@ -387,14 +388,21 @@ public struct StreamStart: Sendable {
     }
 
     /// Call `index` of a load run.
-    static func load(index: Int) -> StreamStart {
-        let callSid = callSid(index: index)
+    static func load(index: Int, carrier: SimulatedCarrier) -> StreamStart {
+        let callSid = callSid(index: index, carrier: carrier)
+        if carrier == .plivo {
+            return StreamStart(carrier: .plivo, callSid: callSid, streamSid: "5e000000-0000-4000-8000-" + String(index).leftPadded(to: 12),
+                               accountSid: "MAload", customParameters: ["tenant": "15550100"])
+        }
         return StreamStart(callSid: callSid, streamSid: "MZload" + String(index).leftPadded(to: 26), accountSid: "ACload",
                            customParameters: ["callSid": callSid, "tenant": "+15550100"])
     }
 
-    /// The CallSid of load call `index`, in the webhook and in the stream's `start`.
-    static func callSid(index: Int) -> String { "CA" + String(index).leftPadded(to: 32) }
+    /// The call id of load call `index`, in the webhook and in the stream's `start`: a Twilio
+    /// CallSid, or a Plivo CallUUID.
+    static func callSid(index: Int, carrier: SimulatedCarrier) -> String {
+        carrier == .twilio ? "CA" + String(index).leftPadded(to: 32) : "ca000000-0000-4000-8000-" + String(index).leftPadded(to: 12)
+    }
 
     /// Plivo's `extra_headers`: the pairs as `name=value;name=value`, sorted.
     var plivoExtraHeaders: String {

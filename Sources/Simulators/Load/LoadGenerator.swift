@@ -29,18 +29,21 @@ public final class LoadGenerator: Sendable {
         /// Post Twilio's webhook (`POST /twiml`) before each stream, as Twilio does: the relay
         /// opens the call's model session there. Off: streams only (the relay connects on `start`).
         public var postsWebhook: Bool
+        /// The carrier every caller plays (its webhook, its stream's messages).
+        public var carrier: SimulatedCarrier
 
-        public init(calls: Int, window: Duration, relayHost: String = "127.0.0.1", relayPort: Int, streamPath: String = "/media-stream",
+        public init(calls: Int, window: Duration, relayHost: String = "127.0.0.1", relayPort: Int, streamPath: String? = nil,
                     relayPID: Int32, modelAudio: String, progressEvery: Duration? = nil, dropModelAfter: Duration? = nil,
-                    terminateRelayAfter: Duration? = nil, postsWebhook: Bool = true) {
+                    terminateRelayAfter: Duration? = nil, postsWebhook: Bool = true, carrier: SimulatedCarrier = .twilio) {
             self.postsWebhook = postsWebhook
+            self.carrier = carrier
             self.dropModelAfter = dropModelAfter
             self.terminateRelayAfter = terminateRelayAfter
             self.calls = calls
             self.window = window
             self.relayHost = relayHost
             self.relayPort = relayPort
-            self.streamPath = streamPath
+            self.streamPath = streamPath ?? (carrier == .twilio ? "/media-stream" : "/plivo/media-stream")
             self.relayPID = relayPID
             self.modelAudio = modelAudio
             self.progressEvery = progressEvery
@@ -200,21 +203,33 @@ public final class LoadGenerator: Sendable {
         defer { timeout.cancel() }
         var path = options.streamPath
         if options.postsWebhook {
-            // As Twilio: the webhook first, then the stream its TwiML names (the relay opened the
-            // model session at the webhook; the stream adopts it by CallSid).
-            let form = "CallSid=\(StreamStart.callSid(index: timeline.index))&AccountSid=ACload&From=%2B15550101&To=%2B15550100&CallStatus=ringing"
-            let (relayPort, answer) = (options.relayPort, try await Self.onOwnThread { LoopbackHTTP.postForm(port: options.relayPort, path: "/twiml", form: form) })
+            // As the carrier: the webhook first, then the stream its answer names (the relay opened
+            // the model session at the webhook; the stream adopts it by call id).
+            let callId = StreamStart.callSid(index: timeline.index, carrier: options.carrier)
+            let (webhookPath, form) = options.carrier == .twilio
+                ? ("/twiml", "CallSid=\(callId)&AccountSid=ACload&From=%2B15550101&To=%2B15550100&CallStatus=ringing")
+                : ("/plivo/answer", "CallUUID=\(callId)&From=15550101&To=15550100&Direction=inbound&CallStatus=ringing")
+            let (relayPort, answer) = (options.relayPort, try await Self.onOwnThread {
+                LoopbackHTTP.postForm(port: options.relayPort, path: webhookPath, form: form)
+            })
             guard let answer, answer.status == 200 else {
                 throw Failure(description: "webhook for call \(timeline.index) answered \(answer.map { String($0.status) } ?? "nothing") on port \(relayPort)")
             }
-            if let start = answer.body.range(of: "url=\""), let end = answer.body[start.upperBound...].firstIndex(of: "\""),
-               let url = URL(string: String(answer.body[start.upperBound..<end])) {
-                path = url.path
+            // Twilio's `<Stream url="...">`, Plivo's `<Stream ...>url</Stream>`.
+            let named: Substring?
+            if let start = answer.body.range(of: "url=\""), let end = answer.body[start.upperBound...].firstIndex(of: "\"") {
+                named = answer.body[start.upperBound..<end]
+            } else if let open = answer.body.range(of: "<Stream "), let text = answer.body[open.upperBound...].firstIndex(of: ">"),
+                      let close = answer.body.range(of: "</Stream>") {
+                named = answer.body[answer.body.index(after: text)..<close.lowerBound]
+            } else {
+                named = nil
             }
+            if let named, let url = URL(string: String(named)) { path = url.path }
         }
         let target = CallerConnection.Target(host: options.relayHost, port: options.relayPort, path: path)
         _ = try await CallerConnection.open(target, on: loop, makeCaller: {
-            SimulatedCaller(load: .init(timeline: timeline, statistics: fleet.value.statistics, recording: recording) { caller in
+            SimulatedCaller(load: .init(timeline: timeline, carrier: options.carrier, statistics: fleet.value.statistics, recording: recording) { caller in
                 binder.expect(timeline) { bound.succeed() }
                 fleet.value.add(caller)
             })
