@@ -2,9 +2,10 @@ import AudioPipeline
 import Synchronization
 
 /// The nonces of signed requests already taken, so that a captured request replayed later is
-/// refused even though its signature is valid. A nonce is remembered for ``retention`` (Plivo
-/// retries a webhook within seconds; an older replay is refused by the ledger having forgotten
-/// nothing it still needs) and at most ``capacity`` are kept: beyond, the oldest are forgotten.
+/// refused even though its signature is valid. Plivo's V3 signature carries no timestamp, so a
+/// nonce is remembered for ``retention`` (an hour: a replay within it is refused; one after it
+/// would pass, and could pre-open one model session for the pre-open timeout) and at most
+/// ``capacity`` are kept, the oldest forgotten first. Each instance keeps its own.
 final class NonceLedger: Sendable {
     private struct State {
         var seen: [String: UInt64] = [:]
@@ -17,7 +18,7 @@ final class NonceLedger: Sendable {
     let capacity: Int
     private let state = Mutex(State())
 
-    init(retention: Duration = .seconds(600), capacity: Int = 100_000) {
+    init(retention: Duration = .seconds(3600), capacity: Int = 200_000) {
         self.retention = retention
         self.capacity = capacity
     }

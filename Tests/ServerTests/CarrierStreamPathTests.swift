@@ -1,0 +1,56 @@
+import HTTPTypes
+@testable import Server
+import Testing
+
+/// What a stream's URL tells the relay before the upgrade: which carrier, which regions, which
+/// call, and (for carriers that do not sign upgrades) whether this relay handed the URL out.
+@Suite struct CarrierStreamPathTests {
+    static func head(_ path: String) -> HTTPRequest {
+        HTTPRequest(method: .get, scheme: nil, authority: "relay.test", path: path)
+    }
+
+    @Test func eachCarriersStreamPathIsReadTheSameWay() {
+        let twilio = Self.head("/media-stream/fra/fra,ams/CA0123456789abcdef0123456789abcdef")
+        let plivo = Self.head("/plivo/media-stream/fra/fra,ams/7a5d1e2c-0b4f-4c3e-9a8d-1f2e3d4c5b6a/AAAAAAAAAAAAAAAAAAAAAA")
+        #expect(RelayServer.streamCarrier(twilio, servesPlivo: true) == .twilio)
+        #expect(RelayServer.streamCarrier(plivo, servesPlivo: true) == .plivo)
+        #expect(RelayServer.streamCarrier(plivo, servesPlivo: false) == nil)
+        #expect(RelayServer.streamCarrier(Self.head("/plivo/answer"), servesPlivo: true) == nil)
+        for head in [twilio, plivo] {
+            let request = RelayServer.streamRequest(head)
+            #expect(request.homeRegion == "fra")
+            #expect(request.allowedRegions == ["fra", "ams"])
+        }
+        #expect(RelayServer.streamCallSid(twilio) == "CA0123456789abcdef0123456789abcdef")
+        #expect(RelayServer.streamCallSid(plivo) == "7a5d1e2c-0b4f-4c3e-9a8d-1f2e3d4c5b6a")
+        #expect(RelayServer.streamCallSid(Self.head("/plivo/media-stream/fra")) == nil)
+        #expect(RelayServer.streamRequest(Self.head("/plivo/media-stream")).homeRegion == nil)
+        #expect(!RelayServer.isCallIdentifier("fra") && !RelayServer.isCallIdentifier("AAAAAAAAAAAAAAAAAAAAAA"))
+    }
+
+    @Test func aTicketAdmitsOnlyThePathItWasMadeFor() {
+        let ticket = StreamTicket(secret: "token-a")
+        let path = "/plivo/media-stream/fra/7a5d1e2c-0b4f-4c3e-9a8d-1f2e3d4c5b6a"
+        let ticketed = ticket.ticketed(path)
+        #expect(ticket.admits(ticketed))
+        #expect(ticket.admits(ticketed + "?x=1"))
+        #expect(!ticket.admits(path))
+        #expect(!StreamTicket(secret: "token-b").admits(ticketed))
+        // Another call's ticket does not open this call's stream.
+        let other = ticket.ticketed("/plivo/media-stream/fra/00000000-0b4f-4c3e-9a8d-1f2e3d4c5b6a")
+        #expect(!ticket.admits(path + "/" + other.split(separator: "/").last!))
+    }
+
+    @Test func aNonceIsTakenOnceWhileRemembered() {
+        let ledger = NonceLedger(retention: .seconds(10), capacity: 3)
+        #expect(ledger.take("a", nowNs: 0))
+        #expect(!ledger.take("a", nowNs: 1_000_000_000))
+        #expect(ledger.take("b", nowNs: 2_000_000_000))
+        // Past its retention a nonce is forgotten (Plivo's signature alone then decides).
+        #expect(ledger.take("a", nowNs: 11_000_000_001))
+        // Beyond capacity the oldest go first.
+        #expect(ledger.take("c", nowNs: 11_000_000_002) && ledger.take("d", nowNs: 11_000_000_003))
+        #expect(ledger.take("b", nowNs: 11_000_000_004))
+        #expect(!ledger.take("d", nowNs: 11_000_000_005))
+    }
+}
