@@ -10,6 +10,8 @@ public struct CallRecord: Sendable, Codable, Equatable {
     /// The caller's number, hashed or in clear as configured, or empty.
     public var caller: String
     public var region: String
+    /// The carrier the call came through (`twilio`, `plivo`).
+    public var carrier: String
     public var provider: String
     public var endpoint: String
     public var startedAt: Date
@@ -29,7 +31,8 @@ public struct CallRecord: Sendable, Codable, Equatable {
     public init(callSid: String, streamSid: String, tenant: String, caller: String, region: String, provider: String,
                 endpoint: String, startedAt: Date, endedAt: Date? = nil, endReason: String? = nil, framesIn: Int = 0,
                 framesOut: Int = 0, framesLost: Int = 0, framesConcealed: Int = 0, bargeIns: Int = 0, reconnects: Int = 0,
-                voiceToVoiceP50Ms: Double? = nil, voiceToVoiceP95Ms: Double? = nil) {
+                voiceToVoiceP50Ms: Double? = nil, voiceToVoiceP95Ms: Double? = nil, carrier: String = "twilio") {
+        self.carrier = carrier
         self.callSid = callSid
         self.streamSid = streamSid
         self.tenant = tenant
@@ -48,6 +51,31 @@ public struct CallRecord: Sendable, Codable, Equatable {
         self.reconnects = reconnects
         self.voiceToVoiceP50Ms = voiceToVoiceP50Ms
         self.voiceToVoiceP95Ms = voiceToVoiceP95Ms
+    }
+}
+
+extension CallRecord {
+    private enum CodingKeys: String, CodingKey {
+        case callSid, streamSid, tenant, caller, region, carrier, provider, endpoint, startedAt, endedAt, endReason, framesIn,
+             framesOut, framesLost, framesConcealed, bargeIns, reconnects, voiceToVoiceP50Ms, voiceToVoiceP95Ms
+    }
+
+    /// Reads records an older relay left in the outbox, before calls named their carrier (Twilio's, then).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(callSid: try container.decode(String.self, forKey: .callSid), streamSid: try container.decode(String.self, forKey: .streamSid),
+                  tenant: try container.decode(String.self, forKey: .tenant), caller: try container.decode(String.self, forKey: .caller),
+                  region: try container.decode(String.self, forKey: .region), provider: try container.decode(String.self, forKey: .provider),
+                  endpoint: try container.decode(String.self, forKey: .endpoint), startedAt: try container.decode(Date.self, forKey: .startedAt),
+                  endedAt: try container.decodeIfPresent(Date.self, forKey: .endedAt),
+                  endReason: try container.decodeIfPresent(String.self, forKey: .endReason),
+                  framesIn: try container.decode(Int.self, forKey: .framesIn), framesOut: try container.decode(Int.self, forKey: .framesOut),
+                  framesLost: try container.decode(Int.self, forKey: .framesLost),
+                  framesConcealed: try container.decode(Int.self, forKey: .framesConcealed),
+                  bargeIns: try container.decode(Int.self, forKey: .bargeIns), reconnects: try container.decode(Int.self, forKey: .reconnects),
+                  voiceToVoiceP50Ms: try container.decodeIfPresent(Double.self, forKey: .voiceToVoiceP50Ms),
+                  voiceToVoiceP95Ms: try container.decodeIfPresent(Double.self, forKey: .voiceToVoiceP95Ms),
+                  carrier: try container.decodeIfPresent(String.self, forKey: .carrier) ?? "twilio")
     }
 }
 

@@ -4,10 +4,25 @@ import Foundation
 /// CockroachDB and Neon all accept (`BIGINT`, `TEXT`, `DOUBLE PRECISION`, `BOOLEAN`,
 /// `INSERT ... ON CONFLICT ... DO UPDATE`). Times are Unix milliseconds.
 enum CallStoreSchema {
-    /// Each migration runs once, in order, in a transaction; every statement is also safe to run
-    /// twice, so a relay that finds a migration half-applied by another finishes it harmlessly.
-    static let migrations: [(version: Int, statements: [String])] = [
-        (1, [
+    /// The SQL spoken: where the two differ, PostgreSQL's statements say `IF NOT EXISTS`.
+    enum Dialect {
+        case sqlite
+        case postgres
+    }
+
+    /// Each migration runs once, in order, in a transaction; every PostgreSQL statement is also
+    /// safe to run twice, so a relay that finds a migration half-applied by another (regions share
+    /// one database) finishes it harmlessly. SQLite checks and applies under one write lock, so it
+    /// never finds one half-applied (and has no `ADD COLUMN IF NOT EXISTS`).
+    static func migrations(_ dialect: Dialect) -> [(version: Int, statements: [String])] {
+        [
+            (1, createTables),
+            // The carrier a call came through; calls recorded before carriers were told apart were Twilio's.
+            (2, ["ALTER TABLE calls ADD COLUMN \(dialect == .postgres ? "IF NOT EXISTS " : "")carrier TEXT NOT NULL DEFAULT 'twilio'"]),
+        ]
+    }
+
+    private static let createTables: [String] = [
             """
             CREATE TABLE IF NOT EXISTS calls (
                 call_sid TEXT PRIMARY KEY, stream_sid TEXT NOT NULL, tenant TEXT NOT NULL, caller TEXT NOT NULL,
@@ -31,7 +46,6 @@ enum CallStoreSchema {
                 kind TEXT NOT NULL, detail TEXT NOT NULL,
                 PRIMARY KEY (call_sid, sequence))
             """,
-        ]),
     ]
 
     static let createMigrationsTable =
@@ -39,7 +53,7 @@ enum CallStoreSchema {
 
     static let callColumns = ["call_sid", "stream_sid", "tenant", "caller", "region", "provider", "endpoint", "started_at_ms",
                               "ended_at_ms", "end_reason", "frames_in", "frames_out", "frames_lost", "frames_concealed",
-                              "barge_ins", "reconnects", "voice_to_voice_p50_ms", "voice_to_voice_p95_ms"]
+                              "barge_ins", "reconnects", "voice_to_voice_p50_ms", "voice_to_voice_p95_ms", "carrier"]
     static let turnColumns = ["call_sid", "turn_index", "speaker", "started_at_ms", "ended_at_ms", "transcript", "interrupted",
                               "audio_played_ms"]
     static let eventColumns = ["call_sid", "sequence", "at_ms", "kind", "detail"]

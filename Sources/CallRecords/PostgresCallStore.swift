@@ -67,7 +67,7 @@ public final class PostgresCallStore: CallStore {
         let rows = try await client.query("SELECT COALESCE(MAX(version), 0)::BIGINT FROM voice_relay_migrations", logger: logger)
         var applied = 0
         for try await row in rows { applied = try row.makeRandomAccess()[0].decode(Int.self) }
-        for migration in CallStoreSchema.migrations where migration.version > applied {
+        for migration in CallStoreSchema.migrations(.postgres) where migration.version > applied {
             try await client.withTransaction(logger: logger) { connection in
                 for statement in migration.statements {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
@@ -105,6 +105,7 @@ public final class PostgresCallStore: CallStore {
                     }
                     binds.append(call.voiceToVoiceP50Ms)
                     binds.append(call.voiceToVoiceP95Ms)
+                    binds.append(call.carrier)
                 case .turn(let turn):
                     sql = turnSQL
                     binds.append(turn.callSid)
@@ -186,6 +187,7 @@ public final class PostgresCallStore: CallStore {
             endedAt: try cells[8].decode(Int?.self).map { Date(unixMilliseconds: Int64($0)) }, endReason: try cells[9].decode(String?.self),
             framesIn: try cells[10].decode(Int.self), framesOut: try cells[11].decode(Int.self), framesLost: try cells[12].decode(Int.self),
             framesConcealed: try cells[13].decode(Int.self), bargeIns: try cells[14].decode(Int.self), reconnects: try cells[15].decode(Int.self),
-            voiceToVoiceP50Ms: try cells[16].decode(Double?.self), voiceToVoiceP95Ms: try cells[17].decode(Double?.self))
+            voiceToVoiceP50Ms: try cells[16].decode(Double?.self), voiceToVoiceP95Ms: try cells[17].decode(Double?.self),
+            carrier: try cells[18].decode(String.self))
     }
 }

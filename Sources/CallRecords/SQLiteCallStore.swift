@@ -21,7 +21,7 @@ public final class SQLiteCallStore: CallStore {
         try await pool.write { db in
             try db.execute(sql: CallStoreSchema.createMigrationsTable)
             let applied = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM voice_relay_migrations") ?? 0
-            for migration in CallStoreSchema.migrations where migration.version > applied {
+            for migration in CallStoreSchema.migrations(.sqlite) where migration.version > applied {
                 for statement in migration.statements { try db.execute(sql: statement) }
                 try db.execute(sql: "INSERT INTO voice_relay_migrations (version, applied_at_ms) VALUES (?, ?) ON CONFLICT (version) DO NOTHING",
                                arguments: [migration.version, Date().unixMilliseconds])
@@ -75,7 +75,7 @@ public final class SQLiteCallStore: CallStore {
     static func values(_ call: CallRecord) -> [(any DatabaseValueConvertible)?] {
         [call.callSid, call.streamSid, call.tenant, call.caller, call.region, call.provider, call.endpoint,
          call.startedAt.unixMilliseconds, call.endedAt?.unixMilliseconds, call.endReason, call.framesIn, call.framesOut,
-         call.framesLost, call.framesConcealed, call.bargeIns, call.reconnects, call.voiceToVoiceP50Ms, call.voiceToVoiceP95Ms]
+         call.framesLost, call.framesConcealed, call.bargeIns, call.reconnects, call.voiceToVoiceP50Ms, call.voiceToVoiceP95Ms, call.carrier]
     }
 
     static func values(_ turn: TurnRecord) -> [(any DatabaseValueConvertible)?] {
@@ -87,7 +87,7 @@ public final class SQLiteCallStore: CallStore {
         CallRecord(callSid: row[0], streamSid: row[1], tenant: row[2], caller: row[3], region: row[4], provider: row[5], endpoint: row[6],
                    startedAt: Date(unixMilliseconds: row[7]), endedAt: (row[8] as Int64?).map(Date.init(unixMilliseconds:)),
                    endReason: row[9], framesIn: row[10], framesOut: row[11], framesLost: row[12], framesConcealed: row[13],
-                   bargeIns: row[14], reconnects: row[15], voiceToVoiceP50Ms: row[16], voiceToVoiceP95Ms: row[17])
+                   bargeIns: row[14], reconnects: row[15], voiceToVoiceP50Ms: row[16], voiceToVoiceP95Ms: row[17], carrier: row[18])
     }
 
     static func turn(_ row: Row) -> TurnRecord {

@@ -23,7 +23,7 @@ enum TestStores {
     /// A call's worth of records, with ids unique to this run.
     static func call(_ sid: String, at start: Date, ended: Bool) -> [StoreRecord] {
         var call = CallRecord(callSid: sid, streamSid: "MZ" + sid, tenant: "+4930555", caller: "hash:ab12", region: "fra",
-                              provider: "openai", endpoint: "wss://api.openai.com/v1/realtime", startedAt: start)
+                              provider: "openai", endpoint: "wss://api.openai.com/v1/realtime", startedAt: start, carrier: "plivo")
         var records: [StoreRecord] = [.call(call)]
         records.append(.turn(TurnRecord(callSid: sid, index: 0, speaker: .caller, startedAt: start.addingTimeInterval(1),
                                         endedAt: start.addingTimeInterval(2), transcript: "Hello there")))
@@ -61,6 +61,7 @@ enum TestStores {
 
         let detail = try #require(try await store.call(sid: sid))
         #expect(detail.call.endReason == "twilio stop")
+        #expect(detail.call.carrier == "plivo")
         #expect(detail.call.framesIn == 500)
         #expect(detail.call.voiceToVoiceP50Ms == 512.5)
         #expect(detail.call.startedAt == start)
@@ -90,5 +91,20 @@ enum TestStores {
         #expect(detail.events.count == 1)
         #expect(try await store.calls(since: start, limit: 1000).filter { $0.callSid == sid }.count == 1)
         await store.close()
+    }
+
+    /// A record an older relay left in the outbox, before calls named their carrier, is still
+    /// written: as a Twilio call, which is what every call was then.
+    @Test func anOutboxRecordFromBeforeCarriersReadsAsTwilios() throws {
+        let old = #"{"call":{"_0":{"callSid":"CA1","streamSid":"MZ1","tenant":"+1","caller":"","region":"fra","provider":"openai","endpoint":"wss://x","startedAt":0,"framesIn":1,"framesOut":2,"framesLost":0,"framesConcealed":0,"bargeIns":0,"reconnects":0}}}"#
+        let record = try JSONDecoder().decode(StoreRecord.self, from: Data(old.utf8))
+        guard case .call(let call) = record else { Issue.record("not a call: \(record)"); return }
+        #expect(call.carrier == "twilio")
+        #expect(call.framesOut == 2)
+        let roundTrip = try JSONDecoder().decode(StoreRecord.self, from: JSONEncoder().encode(StoreRecord.call(CallRecord(
+            callSid: "c", streamSid: "s", tenant: "t", caller: "", region: "fra", provider: "p", endpoint: "e", startedAt: Date(timeIntervalSince1970: 5),
+            carrier: "plivo"))))
+        guard case .call(let decoded) = roundTrip else { Issue.record("not a call"); return }
+        #expect(decoded.carrier == "plivo")
     }
 }

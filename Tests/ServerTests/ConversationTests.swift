@@ -67,6 +67,7 @@ import Testing
             #expect(agentTurns.count == 7, "\(detail.turns.map { "\($0.speaker)\($0.interrupted ? "!" : "")" })")
             #expect(agentTurns.map(\.interrupted) == [false, true, true, false, false, false, false])
             #expect(detail.call.bargeIns == 2)
+            #expect(detail.call.carrier == carrier.rawValue)
             for turn in agentTurns where !turn.interrupted {
                 #expect((1400...1700).contains(turn.audioPlayedMs ?? 0) || (300...500).contains(turn.audioPlayedMs ?? 0),
                         "turn \(turn.index) heard \(turn.audioPlayedMs ?? -1) ms")

@@ -17,7 +17,7 @@ import Testing
         #expect(queries.count >= 10)
 
         let metrics = RelayMetrics(region: "fra", provider: "azure")
-        metrics.callEnded(outcome: "completed")
+        metrics.callEnded(outcome: "completed", carrier: "plivo")
         metrics.replayed(reason: "draining")
         let exported = String(decoding: metrics.render(store: (queueDepth: 0, outbox: 0)), as: UTF8.self)
         let families = Set(exported.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map { String($0.split(separator: " ")[2]) })

@@ -197,6 +197,7 @@ final class MediaStreamHandler<Carrier: CarrierStream>: ChannelInboundHandler, R
         }
         context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
         let (session, logger, socket) = (self.session, self.logger, MediaStreamSocket(channel: context.channel))
+        let carrierName = carrier.name
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let loop = context.eventLoop
         Task {
@@ -204,18 +205,18 @@ final class MediaStreamHandler<Carrier: CarrierStream>: ChannelInboundHandler, R
             let callLog = CallLog(writer: session.recorder, metrics: session.metrics, call: CallRecord(
                 callSid: start.callSid, streamSid: start.streamSid, tenant: start.customParameters["tenant"] ?? "",
                 caller: start.customParameters["caller"] ?? "", region: session.region, provider: session.model.name,
-                endpoint: session.model.endpoint, startedAt: Date()))
+                endpoint: session.model.endpoint, startedAt: Date(), carrier: carrierName))
             do {
                 let call = try await ActiveCall.begin(start: start, writer: writer, model: session.model, fallback: session.fallback, preopened: preopened,
                                                       socket: socket, modelHealth: session.modelHealth, callLog: callLog,
                                                       conversation: session.conversation, metrics: session.metrics, logger: logger)
-                session.metrics?.activeCalls.increment()
+                session.metrics?.activeCalls(carrier: carrierName).increment()
                 logger.info("call started", metadata: ["tenant": .string(start.customParameters["tenant"] ?? ""),
                                                        "modelPreopened": .stringConvertible(preopened != nil)])
                 loop.execute { bound.value.started(call) }
             } catch {
                 let closure = error as? Closure ?? Closure(code: .unexpectedServerError, reason: "\(error)")
-                if closure.code == .unexpectedServerError { session.metrics?.callEnded(outcome: "model-unavailable") }
+                if closure.code == .unexpectedServerError { session.metrics?.callEnded(outcome: "model-unavailable", carrier: carrierName) }
                 loop.execute { bound.value.close(closure) }
             }
         }
@@ -249,11 +250,11 @@ final class MediaStreamHandler<Carrier: CarrierStream>: ChannelInboundHandler, R
     }
 
     private func end(_ call: ActiveCall, reason: String, outcome: String, then: (@Sendable () -> Void)? = nil) {
-        let metrics = session.metrics
+        let (metrics, carrier) = (session.metrics, self.carrier.name)
         Task {
             await call.end(reason: reason)
-            metrics?.activeCalls.decrement()
-            metrics?.callEnded(outcome: outcome)
+            metrics?.activeCalls(carrier: carrier).decrement()
+            metrics?.callEnded(outcome: outcome, carrier: carrier)
             then?()
         }
     }

@@ -1,7 +1,8 @@
 import Prometheus
 
-/// The relay's Prometheus metrics (`GET /metrics`), labelled by region and provider only: never a
-/// call id, so the number of series stays small however many calls pass through.
+/// The relay's Prometheus metrics (`GET /metrics`), labelled by region and provider (and calls
+/// in progress and ended, by carrier): never a call id, so the number of series stays small
+/// however many calls pass through.
 ///
 /// Per-frame figures (frames in and out, lost, concealed) are added when a call ends, so the hot
 /// path touches no metric; latencies are observed once per event (a turn, a barge-in, a
@@ -10,7 +11,6 @@ public final class RelayMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let labels: [(String, String)]
 
-    let activeCalls: Gauge
     let callDuration: DurationHistogram
     let framesIn: Counter
     let framesOut: Counter
@@ -40,7 +40,6 @@ public final class RelayMetrics: Sendable {
         func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
             MetricNameDescriptor(namespace: "voice_relay", metricName: metric, unitName: unit, helpText: help)
         }
-        activeCalls = registry.makeGauge(descriptor: name("active_calls", "", "Calls in progress on this instance."), labels: labels)
         callDuration = registry.makeDurationHistogram(
             descriptor: name("call_duration", "seconds", "How long calls lasted."), labels: labels,
             buckets: [5, 15, 30, 60, 120, 300, 600, 1800, 3600].map { .seconds($0) })
@@ -71,13 +70,22 @@ public final class RelayMetrics: Sendable {
         modelReconnects = registry.makeCounter(descriptor: name("model_reconnects", "total", "Model sessions re-established after a drop."), labels: labels)
         storeQueueDepth = registry.makeGauge(descriptor: name("store_queue_depth", "records", "Call records waiting for the store."), labels: labels)
         storeOutbox = registry.makeGauge(descriptor: name("store_outbox", "records", "Call records in the durable outbox, waiting for the database."), labels: labels)
+        // The family exists before the first call (Twilio's series: the carrier most relays take).
+        _ = activeCalls(carrier: "twilio")
     }
 
-    /// A call ended with `outcome` (`completed`, `model-unavailable`, `drained`, `protocol-error`, ...).
-    public func callEnded(outcome: String) {
+    /// Calls in progress on this instance through `carrier`.
+    func activeCalls(carrier: String) -> Gauge {
+        registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "voice_relay", metricName: "active_calls",
+                                                            helpText: "Calls in progress on this instance, by carrier."),
+                           labels: labels + [("carrier", carrier)])
+    }
+
+    /// A call through `carrier` ended with `outcome` (`completed`, `model-unavailable`, `drained`, `protocol-error`, ...).
+    public func callEnded(outcome: String, carrier: String) {
         registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "voice_relay", metricName: "calls", unitName: "total",
-                                                              helpText: "Calls by how they ended."),
-                             labels: labels + [("outcome", outcome)]).increment()
+                                                              helpText: "Calls by carrier and how they ended."),
+                             labels: labels + [("carrier", carrier), ("outcome", outcome)]).increment()
     }
 
     /// What became of a model session opened at the webhook (`outcome`: adopted, expired,

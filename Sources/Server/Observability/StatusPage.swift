@@ -62,6 +62,7 @@ struct StatusPage: Sendable {
       <div class="card"><h2>Active calls</h2><div class="big" id="active">–</div><div class="muted" id="capacity"></div></div>
       <div class="card"><h2>Regions</h2><table id="regions"><tbody></tbody></table></div>
       <div class="card"><h2>Calls by outcome</h2><table id="outcomes"><tbody></tbody></table></div>
+      <div class="card"><h2>Calls by carrier</h2><table id="carriers"><tbody></tbody></table></div>
     </div>
     <div class="grid">
       <div class="card"><h2>Voice-to-voice latency</h2><canvas id="voiceToVoice" width="600" height="140"></canvas></div>
@@ -71,7 +72,7 @@ struct StatusPage: Sendable {
     <h2>Recent calls</h2>
     <form id="login"><span class="muted" id="loginNote">Call details need the admin token.</span>
       <input type="password" id="token" placeholder="admin token" autocomplete="off"> <button>Show calls</button></form>
-    <table id="calls"><thead><tr><th>started</th><th>call</th><th>tenant</th><th>region</th><th>seconds</th><th>voice-to-voice</th><th>ended</th></tr></thead><tbody></tbody></table>
+    <table id="calls"><thead><tr><th>started</th><th>call</th><th>carrier</th><th>tenant</th><th>region</th><th>seconds</th><th>voice-to-voice</th><th>ended</th></tr></thead><tbody></tbody></table>
     <script>
     "use strict";
     function cell(row, text) { const td = document.createElement("td"); td.textContent = text; row.appendChild(td); }
@@ -106,10 +107,12 @@ struct StatusPage: Sendable {
       fill("regions", [[s.region + " (this one)", s.activeCalls + " calls", s.canTakeCalls ? "up" : "down"]]
         .concat(s.peers.map(p => [p.region, "", p.healthy === null || p.healthy === undefined ? "unknown" : p.healthy ? "up" : "down"])));
       fill("outcomes", Object.entries(s.callsByOutcome).map(([k, v]) => [k, String(v)]));
+      const carriers = new Set(Object.keys(s.callsByCarrier).concat(Object.keys(s.activeByCarrier)));
+      fill("carriers", [...carriers].sort().map(k => [k, (s.activeByCarrier[k] || 0) + " now", (s.callsByCarrier[k] || 0) + " ended"]));
       chart("voiceToVoice", s.histograms.voiceToVoice || []);
       chart("bargeIn", s.histograms.bargeIn || []);
       chart("inbound", s.histograms.inbound || []);
-      fill("calls", s.recentCalls.map(c => [new Date(c.startedAt).toLocaleTimeString(), c.callSid, c.tenant, c.region,
+      fill("calls", s.recentCalls.map(c => [new Date(c.startedAt).toLocaleTimeString(), c.callSid, c.carrier, c.tenant, c.region,
         c.seconds == null ? "live" : c.seconds.toFixed(1), c.voiceToVoiceMs == null ? "–" : c.voiceToVoiceMs.toFixed(0) + " ms",
         c.endReason || ""]));
     }

@@ -13,6 +13,7 @@ struct StatusSnapshot: Encodable {
     }
     struct RecentCall: Encodable {
         var callSid: String
+        var carrier: String
         var tenant: String
         var region: String
         var startedAt: Date
@@ -26,9 +27,12 @@ struct StatusSnapshot: Encodable {
     var canTakeCalls: Bool
     var reason: String?
     var activeCalls: Int
+    /// Calls in progress by carrier.
+    var activeByCarrier: [String: Double]
     var capacity: Int
     var peers: [Peer]
     var callsByOutcome: [String: Double]
+    var callsByCarrier: [String: Double]
     var histograms: [String: [Bucket]]
     /// Whether the request carried the admin token: only then are `recentCalls` filled in.
     var callsVisible: Bool
@@ -46,14 +50,14 @@ struct StatusSnapshot: Encodable {
         return totals.map { Bucket(le: $0.le, count: $0.count) }
     }
 
-    /// `voice_relay_calls_total` by its `outcome` label.
-    static func outcomes(in exposition: String) -> [String: Double] {
-        var outcomes: [String: Double] = [:]
-        for line in exposition.split(separator: "\n") where line.hasPrefix("voice_relay_calls_total{") {
-            guard let start = line.range(of: "outcome=\""), let end = line[start.upperBound...].firstIndex(of: "\""),
+    /// `family`'s values summed by its `label` (`voice_relay_calls_total` by `outcome`, ...).
+    static func totals(of family: String, by label: String, in exposition: String) -> [String: Double] {
+        var totals: [String: Double] = [:]
+        for line in exposition.split(separator: "\n") where line.hasPrefix(family + "{") {
+            guard let start = line.range(of: label + "=\""), let end = line[start.upperBound...].firstIndex(of: "\""),
                   let count = Double(line.split(separator: " ").last ?? "") else { continue }
-            outcomes[String(line[start.upperBound..<end]), default: 0] += count
+            totals[String(line[start.upperBound..<end]), default: 0] += count
         }
-        return outcomes
+        return totals
     }
 }

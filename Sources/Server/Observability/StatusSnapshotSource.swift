@@ -18,15 +18,17 @@ struct StatusSnapshotSource: Sendable {
         let recent = includeCalls ? (try? await recorder?.store.calls(since: nil, limit: 10)) ?? [] : []
         return StatusSnapshot(
             region: region, model: modelName, canTakeCalls: status.canTakeCalls, reason: status.reason,
-            activeCalls: health.registry.count, capacity: capacity,
+            activeCalls: health.registry.count,
+            activeByCarrier: StatusSnapshot.totals(of: "voice_relay_active_calls", by: "carrier", in: exposition), capacity: capacity,
             peers: router.plan.failover(for: region).map { StatusSnapshot.Peer(region: $0, healthy: peers?.isHealthy($0)) },
-            callsByOutcome: StatusSnapshot.outcomes(in: exposition),
+            callsByOutcome: StatusSnapshot.totals(of: "voice_relay_calls_total", by: "outcome", in: exposition),
+            callsByCarrier: StatusSnapshot.totals(of: "voice_relay_calls_total", by: "carrier", in: exposition),
             histograms: ["voiceToVoice": StatusSnapshot.buckets(of: "voice_relay_voice_to_voice_seconds", in: exposition),
                          "bargeIn": StatusSnapshot.buckets(of: "voice_relay_barge_in_reaction_seconds", in: exposition),
                          "inbound": StatusSnapshot.buckets(of: "voice_relay_relay_inbound_latency_seconds", in: exposition)],
             callsVisible: includeCalls,
             recentCalls: recent.map { call in
-                StatusSnapshot.RecentCall(callSid: call.callSid, tenant: call.tenant, region: call.region, startedAt: call.startedAt,
+                StatusSnapshot.RecentCall(callSid: call.callSid, carrier: call.carrier, tenant: call.tenant, region: call.region, startedAt: call.startedAt,
                                           seconds: call.endedAt.map { $0.timeIntervalSince(call.startedAt) }, endReason: call.endReason,
                                           voiceToVoiceMs: call.voiceToVoiceP50Ms)
             })
