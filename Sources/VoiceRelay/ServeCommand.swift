@@ -5,6 +5,7 @@ import Logging
 import AudioPipeline
 import CallRecords
 import Server
+import Wire
 
 /// `voice-relay serve`: runs the relay. Every option also reads the environment Fly sets.
 struct ServeCommand: AsyncParsableCommand {
@@ -87,13 +88,23 @@ struct ServeCommand: AsyncParsableCommand {
             logger.warning("TWILIO_AUTH_TOKEN is not set: webhooks and media streams are not signature-checked, so anyone who can reach this relay can open model sessions")
         }
         let plivoAuthToken = environment["PLIVO_AUTH_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-        // Plivo's routes run unsigned only off Fly (or when told): a deployment that does not
-        // use Plivo need not set its token, and then offers no unchecked way to open model sessions.
-        let plivoUnsigned = plivoAuthToken == nil && (environment["FLY_APP_NAME"] == nil || allowUnsignedWebhooks)
-        if plivoUnsigned { logger.warning("PLIVO_AUTH_TOKEN is not set: Plivo webhooks and streams are taken unchecked") }
+        let telnyxPublicKey = environment["TELNYX_PUBLIC_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        if let telnyxPublicKey, (try? TelnyxSignature(publicKey: telnyxPublicKey)) == nil {
+            throw CommandFailure("TELNYX_PUBLIC_KEY is not a base64 Ed25519 public key (32 bytes), as Telnyx's portal shows it")
+        }
+        // Other carriers' routes run unsigned only off Fly (or when told): a deployment that does not
+        // use a carrier need not set its credential, and then offers no unchecked way to open model sessions.
+        let carriersUnsigned = environment["FLY_APP_NAME"] == nil || allowUnsignedWebhooks
+        if plivoAuthToken == nil, carriersUnsigned { logger.warning("PLIVO_AUTH_TOKEN is not set: Plivo webhooks and streams are taken unchecked") }
+        if telnyxPublicKey == nil, carriersUnsigned { logger.warning("TELNYX_PUBLIC_KEY is not set: Telnyx webhooks and streams are taken unchecked") }
+        let ticketSecret = environment["STREAM_TICKET_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
+        if ticketSecret == nil, telnyxPublicKey != nil, environment["FLY_APP_NAME"] != nil {
+            logger.warning("STREAM_TICKET_SECRET is not set: a Telnyx stream reaching another machine than the one that answered its webhook is refused")
+        }
         let configuration = RelayConfiguration(
             host: host, port: port, publicHost: publicHost ?? environment["PUBLIC_HOST"], twilioAuthToken: twilioAuthToken,
-            plivoAuthToken: plivoAuthToken, takesUnsignedPlivo: plivoUnsigned,
+            plivoAuthToken: plivoAuthToken, telnyxPublicKey: telnyxPublicKey,
+            streamTicketSecret: ticketSecret ?? RelayConfiguration.randomSecret(), takesUnsignedCarriers: carriersUnsigned,
             region: region, maximumMessageBytes: maxMessageBytes, maximumCalls: maxCalls,
             maximumConnections: maxConnections ?? environment["MAX_CONNECTIONS"].flatMap { Int($0) },
             handshakeTimeout: .seconds(handshakeTimeout), startTimeout: .seconds(startTimeout), idleTimeout: .seconds(idleTimeout),

@@ -12,10 +12,10 @@ import Testing
     @Test func eachCarriersStreamPathIsReadTheSameWay() {
         let twilio = Self.head("/media-stream/fra/fra,ams/CA0123456789abcdef0123456789abcdef")
         let plivo = Self.head("/plivo/media-stream/fra/fra,ams/7a5d1e2c-0b4f-4c3e-9a8d-1f2e3d4c5b6a/AAAAAAAAAAAAAAAAAAAAAA")
-        #expect(RelayServer.streamCarrier(twilio, servesPlivo: true) == .twilio)
-        #expect(RelayServer.streamCarrier(plivo, servesPlivo: true) == .plivo)
-        #expect(RelayServer.streamCarrier(plivo, servesPlivo: false) == nil)
-        #expect(RelayServer.streamCarrier(Self.head("/plivo/answer"), servesPlivo: true) == nil)
+        #expect(RelayServer.streamCarrier(twilio, served: .init(plivo: true, telnyx: true)) == .twilio)
+        #expect(RelayServer.streamCarrier(plivo, served: .init(plivo: true, telnyx: true)) == .plivo)
+        #expect(RelayServer.streamCarrier(plivo, served: .init(plivo: false, telnyx: true)) == nil)
+        #expect(RelayServer.streamCarrier(Self.head("/plivo/answer"), served: .init(plivo: true, telnyx: true)) == nil)
         for head in [twilio, plivo] {
             let request = RelayServer.streamRequest(head)
             #expect(request.homeRegion == "fra")

@@ -23,7 +23,7 @@ import Wire
 
     static func server(token: String? = nil, takesUnsigned: Bool = true, publicHost: String? = "relay.example.com") -> RelayServer {
         RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: publicHost, plivoAuthToken: token,
-                                         takesUnsignedPlivo: takesUnsigned, region: "fra"),
+                                         takesUnsignedCarriers: takesUnsigned, region: "fra"),
                     model: LocalAgent())
     }
 

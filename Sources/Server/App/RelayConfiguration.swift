@@ -1,3 +1,4 @@
+import Foundation
 /// Everything `voice-relay serve` can be told, from flags or the environment Fly sets.
 public struct RelayConfiguration: Sendable {
     public var host: String
@@ -9,8 +10,15 @@ public struct RelayConfiguration: Sendable {
     /// When set, every Plivo webhook must carry a valid `X-Plivo-Signature-V3` with a fresh nonce,
     /// and every Plivo stream the ticket its webhook answer gave it.
     public var plivoAuthToken: String?
-    /// Without a Plivo token: whether Plivo's routes take calls unchecked (else they are not served).
-    public var takesUnsignedPlivo: Bool
+    /// When set (base64, as Telnyx's portal shows it), every Telnyx webhook must carry a valid
+    /// `telnyx-signature-ed25519` within the timestamp tolerance, and every Telnyx stream its ticket.
+    public var telnyxPublicKey: String?
+    /// The secret of the stream tickets of carriers whose own credential is public (Telnyx signs
+    /// with a key pair); every instance of a region must share it (`STREAM_TICKET_SECRET`).
+    public var streamTicketSecret: String
+    /// Without a Plivo token or Telnyx key: whether that carrier's routes take calls unchecked
+    /// (else they are not served).
+    public var takesUnsignedCarriers: Bool
     /// This instance's region (`FLY_REGION`), passed to the stream as a parameter.
     public var region: String
     /// Larger WebSocket messages are refused (a media message is ~300 bytes).
@@ -39,7 +47,8 @@ public struct RelayConfiguration: Sendable {
     public var reconnectHistoryTurns: Int
 
     public init(host: String = "0.0.0.0", port: Int = 8080, publicHost: String? = nil, twilioAuthToken: String? = nil,
-                plivoAuthToken: String? = nil, takesUnsignedPlivo: Bool = true,
+                plivoAuthToken: String? = nil, telnyxPublicKey: String? = nil,
+                streamTicketSecret: String = RelayConfiguration.randomSecret(), takesUnsignedCarriers: Bool = true,
                 region: String = "local", maximumMessageBytes: Int = 64 * 1024, maximumCalls: Int = 500,
                 maximumConnections: Int? = nil, handshakeTimeout: Duration = .seconds(10), startTimeout: Duration = .seconds(10),
                 idleTimeout: Duration = .seconds(10), preopenedSessionTimeout: Duration = .seconds(15), drainDeadline: Duration = .seconds(50), callerNumbers: CallerNumbers = .hashed(salt: "voice-relay"),
@@ -49,7 +58,9 @@ public struct RelayConfiguration: Sendable {
         self.publicHost = publicHost
         self.twilioAuthToken = twilioAuthToken
         self.plivoAuthToken = plivoAuthToken
-        self.takesUnsignedPlivo = takesUnsignedPlivo
+        self.takesUnsignedCarriers = takesUnsignedCarriers
+        self.telnyxPublicKey = telnyxPublicKey
+        self.streamTicketSecret = streamTicketSecret
         self.region = region
         self.maximumMessageBytes = maximumMessageBytes
         self.maximumCalls = maximumCalls
@@ -64,5 +75,13 @@ public struct RelayConfiguration: Sendable {
         self.adminToken = adminToken
         self.dtmfToModel = dtmfToModel
         self.reconnectHistoryTurns = reconnectHistoryTurns
+    }
+}
+
+extension RelayConfiguration {
+    /// 32 random bytes, base64: a stream-ticket secret for an instance that was given none.
+    public static func randomSecret() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }).base64EncodedString()
     }
 }

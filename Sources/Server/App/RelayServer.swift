@@ -10,8 +10,9 @@ import ServiceLifecycle
 import Wire
 
 /// The relay's HTTP and WebSocket server: the carriers' webhooks (Twilio: `POST /twiml`,
-/// `/incoming-call`; Plivo: `POST /plivo/answer`), their media streams (`GET
-/// [/plivo]/media-stream[/<home region>[/<allowed regions>]]`, WebSocket) and `GET /healthz`. Before a call is taken, ``RegionRouter`` decides whether this instance takes
+/// `/incoming-call`; Plivo: `POST /plivo/answer`; Telnyx: `POST /telnyx/texml`), their media
+/// streams (`GET [/plivo|/telnyx]/media-stream[/<home region>[/<allowed regions>]]`, WebSocket)
+/// and `GET /healthz`. Before a call is taken, ``RegionRouter`` decides whether this instance takes
 /// it or hands it to another region with `fly-replay`.
 public struct RelayServer: Sendable {
     public let configuration: RelayConfiguration
@@ -86,31 +87,40 @@ public struct RelayServer: Sendable {
         TwilioWebhook(admission: admission).register(on: twilio)
         let plivoCheck = configuration.plivoAuthToken.map { PlivoSignatureCheck(authToken: $0, publicHost: configuration.publicHost) }
         let plivoTicket = configuration.plivoAuthToken.map { StreamTicket(secret: $0) }
-        let servesPlivo = configuration.plivoAuthToken != nil || configuration.takesUnsignedPlivo
+        let servesPlivo = configuration.plivoAuthToken != nil || configuration.takesUnsignedCarriers
         if servesPlivo {
             let plivo = routes.group().add(middleware: PlivoSignatureMiddleware(check: plivoCheck))
             PlivoWebhook(admission: admission, ticket: plivoTicket).register(on: plivo)
         }
+        let telnyxSignature = configuration.telnyxPublicKey.flatMap { try? TelnyxSignature(publicKey: $0) }
+        let telnyxTicket = telnyxSignature.map { _ in StreamTicket(secret: configuration.streamTicketSecret) }
+        // A key that is not one serves nothing (`serve` refuses to start with it).
+        let servesTelnyx = configuration.telnyxPublicKey == nil ? configuration.takesUnsignedCarriers : telnyxSignature != nil
+        if servesTelnyx {
+            let telnyx = routes.group().add(middleware: TelnyxSignatureMiddleware(signature: telnyxSignature))
+            TelnyxWebhook(admission: admission, ticket: telnyxTicket).register(on: telnyx)
+        }
+        let served = StreamCarrier.Served(plivo: servesPlivo, telnyx: servesTelnyx)
         // A media-stream upgrade this instance does not take never reaches the router: the
         // ``UpgradeGate`` answers it (replay, refusal, bad signature) before the upgrade.
         let refuseUpgrade = { @Sendable (head: HTTPRequest) -> UpgradeRefusal? in
-            guard let carrier = Self.streamCarrier(head, servesPlivo: servesPlivo) else { return nil }
+            guard let carrier = Self.streamCarrier(head, served: served) else { return nil }
             switch carrier {
             case .twilio:
                 if let signatureCheck, !signatureCheck.isSigned(stream: head) {
                     logger.warning("media-stream upgrade with a bad or missing X-Twilio-Signature")
                     return UpgradeRefusal(status: .forbidden, headerFields: [:], body: TwilioSignatureCheck.refusal)
                 }
-            case .plivo:
-                if let plivoTicket, !plivoTicket.admits(head.path ?? "") {
-                    logger.warning("Plivo media-stream upgrade without this relay's stream ticket")
+            case .plivo, .telnyx:
+                if let ticket = carrier == .plivo ? plivoTicket : telnyxTicket, !ticket.admits(head.path ?? "") {
+                    logger.warning("media-stream upgrade without this relay's stream ticket", metadata: ["carrier": .string("\(carrier)")])
                     return UpgradeRefusal(status: .forbidden, headerFields: [:], body: "invalid stream ticket\n")
                 }
             }
             let decision = decide(Self.streamRequest(head))
             return decision == .accept ? nil : Self.refusal(for: decision, what: "media stream", callSid: nil, metrics: metrics, logger: logger)
         }
-        for prefix in ["/media-stream"] + (servesPlivo ? [PlivoWebhook.streamPrefix] : []) {
+        for prefix in ["/media-stream"] + (servesPlivo ? [PlivoWebhook.streamPrefix] : []) + (servesTelnyx ? [TelnyxWebhook.streamPrefix] : []) {
             for path in ["", "/{home}", "/{home}/{allowed}", "/{home}/{allowed}/{call}", "/{home}/{allowed}/{call}/{ticket}"] {
                 // A plain GET, not a WebSocket upgrade.
                 (prefix == "/media-stream" ? twilio : routes.group()).get(RouterPath(prefix + path)) { _, _ -> Response in
@@ -138,7 +148,7 @@ public struct RelayServer: Sendable {
             ) { _, _, _ in .dontUpgrade }
             return GatedWebSocketChannel(inner: http, limits: limits, refusal: refuseUpgrade,
                                          takeOver: { head in
-                                             guard let carrier = Self.streamCarrier(head, servesPlivo: servesPlivo) else { return nil }
+                                             guard let carrier = Self.streamCarrier(head, served: served) else { return nil }
                                              let loop = Self.streamCallSid(head).flatMap { pending.eventLoop(callSid: $0) }
                                              let bytes = configuration.maximumMessageBytes
                                              switch carrier {
@@ -147,6 +157,9 @@ public struct RelayServer: Sendable {
                                                                             eventLoop: loop)
                                              case .plivo:
                                                  return MediaStreamTakeOver(makeHandler: { session.makeHandler(PlivoStream(maximumMessageBytes: bytes)) },
+                                                                            eventLoop: loop)
+                                             case .telnyx:
+                                                 return MediaStreamTakeOver(makeHandler: { session.makeHandler(TelnyxStream(maximumMessageBytes: bytes)) },
                                                                             eventLoop: loop)
                                              }
                                          })
@@ -164,13 +177,22 @@ public struct RelayServer: Sendable {
     enum StreamCarrier {
         case twilio
         case plivo
+        case telnyx
+
+        /// The carriers besides Twilio whose routes this relay serves.
+        struct Served {
+            var plivo: Bool
+            var telnyx: Bool
+        }
     }
 
-    static func streamCarrier(_ head: HTTPRequest, servesPlivo: Bool) -> StreamCarrier? {
+    static func streamCarrier(_ head: HTTPRequest, served: StreamCarrier.Served) -> StreamCarrier? {
         let parts = streamPathParts(head)
+        let isStream = parts.count > 1 && parts[1] == "media-stream"
         switch parts.first {
         case "media-stream": return .twilio
-        case "plivo" where servesPlivo && parts.count > 1 && parts[1] == "media-stream": return .plivo
+        case "plivo" where served.plivo && isStream: return .plivo
+        case "telnyx" where served.telnyx && isStream: return .telnyx
         default: return nil
         }
     }
@@ -201,10 +223,14 @@ public struct RelayServer: Sendable {
         (head.path?.split(separator: "?").first ?? "").split(separator: "/").map(String.init)
     }
 
-    /// A carrier's call id: Twilio's CallSids (`CA` and 32 hexadecimal digits) or Plivo's
-    /// CallUUIDs (a UUID). Region codes are three letters, tickets 22 base64url characters.
+    /// A carrier's call id: Twilio's CallSids (`CA` and 32 hexadecimal digits), Plivo's CallUUIDs
+    /// (a UUID) or Telnyx's call control ids (`v2:` or `v3:` and base64url). Region codes are three
+    /// letters, tickets 22 base64url characters.
     static func isCallIdentifier(_ text: String) -> Bool {
         if text.count == 34 && text.hasPrefix("CA") && text.dropFirst(2).allSatisfy(\.isHexDigit) { return true }
+        if (text.hasPrefix("v2:") || text.hasPrefix("v3:")) && (8...200).contains(text.count) {
+            return text.dropFirst(3).allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        }
         return text.count == 36 && UUID(uuidString: text) != nil
     }
 

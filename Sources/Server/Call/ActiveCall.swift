@@ -106,6 +106,11 @@ final class ActiveCall: Sendable {
         if dtmfToModel { model.sendDigit(digit) }
     }
 
+    /// The carrier reported an error (what it was sent, as it saw it): a call event.
+    func carrierReported(_ detail: String) {
+        callLog.event("carrier-error", String(detail.prefix(200)))
+    }
+
     /// The caller started speaking and the playout has been flushed. It is a barge-in only if
     /// agent audio was still ahead of the caller (queued, playing, or its mark not yet echoed)
     /// or a response was streaming audio: then the carrier drops what it holds, the model cancels the

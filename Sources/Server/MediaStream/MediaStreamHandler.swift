@@ -177,6 +177,9 @@ final class MediaStreamHandler<Carrier: CarrierStream>: ChannelInboundHandler, R
             endThenClose(Closure(code: .normalClosure, reason: ""), reason: "\(carrier.name) stop", outcome: "completed")
         case .ignore(let event):
             logger.notice("ignoring an unknown media stream event", metadata: ["event": .string(event), "carrier": .string(carrier.name)])
+        case .carrierError(let call, let detail):
+            logger.warning("the carrier reports an error", metadata: ["detail": .string(detail), "carrier": .string(carrier.name)])
+            call?.carrierReported(detail)
         case .close(let closure):
             close(closure)
         }

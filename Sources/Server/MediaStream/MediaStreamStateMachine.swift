@@ -34,6 +34,8 @@ struct MediaStreamStateMachine<Call> {
         case stop
         /// An event this relay does not know: logged and ignored.
         case ignore(event: String)
+        /// The carrier reports an error in what it was sent: logged, the call goes on.
+        case carrierError(Call?, detail: String)
         case close(Closure)
     }
 
@@ -125,6 +127,8 @@ struct MediaStreamStateMachine<Call> {
             return .stop
         case .unknown(let event):
             return .ignore(event: event)
+        case .carrierError(let detail):
+            return .carrierError(liveCall, detail: detail)
         }
     }
 

@@ -2,9 +2,12 @@
 public enum TwiML {
     /// `<Connect><Stream>`: a bidirectional media stream to `streamURL` (`wss://...`, no query
     /// string: per-call values travel as `<Parameter>`s and come back in `start.customParameters`).
-    public static func connectStream(url streamURL: String, parameters: [(name: String, value: String)]) -> String {
+    /// `attributes` are added to `<Stream>` (Telnyx's TeXML: `bidirectionalMode`, `bidirectionalCodec`).
+    public static func connectStream(url streamURL: String, attributes: [(name: String, value: String)] = [],
+                                     parameters: [(name: String, value: String)]) -> String {
         var xml = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n<Response>\n  <Connect>\n"
-        xml += #"    <Stream url="\#(escape(streamURL))">"# + "\n"
+        let extra = attributes.map { #" \#($0.name)="\#(escape($0.value))""# }.joined()
+        xml += #"    <Stream url="\#(escape(streamURL))"\#(extra)>"# + "\n"
         for parameter in parameters {
             xml += #"      <Parameter name="\#(escape(parameter.name))" value="\#(escape(parameter.value))"/>"# + "\n"
         }

@@ -1,12 +1,13 @@
 import Foundation
 import AsyncHTTPClient
+import Crypto
 import Logging
 import NIOCore
 import NIOPosix
 import Server
 import Wire
 
-/// Plays a carrier (Twilio or Plivo) against a relay: posts the incoming-call webhook as the
+/// Plays a carrier (Twilio, Plivo or Telnyx) against a relay: posts the incoming-call webhook as the
 /// carrier signs it, opens the media stream the answer names, and runs a ``SimulatedCaller`` on
 /// it: the caller's audio in real time (20 ms frames, as the carrier sends them), the agent's
 /// audio played as the carrier would (each frame after the previous one; a clear drops what is
@@ -42,8 +43,12 @@ public struct CallSimulator: Sendable {
     /// `afterWebhook` runs between the webhook and the stream (Twilio itself takes a few hundred ms there).
     public func call(callerAudio: [Int16], afterWebhook: @Sendable () async throws -> Void = {}) async throws -> CallerRecording {
         let hex = { UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() }
-        let (callSid, streamSid) = carrier == .twilio ? ("CA" + hex(), "MZ" + hex()) : (UUID().uuidString.lowercased(), UUID().uuidString.lowercased())
-        let (streamURL, parameters) = try await carrier == .twilio ? webhook(callSid: callSid) : plivoWebhook(callId: callSid)
+        let (callSid, streamSid) = switch carrier {
+        case .twilio: ("CA" + hex(), "MZ" + hex())
+        case .plivo: (UUID().uuidString.lowercased(), UUID().uuidString.lowercased())
+        case .telnyx: ("v3:" + hex() + "-" + hex().prefix(12), UUID().uuidString.lowercased())
+        }
+        let (streamURL, parameters) = try await carrier == .plivo ? plivoWebhook(callId: callSid) : webhook(callSid: callSid)
         try await afterWebhook()
         guard let stream = URL(string: streamURL), let relay = URL(string: relayURL), let relayHost = relay.host else {
             throw SimulatorError(description: "cannot open the stream \(streamURL) of relay \(relayURL)")
@@ -82,13 +87,26 @@ public struct CallSimulator: Sendable {
         return try await finished.futureResult.get()
     }
 
+    /// Twilio's webhook (`/twiml`), or Telnyx's TeXML one (`/telnyx/texml`, the same form signed
+    /// with Telnyx's Ed25519 key: ``authToken`` is then the base64 private key); returns the
+    /// `<Stream url>` and its `<Parameter>`s.
     private func webhook(callSid: String) async throws -> (String, [String: String]) {
-        var request = HTTPClientRequest(url: relayURL.hasSuffix("/") ? relayURL + "twiml" : relayURL + "/twiml")
+        let path = carrier == .telnyx ? "telnyx/texml" : "twiml"
+        var request = HTTPClientRequest(url: relayURL.hasSuffix("/") ? relayURL + path : relayURL + "/" + path)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         let to = calledNumber.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-        request.body = .bytes(ByteBuffer(string: "CallSid=\(callSid)&AccountSid=ACsimulated&From=%2B15555550100&To=\(to)&CallStatus=ringing"))
-        if let authToken {
+        let sid = callSid.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        let body = "CallSid=\(sid)&AccountSid=ACsimulated&From=%2B15555550100&To=\(to)&CallStatus=ringing"
+        request.body = .bytes(ByteBuffer(string: body))
+        if let authToken, carrier == .telnyx {
+            guard let seed = Data(base64Encoded: authToken), let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed) else {
+                throw SimulatorError(description: "a Telnyx signing key is 32 bytes, base64")
+            }
+            let signed = try TelnyxSignature.sign(body: Data(body.utf8), with: key)
+            request.headers.add(name: TelnyxSignature.signatureHeader, value: signed.signature)
+            request.headers.add(name: TelnyxSignature.timestampHeader, value: signed.timestamp)
+        } else if let authToken {
             // The relay sits behind TLS in production and checks the https URL Twilio was given.
             let parameters = [("CallSid", callSid), ("AccountSid", "ACsimulated"), ("From", "+15555550100"), ("To", calledNumber),
                               ("CallStatus", "ringing")]
@@ -97,13 +115,16 @@ public struct CallSimulator: Sendable {
                                 value: TwilioSignature(authToken: authToken).compute(url: signedURL, parameters: parameters.map { (name: $0.0, value: $0.1) }))
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        let body = try await response.body.collect(upTo: 1 << 20)
+        let answer = try await response.body.collect(upTo: 1 << 20)
         guard response.status == .ok else {
             throw SimulatorError(description: "webhook answered \(response.status.code)")
         }
-        let xml = String(buffer: body)
+        let xml = String(buffer: answer)
         guard let streamURL = Self.attribute("url", of: "Stream", in: xml) else {
-            throw SimulatorError(description: "the TwiML has no <Stream url>")
+            throw SimulatorError(description: "the answer has no <Stream url>")
+        }
+        if carrier == .telnyx, Self.attribute("bidirectionalMode", of: "Stream", in: xml) != "rtp" {
+            throw SimulatorError(description: "the <Stream> is not bidirectional RTP")
         }
         var parameters: [String: String] = [:]
         for element in xml.components(separatedBy: "<Parameter ").dropFirst() {

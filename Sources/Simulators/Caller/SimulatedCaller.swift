@@ -3,7 +3,7 @@ import Foundation
 import NIOCore
 import Wire
 
-/// A carrier's side of one media stream (Twilio's, or Plivo's: ``StreamStart/carrier``), framed
+/// A carrier's side of one media stream (Twilio's, Plivo's or Telnyx's: ``StreamStart/carrier``), framed
 /// by hand on a raw NIO channel: after the upgrade it sends the carrier's opening messages, then
 /// a 20 ms `media` frame every 20 ms, exactly as the carrier frames them, key presses as `dtmf`,
 /// and on hanging up Twilio's `stop` (Plivo just closes); it answers pings and the close handshake.
@@ -126,6 +126,8 @@ final class SimulatedCaller: ChannelInboundHandler {
                         send(#"{"event":"dtmf","streamSid":"\#(start.streamSid)","sequenceNumber":"\#(sequence)","dtmf":{"track":"inbound_track","digit":"\#(key)"}}"#)
                     case .plivo:
                         send(#"{"event":"dtmf","sequenceNumber":\#(sequence),"streamId":"\#(start.streamSid)","dtmf":{"digit":"\#(key)","track":"inbound","timestamp":"\#(wallClockMs)"}}"#)
+                    case .telnyx:
+                        send(#"{"event":"dtmf","stream_id":"\#(start.streamSid)","occurred_at":"2026-12-03T08:00:00.000Z","sequence_number":"\#(sequence)","dtmf":{"digit":"\#(key)"}}"#)
                     }
                     sequence += 1
                 case .frame(let codes):
@@ -155,6 +157,18 @@ final class SimulatedCaller: ChannelInboundHandler {
             message.writeStaticString(#"","payload":""#)
             message.writeBytes(payload)
             message.writeStaticString(#""},"streamSid":""#)
+            message.writeString(start.streamSid)
+            message.writeStaticString(#""}"#)
+        case .telnyx:
+            message.writeStaticString(#"{"event":"media","sequence_number":""#)
+            message.writeString(String(sequence))
+            message.writeStaticString(#"","media":{"track":"inbound","chunk":""#)
+            message.writeString(String(chunk))
+            message.writeStaticString(#"","timestamp":""#)
+            message.writeString(String((chunk - 1) * 20))
+            message.writeStaticString(#"","payload":""#)
+            message.writeBytes(payload)
+            message.writeStaticString(#""},"stream_id":""#)
             message.writeString(start.streamSid)
             message.writeStaticString(#""}"#)
         case .plivo:
@@ -188,6 +202,8 @@ final class SimulatedCaller: ChannelInboundHandler {
         switch start.carrier {
         case .twilio:
             send(#"{"event":"stop","sequenceNumber":"\#(sequence)","streamSid":"\#(start.streamSid)","stop":{"accountSid":"\#(start.accountSid)","callSid":"\#(start.callSid)"}}"#)
+        case .telnyx:
+            send(#"{"event":"stop","sequence_number":"\#(sequence)","stop":{"user_id":"\#(start.accountSid)","call_control_id":"\#(start.callSid)"},"stream_id":"\#(start.streamSid)"}"#)
         case .plivo:
             // Plivo says nothing: it closes the socket.
             sendClose()
@@ -265,6 +281,13 @@ final class SimulatedCaller: ChannelInboundHandler {
             if scanner.matches(event, "playAudio"), let payload = fields.payload { return (.media(payload), scanner) }
             if scanner.matches(event, "checkpoint"), let name = fields.name { return (.mark(name), scanner) }
             return (scanner.matches(event, "clearAudio") ? .clear : .other, scanner)
+        case .telnyx:
+            // Telnyx's commands name no stream (the socket does); one that names another is wrong.
+            guard let (fields, scanner) = try? TelnyxStreamFields.scan(bytes), let event = fields.event,
+                  fields.streamId.map({ scanner.slice($0).elementsEqual(expectedId) }) ?? true else { return nil }
+            if scanner.matches(event, "media"), let payload = fields.payload { return (.media(payload), scanner) }
+            if scanner.matches(event, "mark"), let name = fields.markName { return (.mark(name), scanner) }
+            return (scanner.matches(event, "clear") ? .clear : .other, scanner)
         }
     }
 
@@ -320,6 +343,8 @@ final class SimulatedCaller: ChannelInboundHandler {
             send(#"{"event":"mark","sequenceNumber":"\#(sequence)","streamSid":"\#(start.streamSid)","mark":{"name":"\#(name)"}}"#)
         case .plivo:
             send(#"{"event":"playedStream","sequenceNumber":\#(sequence),"streamId":"\#(start.streamSid)","name":"\#(name)"}"#)
+        case .telnyx:
+            send(#"{"event":"mark","sequence_number":"\#(sequence)","stream_id":"\#(start.streamSid)","mark":{"name":"\#(name)"}}"#)
         }
         sequence += 1
     }
@@ -366,6 +391,7 @@ final class SimulatedCaller: ChannelInboundHandler {
 public enum SimulatedCarrier: String, Sendable, CaseIterable {
     case twilio
     case plivo
+    case telnyx
 }
 
 /// The stream a caller opens: what its `start` message says.
@@ -390,6 +416,10 @@ public struct StreamStart: Sendable {
     /// Call `index` of a load run.
     static func load(index: Int, carrier: SimulatedCarrier) -> StreamStart {
         let callSid = callSid(index: index, carrier: carrier)
+        if carrier == .telnyx {
+            return StreamStart(carrier: .telnyx, callSid: callSid, streamSid: "5e000000-0000-4000-8000-" + String(index).leftPadded(to: 12),
+                               accountSid: "load", customParameters: ["callSid": callSid, "tenant": "+15550100"])
+        }
         if carrier == .plivo {
             return StreamStart(carrier: .plivo, callSid: callSid, streamSid: "5e000000-0000-4000-8000-" + String(index).leftPadded(to: 12),
                                accountSid: "MAload", customParameters: ["tenant": "15550100"])
@@ -401,7 +431,11 @@ public struct StreamStart: Sendable {
     /// The call id of load call `index`, in the webhook and in the stream's `start`: a Twilio
     /// CallSid, or a Plivo CallUUID.
     static func callSid(index: Int, carrier: SimulatedCarrier) -> String {
-        carrier == .twilio ? "CA" + String(index).leftPadded(to: 32) : "ca000000-0000-4000-8000-" + String(index).leftPadded(to: 12)
+        switch carrier {
+        case .twilio: "CA" + String(index).leftPadded(to: 32)
+        case .plivo: "ca000000-0000-4000-8000-" + String(index).leftPadded(to: 12)
+        case .telnyx: "v3:load" + String(index).leftPadded(to: 24)
+        }
     }
 
     /// Plivo's `extra_headers`: the pairs as `name=value;name=value`, sorted.
@@ -409,8 +443,14 @@ public struct StreamStart: Sendable {
         customParameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
     }
 
-    /// How the carrier opens a stream: Twilio's `connected` then `start`; Plivo's `start`.
+    /// How the carrier opens a stream: Twilio's and Telnyx's `connected` then `start`; Plivo's `start`.
     func openingMessages() -> [String] {
+        if carrier == .telnyx {
+            let parameters = (try? JSONSerialization.data(withJSONObject: customParameters, options: [.sortedKeys]))
+                .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            return [#"{"event":"connected","version":"1.0.0"}"#,
+                    #"{"event":"start","sequence_number":"1","stream_id":"\#(streamSid)","start":{"user_id":"\#(accountSid)","call_control_id":"\#(callSid)","call_session_id":"ff55a038-6f5d-11ef-9692-02420aeffb1f","from":"+15555550100","to":"+15555550199","tags":[],"custom_parameters":\#(parameters),"media_format":{"encoding":"PCMU","sample_rate":8000,"channels":1}}}"#]
+        }
         if carrier == .plivo {
             return [#"{"event":"start","sequenceNumber":1,"start":{"callId":"\#(callSid)","streamId":"\#(streamSid)","accountId":"\#(accountSid)","tracks":["inbound"],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000}},"extra_headers":"\#(plivoExtraHeaders)"}"#]
         }

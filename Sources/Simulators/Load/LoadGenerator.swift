@@ -43,7 +43,7 @@ public final class LoadGenerator: Sendable {
             self.window = window
             self.relayHost = relayHost
             self.relayPort = relayPort
-            self.streamPath = streamPath ?? (carrier == .twilio ? "/media-stream" : "/plivo/media-stream")
+            self.streamPath = streamPath ?? (carrier == .twilio ? "/media-stream" : "/\(carrier.rawValue)/media-stream")
             self.relayPID = relayPID
             self.modelAudio = modelAudio
             self.progressEvery = progressEvery
@@ -206,9 +206,12 @@ public final class LoadGenerator: Sendable {
             // As the carrier: the webhook first, then the stream its answer names (the relay opened
             // the model session at the webhook; the stream adopts it by call id).
             let callId = StreamStart.callSid(index: timeline.index, carrier: options.carrier)
-            let (webhookPath, form) = options.carrier == .twilio
-                ? ("/twiml", "CallSid=\(callId)&AccountSid=ACload&From=%2B15550101&To=%2B15550100&CallStatus=ringing")
-                : ("/plivo/answer", "CallUUID=\(callId)&From=15550101&To=15550100&Direction=inbound&CallStatus=ringing")
+            let twilioForm = "CallSid=\(callId)&AccountSid=ACload&From=%2B15550101&To=%2B15550100&CallStatus=ringing"
+            let (webhookPath, form) = switch options.carrier {
+            case .twilio: ("/twiml", twilioForm)
+            case .telnyx: ("/telnyx/texml", twilioForm.replacingOccurrences(of: ":", with: "%3A"))
+            case .plivo: ("/plivo/answer", "CallUUID=\(callId)&From=15550101&To=15550100&Direction=inbound&CallStatus=ringing")
+            }
             let (relayPort, answer) = (options.relayPort, try await Self.onOwnThread {
                 LoopbackHTTP.postForm(port: options.relayPort, path: webhookPath, form: form)
             })

@@ -11,6 +11,8 @@ public enum MediaStreamMessage: Sendable, Equatable {
     /// The carrier dropped the audio it had queued, as asked (Plivo's `clearedAudio`).
     case cleared
     case stop
+    /// The carrier reports a problem with what it was sent (Telnyx's `error`); the stream goes on.
+    case carrierError(detail: String)
     /// An event this relay does not know: logged and ignored, never fatal.
     case unknown(event: String)
 }

@@ -1,0 +1,39 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Telnyx's TeXML webhook (`POST /telnyx/texml`, Twilio's form under Telnyx's signature): admits
+/// the call (see ``CallAdmission``) and answers TeXML that connects a bidirectional RTP stream
+/// back here, at a path carrying its ``StreamTicket`` (Telnyx does not sign the stream's upgrade).
+struct TelnyxWebhook: Sendable {
+    let admission: CallAdmission
+    let ticket: StreamTicket?
+
+    static let streamPrefix = "/telnyx/media-stream"
+
+    func register(on routes: RouterGroup<BasicRequestContext>) {
+        routes.post("/telnyx/texml") { request, context -> Response in
+            try await answer(request, logger: context.logger)
+        }
+    }
+
+    private func answer(_ request: Request, logger: Logger) async throws -> Response {
+        let body = try await request.body.collect(upTo: TwilioSignatureCheck.maximumWebhookBytes)
+        let form = FormParameters(String(buffer: body))
+        let configuration = admission.configuration
+        let host = configuration.publicHost ?? request.head.authority ?? "localhost"
+        let callSid = form["CallSid"] ?? ""
+        var streamPath: String
+        switch admission.admit(callId: callSid, calledNumber: form["To"], accountId: form["AccountSid"], headers: request.headers,
+                               prefix: Self.streamPrefix, logger: logger) {
+        case .answer(let refusal): return refusal
+        case .streamPath(let path): streamPath = path
+        }
+        if let ticket { streamPath = ticket.ticketed(streamPath) }
+        let parameters = [("callSid", callSid), ("tenant", form["To"] ?? ""), ("region", configuration.region),
+                          ("caller", configuration.callerNumbers.record(form["From"] ?? ""))]
+        let xml = TwiML.connectStream(url: "wss://\(host)\(streamPath)",
+                                      attributes: [("bidirectionalMode", "rtp"), ("bidirectionalCodec", "PCMU")], parameters: parameters)
+        return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: xml)))
+    }
+}
