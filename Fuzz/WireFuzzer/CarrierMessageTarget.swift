@@ -22,3 +22,7 @@ func fuzzTwilioMessage(_ message: UnsafeRawBufferPointer) {
 func fuzzPlivoMessage(_ message: UnsafeRawBufferPointer) {
     fuzzCarrierMessage(PlivoStreamParser(maximumMessageBytes: 64 * 1024), streamId: "87654321-4321-4321-4321-cba987654321", message)
 }
+
+func fuzzTelnyxMessage(_ message: UnsafeRawBufferPointer) {
+    fuzzCarrierMessage(TelnyxStreamParser(maximumMessageBytes: 64 * 1024), streamId: "32DE0DEA-53CB-4B21-89A4-9E1819C043BC", message)
+}

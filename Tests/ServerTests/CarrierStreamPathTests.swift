@@ -16,6 +16,11 @@ import Testing
         #expect(RelayServer.streamCarrier(plivo, served: .init(plivo: true, telnyx: true)) == .plivo)
         #expect(RelayServer.streamCarrier(plivo, served: .init(plivo: false, telnyx: true)) == nil)
         #expect(RelayServer.streamCarrier(Self.head("/plivo/answer"), served: .init(plivo: true, telnyx: true)) == nil)
+        let telnyx = Self.head("/telnyx/media-stream/fra/fra,ams/v3:T02llQxIyaRkhfRKxgAP8nY511EhFLizdvdUKJiSw8d6A9BborherQ/AAAAAAAAAAAAAAAAAAAAAA")
+        #expect(RelayServer.streamCarrier(telnyx, served: .init(plivo: true, telnyx: true)) == .telnyx)
+        #expect(RelayServer.streamCarrier(telnyx, served: .init(plivo: true, telnyx: false)) == nil)
+        #expect(RelayServer.streamCallSid(telnyx) == "v3:T02llQxIyaRkhfRKxgAP8nY511EhFLizdvdUKJiSw8d6A9BborherQ")
+        #expect(RelayServer.streamRequest(telnyx).allowedRegions == ["fra", "ams"])
         for head in [twilio, plivo] {
             let request = RelayServer.streamRequest(head)
             #expect(request.homeRegion == "fra")

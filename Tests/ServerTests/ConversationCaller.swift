@@ -14,7 +14,7 @@ enum ConversationCaller {
     static func call(port: Int, callSid: String, steps: [Step], room: CallerRoom? = nil,
                      carrier: SimulatedCarrier = .twilio) async throws -> CallerRecording {
         let (streamSid, path) = carrier == .twilio ? (MediaStreamCallTests.streamSid, "/media-stream")
-            : ("6c0f2a9e-1d4b-4e8a-9f3c-2b7d5e1a0c42", "/plivo/media-stream")
+            : ("6c0f2a9e-1d4b-4e8a-9f3c-2b7d5e1a0c42", "/\(carrier.rawValue)/media-stream")
         let start = StreamStart(carrier: carrier, callSid: callSid, streamSid: streamSid, accountSid: "AC1", customParameters: ["tenant": "test"])
         let heard = try await CallSimulator.stream(port: port, path: path, start: start, script: CallerScript(steps, room: room))
         #expect(heard.unexpectedMessages.isEmpty, "\(heard.unexpectedMessages)")

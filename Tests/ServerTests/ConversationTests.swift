@@ -12,7 +12,8 @@ import Testing
     /// Seven caller turns: answered after the agent finished, a barge-in early and one late in an
     /// agent turn, a long silence, a caller who starts again just before the model's answer
     /// begins, and a key press. Only the two real interruptions may clear, cancel or truncate.
-    /// The same call through each carrier: Twilio's marks and clears, Plivo's checkpoints and clearAudio.
+    /// The same call through each carrier: Twilio's and Telnyx's marks and clears, Plivo's
+    /// checkpoints and clearAudio.
     @Test(arguments: SimulatedCarrier.allCases)
     func aLongConversationInterruptsOnlyWhereTheCallerSpokeOverTheAgent(carrier: SimulatedCarrier) async throws {
         let recorder = try ScratchRecorder()
@@ -34,7 +35,7 @@ import Testing
             .quietAfterAgentFinished(.milliseconds(300)),
         ]
         try await relay.makeApplication().test(.live) { client in
-            let callSid = carrier == .twilio ? "CA100" : "0d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+            let callSid = ["twilio": "CA100", "plivo": "0d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "telnyx": "v3:Zk9fQm1Xc2tWcnpT"][carrier.rawValue]!
             let heard = try await ConversationCaller.call(port: client.port!, callSid: callSid, steps: steps, carrier: carrier)
             #expect(heard.stepTimedOut == nil, "a step waited in vain: \(heard.stepTimedOut ?? "")")
             try await Task.sleep(for: .milliseconds(300))

@@ -17,7 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds="${FUZZ_SECONDS:-600}"
-targets=("${@:-twilio plivo model}")
+targets=("${@:-twilio plivo telnyx model}")
 read -r -a targets <<< "${targets[*]}"
 
 mkdir -p out/fuzz
@@ -32,8 +32,8 @@ fi
 
 for target in "${targets[@]}"; do
   case "$target" in
-    twilio|plivo|model) ;;
-    *) echo "unknown target $target (twilio, plivo, model)" >&2; exit 2 ;;
+    twilio|plivo|telnyx|model) ;;
+    *) echo "unknown target $target (twilio, plivo, telnyx, model)" >&2; exit 2 ;;
   esac
   mkdir -p "out/fuzz/$target/corpus"
   echo "fuzzing $target for $seconds s"
