@@ -42,6 +42,8 @@ import Glibc
         /// Expected close code, and a phrase of the reason (nil: any reason).
         var code: WebSocketErrorCode
         var reason: String?
+        /// Where the peer connects: Twilio's stream path, or another carrier's.
+        var path = "/media-stream"
     }
 
     static let cases: [Case] = {
@@ -68,12 +70,40 @@ import Glibc
             Case(description: "sequence jump", messages: [.text(start(sid, call: "CAh6")), .text(media(sid, chunk: 1)),
                                                           .text(media(sid, chunk: 4_000_000_000)), .text(media(sid, chunk: 4_000_000_001)), .text(stop)],
                  code: .normalClosure, reason: nil),
+        ] + carrierCases
+    }()
+
+    /// The same faults in Plivo's and Telnyx's terms, at their stream paths: one stream handler
+    /// behind every carrier's reader, so each carrier's peer is closed as Twilio's is.
+    static let carrierCases: [Case] = {
+        let id = "87654321-4321-4321-4321-cba987654321"
+        let silence = String(repeating: "/", count: 212) + "/w=="
+        let plivoStart = #"{"event":"start","sequenceNumber":1,"start":{"callId":"00000000-0000-4000-8000-00000000h101","streamId":"\#(id)","accountId":"MA1","tracks":["inbound"],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000}},"extra_headers":""}"#
+        func plivoMedia(_ streamId: String, _ payload: String) -> String {
+            #"{"event":"media","sequenceNumber":2,"streamId":"\#(streamId)","media":{"track":"inbound","timestamp":"1705312200000","chunk":1,"payload":"\#(payload)"}}"#
+        }
+        let telnyxStart = #"{"event":"start","sequence_number":"1","stream_id":"\#(id)","start":{"user_id":"u","call_control_id":"v3:hostile7","media_format":{"encoding":"PCMU","sample_rate":8000,"channels":1}}}"#
+        let telnyxStop = #"{"event":"stop","sequence_number":"9","stop":{"user_id":"u","call_control_id":"v3:hostile7"},"stream_id":"\#(id)"}"#
+        return [
+            Case(description: "Plivo: malformed JSON", messages: [.text(#"{"event":"#)], code: .policyViolation, reason: nil, path: "/plivo/media-stream"),
+            Case(description: "Plivo: another stream's media", messages: [.text(plivoStart), .text(plivoMedia("00000000-0000-0000-0000-000000000000", silence))],
+                 code: .policyViolation, reason: "streamSid", path: "/plivo/media-stream"),
+            Case(description: "Plivo: wrong payload size", messages: [.text(plivoStart), .text(plivoMedia(id, "AAAA"))],
+                 code: .policyViolation, reason: "expected 160", path: "/plivo/media-stream"),
+            Case(description: "Telnyx: invalid base64", messages: [.text(telnyxStart), .text(#"{"event":"media","media":{"chunk":"1","payload":"!!!!"},"stream_id":"\#(id)"}"#)],
+                 code: .policyViolation, reason: "media payload", path: "/telnyx/media-stream"),
+            Case(description: "Telnyx: binary frame", messages: [.binary(ByteBuffer(bytes: [1, 2, 3]))], code: .unacceptableData, reason: "telnyx",
+                 path: "/telnyx/media-stream"),
+            // Tolerated: Telnyx reporting an error is a call event, and the call ends normally.
+            Case(description: "Telnyx: error frame", messages: [.text(telnyxStart),
+                                                               .text(#"{"event":"error","payload":{"code":100002,"title":"Unknown","detail":"bad frame"},"stream_id":"\#(id)"}"#),
+                                                               .text(telnyxStop)], code: .normalClosure, reason: nil, path: "/telnyx/media-stream"),
         ]
     }()
 
     /// Sends a case's messages and waits for the server to close.
     static func play(_ hostile: Case, port: Int) async throws -> WebSocketCloseFrame? {
-        try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/media-stream", logger: Logger(label: "hostile")) { inbound, outbound, _ in
+        try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)\(hostile.path)", logger: Logger(label: "hostile")) { inbound, outbound, _ in
             for message in hostile.messages {
                 // The server may close before the last message is written: its close frame is what counts.
                 do { try await outbound.write(message) } catch { break }
@@ -128,6 +158,9 @@ import Glibc
             #expect(good.call.framesConcealed == 0)
             let jumped = try #require(try await store.call(sid: "CAh6"))
             #expect(jumped.call.framesConcealed < 10, "concealed \(jumped.call.framesConcealed)")
+            let reported = try #require(try await store.call(sid: "v3:hostile7"))
+            #expect(reported.call.carrier == "telnyx")
+            #expect(reported.events.contains { $0.kind == "carrier-error" && $0.detail == "bad frame" })
             let silent = try #require(try await store.call(sid: "CAh4"))
             #expect(silent.call.endReason?.contains("no message for") == true)
             // (Not through the test client: its idle keep-alive connection met the handshake timeout too.)
