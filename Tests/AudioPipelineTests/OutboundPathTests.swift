@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct OutboundPathTests {
     @Test func modelChunksOfAnySizeBecomeWholeTaggedFrames() {
-        let ring = SPSCRingBuffer<OutboundFrame>(minimumCapacity: 256)
+        let ring = OutboundFrameRing(minimumCapacity: 256, encoding: .muLaw)
         var path = OutboundPath(format: .pcm16(sampleRate: 24000))
         // 1 s of model audio in awkward chunk sizes (odd ones split samples across chunks).
         let bytes = TestAudio.pcm16Bytes(TestAudio.sine(440, rate: 24000, count: 24000))
@@ -34,7 +34,7 @@ import Testing
     /// Each item's first frame carries when its first audio arrived, and no other frame does, so
     /// the sink measures the relay's hold on a reply once per reply (whatever the chunking).
     @Test func onlyAnItemsFirstFrameCarriesItsArrivalTime() {
-        let ring = SPSCRingBuffer<OutboundFrame>(minimumCapacity: 64)
+        let ring = OutboundFrameRing(minimumCapacity: 64, encoding: .muLaw)
         var path = OutboundPath(format: .pcm16(sampleRate: 24000))
         // 70 ms per item in chunks of 10 ms: the first chunk alone fills no frame.
         let chunk = TestAudio.pcm16Bytes(TestAudio.sine(440, rate: 24000, count: 240))
@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func muLawChunksOfAnySizeArePassedThroughByteForByte() {
-        let ring = SPSCRingBuffer<OutboundFrame>(minimumCapacity: 16)
+        let ring = OutboundFrameRing(minimumCapacity: 16, encoding: .muLaw)
         var path = OutboundPath(format: .muLaw)
         // 1,000 distinct-ish codes in chunks that straddle frame boundaries in every way.
         let codes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 / 256) }
@@ -65,7 +65,7 @@ import Testing
         var payload: [UInt8] = []
         var ends: [UInt32] = []
         while let frame = ring.pop() {
-            for index in 0..<OutboundFrame.payloadBytes { payload.append(frame.payload[index]) }
+            payload.append(contentsOf: ring.audio(of: frame))
             ends.append(frame.endOffsetMs)
         }
         // Six whole frames and the last 40 codes padded with mu-law silence.
@@ -75,7 +75,7 @@ import Testing
     }
 
     @Test func aFullRingCountsWhatItRefuses() {
-        let ring = SPSCRingBuffer<OutboundFrame>(minimumCapacity: 8)
+        let ring = OutboundFrameRing(minimumCapacity: 8, encoding: .muLaw)
         var path = OutboundPath(format: .muLaw)
         let bytes = [UInt8](repeating: 0xFF, count: 160 * 20)
         bytes.withUnsafeBytes { path.append($0, item: 1, into: ring) }

@@ -18,12 +18,12 @@ final class RecordingModelSink: ModelAudioSink {
 
 /// Collects what a pipeline sends to the caller, with the time of each frame.
 final class RecordingCallerSink: CallerAudioSink {
-    private let storage = Mutex<[(frame: OutboundFrame, mark: Bool, atNs: UInt64)]>([])
-    func sendToCaller(_ frame: OutboundFrame, mark: Bool) {
+    private let storage = Mutex<[(frame: OutboundFrame, audio: [UInt8], mark: Bool, atNs: UInt64)]>([])
+    func sendToCaller(_ frame: OutboundFrame, audio: UnsafeRawBufferPointer, mark: Bool) {
         let now = MonotonicClock.nowNs()
-        storage.withLock { $0.append((frame, mark, now)) }
+        storage.withLock { $0.append((frame, Array(audio), mark, now)) }
     }
-    var sent: [(frame: OutboundFrame, mark: Bool, atNs: UInt64)] { storage.withLock { $0 } }
+    var sent: [(frame: OutboundFrame, audio: [UInt8], mark: Bool, atNs: UInt64)] { storage.withLock { $0 } }
 }
 
 enum TestAudio {
@@ -32,13 +32,13 @@ enum TestAudio {
     }
 
     /// 20 ms mu-law frames of `samples` (8 kHz).
-    static func muLawFrames(_ samples: [Float], firstSequence: UInt32 = 1) -> [MuLawFrame] {
+    static func muLawFrames(_ samples: [Float], firstSequence: UInt32 = 1) -> [G711Frame] {
         var codes = [UInt8](repeating: 0, count: samples.count)
         samples.withUnsafeBufferPointer { input in codes.withUnsafeMutableBufferPointer { MuLaw.encode(input, into: $0) } }
         return stride(from: 0, to: codes.count - 159, by: 160).enumerated().map { index, start in
             var payload = InlineArray<160, UInt8>(repeating: 0xFF)
             for offset in 0..<160 { payload[offset] = codes[start + offset] }
-            return MuLawFrame(sequence: firstSequence + UInt32(index), payload: payload)
+            return G711Frame(sequence: firstSequence + UInt32(index), payload: payload)
         }
     }
 

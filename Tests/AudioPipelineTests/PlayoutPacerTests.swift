@@ -4,16 +4,16 @@ import Testing
 @Suite struct PlayoutPacerTests {
     static let ms: UInt64 = 1_000_000
 
-    static func enqueue(_ queue: SPSCRingBuffer<OutboundFrame>, item: UInt32, frames: Int, firstEndMs: UInt32 = 20) {
+    static func enqueue(_ queue: OutboundFrameRing, item: UInt32, frames: Int, firstEndMs: UInt32 = 20) {
         for index in 0..<frames {
-            let frame = OutboundFrame(item: item, endOffsetMs: firstEndMs + UInt32(index * 20),
-                                      payload: InlineArray(repeating: UInt8(truncatingIfNeeded: index)))
-            #expect(queue.push(frame))
+            let frame = OutboundFrame(item: item, endOffsetMs: firstEndMs + UInt32(index * 20))
+            let audio = [UInt8](repeating: UInt8(truncatingIfNeeded: index), count: 160)
+            #expect(audio.withUnsafeBytes { queue.push(frame, audio: $0) })
         }
     }
 
     @Test func aBurstIsReleasedInRealTimeNeverMoreThanTheLeadAhead() {
-        let queue = SPSCRingBuffer<OutboundFrame>(minimumCapacity: 256)
+        let queue = OutboundFrameRing(minimumCapacity: 256, encoding: .muLaw)
         var pacer = PlayoutPacer()
         Self.enqueue(queue, item: 1, frames: 50)  // one second of audio arrives at once
         var releases: [(time: UInt64, offset: UInt32, mark: Bool)] = []
@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func flushReportsWhatTheCallerHeardAndDropsTheRest() {
-        let queue = SPSCRingBuffer<OutboundFrame>(minimumCapacity: 256)
+        let queue = OutboundFrameRing(minimumCapacity: 256, encoding: .muLaw)
         var pacer = PlayoutPacer()
         Self.enqueue(queue, item: 7, frames: 100)
         for now in stride(from: UInt64(0), through: 730 * Self.ms, by: 10_000_000) {
@@ -57,7 +57,7 @@ import Testing
     /// while the next reply plays at once. A flush with nothing ahead (the caller answering)
     /// cuts nothing.
     @Test func aFlushWithAudioAheadCutsTheRestOfItsReply() {
-        let queue = SPSCRingBuffer<OutboundFrame>(minimumCapacity: 256)
+        let queue = OutboundFrameRing(minimumCapacity: 256, encoding: .muLaw)
         var pacer = PlayoutPacer()
         Self.enqueue(queue, item: 4, frames: 20)
         var sent: [UInt32] = []
@@ -81,7 +81,7 @@ import Testing
     }
 
     @Test func underrunPausesThePlayedPosition() {
-        let queue = SPSCRingBuffer<OutboundFrame>(minimumCapacity: 64)
+        let queue = OutboundFrameRing(minimumCapacity: 64, encoding: .muLaw)
         var pacer = PlayoutPacer()
         Self.enqueue(queue, item: 1, frames: 5)
         for now in stride(from: UInt64(0), through: 300 * Self.ms, by: 10_000_000) {
@@ -96,7 +96,7 @@ import Testing
     }
 
     @Test func aLateMarkEchoPullsThePlaybackModelBack() {
-        let queue = SPSCRingBuffer<OutboundFrame>(minimumCapacity: 64)
+        let queue = OutboundFrameRing(minimumCapacity: 64, encoding: .muLaw)
         var pacer = PlayoutPacer()
         Self.enqueue(queue, item: 3, frames: 40)
         for now in stride(from: UInt64(0), through: 200 * Self.ms, by: 10_000_000) {
@@ -117,7 +117,7 @@ import Testing
     /// after that while the last mark sent has not come back; once it has, or after a flush,
     /// a caller who speaks is answering, not interrupting.
     @Test func audioIsAheadUntilPlayedAndItsLastMarkEchoed() {
-        let queue = SPSCRingBuffer<OutboundFrame>(minimumCapacity: 64)
+        let queue = OutboundFrameRing(minimumCapacity: 64, encoding: .muLaw)
         var pacer = PlayoutPacer()
         #expect(!pacer.hasAudioAhead(now: 0))
         Self.enqueue(queue, item: 4, frames: 10)  // 200 ms, marks after 100 and 200 ms

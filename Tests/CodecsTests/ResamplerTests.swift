@@ -122,3 +122,20 @@ import Testing
         #expect(!Resampler.supports(from: 0, to: 8000))
     }
 }
+
+extension ResamplerTests {
+    /// The wideband pair's own bars: 7.2 kHz (0.45 of 16 kHz) survives 24k -> 16k within 0.1 dB;
+    /// 9 kHz and 11 kHz (above 16 kHz's Nyquist) come out 80 dB down.
+    @Test func widebandPassbandToneKeepsItsLevelAndStopbandToneIsRemoved() {
+        func levelDB(_ frequency: Double) -> Double {
+            var resampler = Resampler(from: 24000, to: 16000)
+            let output = Self.run(&resampler, Self.sine(frequency, rate: 24000, count: 24000)[...])
+            let steady = output[1600..<14400]
+            let rms = (steady.reduce(0) { $0 + Double($1) * Double($1) } / Double(steady.count)).squareRoot()
+            return 20 * log10(rms * 2.squareRoot() / 0.5)
+        }
+        #expect(abs(levelDB(7200)) < 0.1)
+        #expect(levelDB(9000) < -80)
+        #expect(levelDB(11000) < -80)
+    }
+}

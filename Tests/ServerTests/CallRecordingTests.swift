@@ -61,8 +61,8 @@ struct ScratchRecorder {
             // The same call in the metrics, with region and provider labels and no call id.
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             let labels = #"region="fra",provider="local""#
-            #expect(metrics.contains(#"voice_relay_calls_total{\#(labels),outcome="completed"} 1"#))
-            #expect(metrics.contains("voice_relay_active_calls{\(labels)} 0"))
+            #expect(metrics.contains(#"voice_relay_calls_total{\#(labels),carrier="twilio",outcome="completed"} 1"#))
+            #expect(metrics.contains(#"voice_relay_active_calls{\#(labels),carrier="twilio"} 0"#))
             #expect(metrics.contains("voice_relay_caller_frames_received_total{\(labels)} \(script.count)"))
             #expect(metrics.contains("voice_relay_caller_frames_sent_total{\(labels)} \(received.media.count)"))
             #expect(metrics.contains("voice_relay_voice_to_voice_seconds_count{\(labels)} 1"))

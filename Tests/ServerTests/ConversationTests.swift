@@ -12,15 +12,17 @@ import Testing
     /// Seven caller turns: answered after the agent finished, a barge-in early and one late in an
     /// agent turn, a long silence, a caller who starts again just before the model's answer
     /// begins, and a key press. Only the two real interruptions may clear, cancel or truncate.
-    /// The same call through each carrier: Twilio's and Telnyx's marks and clears, Plivo's
-    /// checkpoints and clearAudio.
+    /// The same call through each carrier, each in its widest format: Twilio's mu-law marks and
+    /// clears, Plivo's 16 kHz linear PCM with checkpoints and clearAudio, Telnyx's A-law.
     @Test(arguments: SimulatedCarrier.allCases)
     func aLongConversationInterruptsOnlyWhereTheCallerSpokeOverTheAgent(carrier: SimulatedCarrier) async throws {
         let recorder = try ScratchRecorder()
         defer { recorder.remove() }
-        // Replies of 1.6 s: at the late barge-in (800 ms heard) the model is still streaming the
-        // reply (it keeps 200 ms ahead of playback), with room for a busy machine's delays.
-        let model = ScriptedModel(replyLength: .milliseconds(1600))
+        // Replies of 2.4 s: at the late barge-in (800 ms heard, decided ~200 ms later) the model
+        // is still streaming the reply, which it does until ~540 ms (the read back-pressure and the
+        // playout ring) remain. With 1.6 s replies that margin was ~60 ms, and a busy machine's
+        // delays sometimes closed it (no cancel was then due).
+        let model = ScriptedModel(replyLength: .milliseconds(2400))
         let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, publicHost: "relay.test"), model: model,
                                 recorder: recorder.writer)
         let steps: [ConversationCaller.Step] = [
@@ -38,6 +40,8 @@ import Testing
             let callSid = ["twilio": "CA100", "plivo": "0d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "telnyx": "v3:Zk9fQm1Xc2tWcnpT"][carrier.rawValue]!
             let heard = try await ConversationCaller.call(port: client.port!, callSid: callSid, steps: steps, carrier: carrier)
             #expect(heard.stepTimedOut == nil, "a step waited in vain: \(heard.stepTimedOut ?? "")")
+            // Agent frames came in the stream's own format: 640 bytes of 16 kHz PCM for Plivo.
+            #expect(Set(heard.agentFrameBytes) == [carrier == .plivo ? 640 : 160])
             try await Task.sleep(for: .milliseconds(300))
             let log = model.log.snapshot
 
@@ -70,7 +74,7 @@ import Testing
             #expect(detail.call.bargeIns == 2)
             #expect(detail.call.carrier == carrier.rawValue)
             for turn in agentTurns where !turn.interrupted {
-                #expect((1400...1700).contains(turn.audioPlayedMs ?? 0) || (300...500).contains(turn.audioPlayedMs ?? 0),
+                #expect((2200...2500).contains(turn.audioPlayedMs ?? 0) || (300...500).contains(turn.audioPlayedMs ?? 0),
                         "turn \(turn.index) heard \(turn.audioPlayedMs ?? -1) ms")
             }
             #expect(detail.turns.filter { $0.speaker == .caller }.count >= 7)

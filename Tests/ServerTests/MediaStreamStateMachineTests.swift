@@ -21,8 +21,9 @@ import Wire
         guard case .close(let early) = machine.received(Self.media) else { Issue.record("media before start was taken"); return }
         #expect(early.reason == "media before start")
         #expect(machine.holdIfStarting(UnsafeRawBufferPointer(start: nil, count: 0)) == nil)
-        guard case .begin(let start) = machine.received(.start(Self.start)) else { Issue.record("start did not begin the call"); return }
+        guard case .begin(let start, let encoding) = machine.received(.start(Self.start)) else { Issue.record("start did not begin the call"); return }
         #expect(start == Self.start)
+        #expect(encoding == .muLaw)
         // While the model session opens, messages wait, in order.
         for text in ["first", "second"] {
             let held = Array(text.utf8).withUnsafeBytes { machine.holdIfStarting($0) }
@@ -49,10 +50,28 @@ import Wire
         var wideband = Self.start
         wideband.mediaFormat = .init(encoding: "audio/L16", sampleRate: 16000, channels: 1)
         guard case .close(let codec) = machine.received(.start(wideband)) else { Issue.record("L16 was accepted"); return }
-        #expect(codec == MediaStreamClosure(code: .policyViolation, reason: "unsupported media format audio/L16"))
+        #expect(codec == MediaStreamClosure(code: .policyViolation, reason: "unsupported media format audio/L16 at 16000 Hz"))
         guard case .begin = machine.received(.start(Self.start)) else { Issue.record("the start was refused"); return }
         guard case .close(let second) = machine.received(.start(Self.start)) else { Issue.record("a second start was taken"); return }
         #expect(second.reason == "second start on one stream")
+    }
+
+    /// A carrier that streams 16 kHz linear PCM (Plivo's `audio/x-l16`): its frames are 640 bytes.
+    @Test func aWidebandStreamTakesFramesOfItsOwnSize() {
+        var machine = Machine(openedNs: 0, startTimeout: .seconds(10), idleTimeout: .seconds(5)) { format in
+            format.encoding == "audio/x-l16" ? .linear16(sampleRate: format.sampleRate) : nil
+        }
+        var wideband = Self.start
+        wideband.mediaFormat = .init(encoding: "audio/x-l16", sampleRate: 16000, channels: 1)
+        guard case .begin(_, .linear16(sampleRate: 16000)) = machine.received(.start(wideband)) else { Issue.record("L16 was refused"); return }
+        _ = machine.callStarted(Call())
+        guard case .deliver = machine.received(.media(MediaPacket(chunk: 1, timestampMs: 0, payloadCount: 640, isInbound: true))) else {
+            Issue.record("a 640-byte frame was refused"); return
+        }
+        guard case .close(let narrow) = machine.received(.media(MediaPacket(chunk: 2, timestampMs: 20, payloadCount: 160, isInbound: true))) else {
+            Issue.record("a 160-byte frame was taken"); return
+        }
+        #expect(narrow.reason == "media payload is 160 bytes, expected 640")
     }
 
     @Test func atMostSoManyMessagesWaitForTheCall() {

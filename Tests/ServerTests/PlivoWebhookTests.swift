@@ -67,7 +67,7 @@ import Wire
                 d = json.load(sys.stdin)
                 r = plivoxml.ResponseElement()
                 r.add(plivoxml.StreamElement(d["url"], bidirectional=True, keepCallAlive=True,
-                                             contentType="audio/x-mulaw;rate=8000", extraHeaders=d["headers"]))
+                                             contentType="audio/x-l16;rate=16000", extraHeaders=d["headers"]))
                 print(r.to_string())
                 """, input: ["url": url, "headers": extraHeaders])
             let expected = try #require(try XMLDocument(xmlString: reference).rootElement()?.elements(forName: "Stream").first)

@@ -17,12 +17,12 @@ let benchmarks: @Sendable () -> Void = {
         maxDuration: .seconds(2)
     )
 
-    let frame = MuLawFrame(sequence: 1, payload: InlineArray(repeating: 0x55))
+    let frame = G711Frame(sequence: 1, payload: InlineArray(repeating: 0x55))
 
     // MARK: Handing a 20 ms frame from one side to the other (same thread: the bare cost)
 
     Benchmark("handoff of a 20 ms frame: SPSC ring (push + pop)") { benchmark in
-        let ring = SPSCRingBuffer<MuLawFrame>(minimumCapacity: 64)
+        let ring = SPSCRingBuffer<G711Frame>(minimumCapacity: 64)
         for _ in benchmark.scaledIterations {
             _ = ring.push(frame)
             blackHole(ring.pop())
@@ -30,7 +30,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("handoff of a 20 ms frame: Mutex<Deque> (append + popFirst)") { benchmark in
-        let queue = Mutex(Deque<MuLawFrame>(minimumCapacity: 64))
+        let queue = Mutex(Deque<G711Frame>(minimumCapacity: 64))
         for _ in benchmark.scaledIterations {
             queue.withLock { $0.append(frame) }
             blackHole(queue.withLock { $0.popFirst() })
@@ -38,7 +38,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("handoff of a 20 ms frame: AsyncStream (yield + next)") { benchmark in
-        let (stream, continuation) = AsyncStream.makeStream(of: MuLawFrame.self, bufferingPolicy: .bufferingNewest(64))
+        let (stream, continuation) = AsyncStream.makeStream(of: G711Frame.self, bufferingPolicy: .bufferingNewest(64))
         var iterator = stream.makeAsyncIterator()
         for _ in benchmark.scaledIterations {
             continuation.yield(frame)
@@ -50,7 +50,7 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("cross-thread transfer, 1M frames: SPSC ring",
               configuration: .init(metrics: [.wallClock, .mallocCountTotal], scalingFactor: .one, maxIterations: 5)) { benchmark in
-        let ring = SPSCRingBuffer<MuLawFrame>(minimumCapacity: 1024)
+        let ring = SPSCRingBuffer<G711Frame>(minimumCapacity: 1024)
         let total = 1_000_000
         let producer = Thread {
             var sent = 0
@@ -64,7 +64,7 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("cross-thread transfer, 1M frames: Mutex<Deque>",
               configuration: .init(metrics: [.wallClock, .mallocCountTotal], scalingFactor: .one, maxIterations: 5)) { benchmark in
-        let queue = Mutex(Deque<MuLawFrame>(minimumCapacity: 1024))
+        let queue = Mutex(Deque<G711Frame>(minimumCapacity: 1024))
         let total = 1_000_000
         let producer = Thread {
             var sent = 0
@@ -80,7 +80,7 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("cross-thread transfer, 1M frames: AsyncStream",
               configuration: .init(metrics: [.wallClock, .mallocCountTotal], scalingFactor: .one, maxIterations: 5)) { benchmark in
-        let (stream, continuation) = AsyncStream.makeStream(of: MuLawFrame.self, bufferingPolicy: .unbounded)
+        let (stream, continuation) = AsyncStream.makeStream(of: G711Frame.self, bufferingPolicy: .unbounded)
         let total = 1_000_000
         let producer = Thread {
             for _ in 0..<total { continuation.yield(frame) }

@@ -43,7 +43,7 @@ func residentKB() -> Int {
 }
 
 // 20 ms of caller speech-ish audio as mu-law, and 20 ms of model audio in the model's format.
-let callerFrame: MuLawFrame = {
+let callerFrame: G711Frame = {
     var payload = InlineArray<160, UInt8>(repeating: 0xFF)
     for index in 0..<160 {
         let sample = Int16(6000 * sin(Double(index) * 2 * .pi * 440 / 8000))
@@ -53,7 +53,7 @@ let callerFrame: MuLawFrame = {
         }
         payload[index] = code
     }
-    return MuLawFrame(sequence: 0, payload: payload)
+    return G711Frame(sequence: 0, payload: payload)
 }()
 let modelChunk: [UInt8] = (0..<format.bytesPerFrame).map { UInt8(truncatingIfNeeded: $0 &* 37) }
 

@@ -22,14 +22,14 @@ final class OutboundPlayout<Sink: CallerAudioSink>: PacedOutput, KickedPlayout, 
     private let running = Atomic<Bool>(false)
     private let flushRequested = Atomic<Bool>(false)
     private var pacer: PlayoutPacer
-    private let ring: SPSCRingBuffer<OutboundFrame>
+    private let ring: OutboundFrameRing
     private let markEchoes: SPSCRingBuffer<MarkEcho>
     private let counters: PipelineCounters
     private let events: PipelineEventRelay
     private let sink: Sink
     private let clock: PacingClock
 
-    init(pacer: PlayoutPacer, ring: SPSCRingBuffer<OutboundFrame>, markEchoes: SPSCRingBuffer<MarkEcho>,
+    init(pacer: PlayoutPacer, ring: OutboundFrameRing, markEchoes: SPSCRingBuffer<MarkEcho>,
          counters: PipelineCounters, events: PipelineEventRelay, sink: Sink, clock: PacingClock) {
         self.clock = clock
         self.pacer = pacer
@@ -81,7 +81,7 @@ final class OutboundPlayout<Sink: CallerAudioSink>: PacedOutput, KickedPlayout, 
                                                atNs: now)))
         }
         let sink = self.sink
-        let released = pacer.tick(now: now, queue: ring) { sink.sendToCaller($0.frame, mark: $0.wantsMark) }
+        let released = pacer.tick(now: now, queue: ring) { sink.sendToCaller($0.frame, audio: $0.audio, mark: $0.wantsMark) }
         // Only the holder of `running` writes it.
         if released > 0 { counters.framesToCaller.addFromSoleWriter(released) }
         // Frames the lead held back go out on later clock ticks.

@@ -29,8 +29,10 @@ public struct PlayoutPacer: Sendable {
     }
 
     /// What ``tick(now:queue:send:)`` hands over for each released frame.
-    public struct Release: Sendable {
+    public struct Release {
         public var frame: OutboundFrame
+        /// The frame's audio in the caller's encoding, readable until the queue's next pop.
+        public var audio: UnsafeRawBufferPointer
         /// Send a `mark` after this frame (its name encodes item and ``OutboundFrame/endOffsetMs``).
         public var wantsMark: Bool
     }
@@ -89,7 +91,7 @@ public struct PlayoutPacer: Sendable {
     /// Releases as many frames from `queue` as the lead allows, calling `send` for each.
     /// Call it every few ms (at least every 20 ms); it returns how many frames it released.
     @discardableResult
-    public mutating func tick(now: UInt64, queue: SPSCRingBuffer<OutboundFrame>, send: (Release) -> Void) -> Int {
+    public mutating func tick(now: UInt64, queue: OutboundFrameRing, send: (Release) -> Void) -> Int {
         var released = 0
         while scheduledEndNs <= now + leadNs - Self.frameNs, let frame = queue.pop() {
             if let cut = cutThrough {
@@ -122,7 +124,7 @@ public struct PlayoutPacer: Sendable {
                 framesSinceMark = 0
                 unechoedMark = (frame.item, frame.endOffsetMs)
             }
-            send(Release(frame: frame, wantsMark: wantsMark))
+            send(Release(frame: frame, audio: queue.audio(of: frame), wantsMark: wantsMark))
             released += 1
         }
         releasedFrames += released
@@ -152,7 +154,7 @@ public struct PlayoutPacer: Sendable {
     /// current item. The caller must also send Twilio a `clear` for what Twilio still holds.
     /// When audio was still ahead of the caller, the items it belonged to are cut: their frames
     /// that arrive later are dropped too.
-    public mutating func flush(now: UInt64, queue: SPSCRingBuffer<OutboundFrame>) -> Truncation? {
+    public mutating func flush(now: UInt64, queue: OutboundFrameRing) -> Truncation? {
         var newestQueued: UInt32?
         while let frame = queue.pop() { newestQueued = frame.item }
         if newestQueued != nil || hasAudioAhead(now: now), let newest = newestQueued ?? item {

@@ -23,6 +23,8 @@ import Atomics
 public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
     public struct Configuration: Sendable {
         public var modelFormat: ModelAudioFormat
+        /// What the agent's audio is encoded to for the caller.
+        public var callerEncoding: CallerAudioEncoding
         public var jitterMode: JitterBuffer<Decoder.Frame>.Mode
         public var vadAggressiveness: VoiceActivityDetector.Configuration.Aggressiveness
         public var pacer: PlayoutPacer.Configuration
@@ -32,11 +34,12 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
         /// well before, so a burst never overflows it).
         public var outboundCapacity: Int
 
-        public init(modelFormat: ModelAudioFormat = .pcm16(sampleRate: 24000),
+        public init(modelFormat: ModelAudioFormat = .pcm16(sampleRate: 24000), callerEncoding: CallerAudioEncoding = .muLaw,
                     jitterMode: JitterBuffer<Decoder.Frame>.Mode = .forwardImmediately,
                     vadAggressiveness: VoiceActivityDetector.Configuration.Aggressiveness = .normal,
                     pacer: PlayoutPacer.Configuration = .init(), inboundCapacity: Int = 64, outboundCapacity: Int = 128) {
             self.modelFormat = modelFormat
+            self.callerEncoding = callerEncoding
             self.jitterMode = jitterMode
             self.vadAggressiveness = vadAggressiveness
             self.pacer = pacer
@@ -49,7 +52,7 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
     public nonisolated let counters = PipelineCounters()
     private nonisolated let events = PipelineEventRelay()
 
-    private nonisolated let outboundRing: SPSCRingBuffer<OutboundFrame>
+    private nonisolated let outboundRing: OutboundFrameRing
     private nonisolated let markEchoes = SPSCRingBuffer<MarkEcho>(minimumCapacity: 64)
     private nonisolated let kick = PlayoutKick()
     private let pacingClock: PacingClock
@@ -62,7 +65,7 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
     public init(configuration: Configuration, pacingClock: PacingClock = .shared, decoder makeDecoder: () -> Decoder) {
         self.configuration = configuration
         self.pacingClock = pacingClock
-        self.outboundRing = SPSCRingBuffer(minimumCapacity: configuration.outboundCapacity)
+        self.outboundRing = OutboundFrameRing(minimumCapacity: configuration.outboundCapacity, encoding: configuration.callerEncoding)
         let path = InboundPath(decoder: makeDecoder(), jitterMode: configuration.jitterMode,
                                modelFormat: configuration.modelFormat, vad: configuration.vadAggressiveness)
         inbound = InlineInbound(path: path, early: SPSCRingBuffer(minimumCapacity: configuration.inboundCapacity),
@@ -115,7 +118,8 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
 
     /// The converter the model reader feeds (it becomes the outbound ring's single producer).
     public nonisolated func makeModelAudioProducer() -> ModelAudioProducer {
-        ModelAudioProducer(path: OutboundPath(format: configuration.modelFormat), ring: outboundRing, kick: kick, counters: counters)
+        ModelAudioProducer(path: OutboundPath(format: configuration.modelFormat, caller: configuration.callerEncoding), ring: outboundRing,
+                           kick: kick, counters: counters)
     }
 
     /// Milliseconds of model audio waiting for the pacer: a model reader should pause above a few seconds.
@@ -140,7 +144,21 @@ public actor CallPipeline<Decoder: InboundDecoder & ~Copyable> {
 // copies of every frame (measured in docs/performance-log.md).
 extension CallPipeline where Decoder == MuLawDecoder {
     /// Hands a frame from the network to the pipeline (the inbound ring's single producer).
-    public nonisolated func deliver(_ frame: MuLawFrame, sequence: UInt32, arrivalNs: UInt64) {
+    public nonisolated func deliver(_ frame: G711Frame, sequence: UInt32, arrivalNs: UInt64) {
+        handOver(frame, sequence: sequence, arrivalNs: arrivalNs)
+    }
+}
+
+extension CallPipeline where Decoder == ALawDecoder {
+    /// Hands a frame from the network to the pipeline (the inbound ring's single producer).
+    public nonisolated func deliver(_ frame: G711Frame, sequence: UInt32, arrivalNs: UInt64) {
+        handOver(frame, sequence: sequence, arrivalNs: arrivalNs)
+    }
+}
+
+extension CallPipeline where Decoder == Linear16Decoder {
+    /// Hands a frame from the network to the pipeline (the inbound ring's single producer).
+    public nonisolated func deliver(_ frame: Linear16Frame, sequence: UInt32, arrivalNs: UInt64) {
         handOver(frame, sequence: sequence, arrivalNs: arrivalNs)
     }
 }
@@ -159,12 +177,12 @@ extension CallPipeline where Decoder == OpusInboundDecoder {
 /// from the model socket's reader only, or under their own lock.
 public final class ModelAudioProducer: @unchecked Sendable {
     private var path: OutboundPath
-    private let ring: SPSCRingBuffer<OutboundFrame>
+    private let ring: OutboundFrameRing
 
     private let kick: PlayoutKick
     private let counters: PipelineCounters
 
-    init(path: OutboundPath, ring: SPSCRingBuffer<OutboundFrame>, kick: PlayoutKick, counters: PipelineCounters) {
+    init(path: OutboundPath, ring: OutboundFrameRing, kick: PlayoutKick, counters: PipelineCounters) {
         self.path = path
         self.ring = ring
         self.kick = kick

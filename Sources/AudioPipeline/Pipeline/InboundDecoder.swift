@@ -29,14 +29,14 @@ extension InboundDecoder where Self: ~Copyable {
 /// G.711 mu-law at 8 kHz. Concealment repeats nothing: it fades the last frame's level out over
 /// 10 ms and then gives silence, which sounds less wrong than a buzz of repeated frames.
 public struct MuLawDecoder: InboundDecoder {
-    public typealias Frame = MuLawFrame
+    public typealias Frame = G711Frame
     public var sampleRate: Int { 8000 }
     public var samplesPerFrame: Int { 160 }
     private var lastSample: Float = 0
 
     public init() {}
 
-    public mutating func decode(_ frame: MuLawFrame, into pcm: UnsafeMutableBufferPointer<Float>) -> Int {
+    public mutating func decode(_ frame: G711Frame, into pcm: UnsafeMutableBufferPointer<Float>) -> Int {
         frame.payload.span.withUnsafeBufferPointer { codes in MuLaw.decode(codes, into: pcm) }
         lastSample = pcm[159]
         return 160
@@ -45,15 +45,79 @@ public struct MuLawDecoder: InboundDecoder {
     /// Twilio's frames are what a mu-law model takes, byte for byte.
     public static var passThroughFormat: ModelAudioFormat? { .muLaw }
 
-    public func withPassThroughBytes(of frame: MuLawFrame, _ body: (UnsafeRawBufferPointer) -> Void) {
+    public func withPassThroughBytes(of frame: G711Frame, _ body: (UnsafeRawBufferPointer) -> Void) {
         frame.payload.span.withUnsafeBytes(body)
     }
 
-    public mutating func conceal(next: MuLawFrame?, into pcm: UnsafeMutableBufferPointer<Float>) -> Int {
+    public mutating func conceal(next: G711Frame?, into pcm: UnsafeMutableBufferPointer<Float>) -> Int {
         for index in 0..<160 {
             pcm[index] = index < 80 ? lastSample * Float(80 - index) / 80 : 0
         }
         lastSample = 0
         return 160
+    }
+}
+
+/// G.711 A-law at 8 kHz (Telnyx's PCMA), concealed as ``MuLawDecoder`` conceals.
+public struct ALawDecoder: InboundDecoder {
+    public typealias Frame = G711Frame
+    public var sampleRate: Int { 8000 }
+    public var samplesPerFrame: Int { 160 }
+    private var lastSample: Float = 0
+
+    public init() {}
+
+    public mutating func decode(_ frame: G711Frame, into pcm: UnsafeMutableBufferPointer<Float>) -> Int {
+        withUnsafeTemporaryAllocation(of: Int16.self, capacity: 160) { linear in
+            frame.payload.span.withUnsafeBufferPointer { codes in ALaw.decode(codes, into: linear) }
+            PCM.convert(UnsafeBufferPointer(linear), into: pcm)
+        }
+        lastSample = pcm[159]
+        return 160
+    }
+
+    public mutating func conceal(next: G711Frame?, into pcm: UnsafeMutableBufferPointer<Float>) -> Int {
+        for index in 0..<160 {
+            pcm[index] = index < 80 ? lastSample * Float(80 - index) / 80 : 0
+        }
+        lastSample = 0
+        return 160
+    }
+}
+
+/// 16-bit little-endian linear PCM at 8 or 16 kHz (Plivo's `audio/x-l16`): wideband callers'
+/// audio reaches the model without G.711's companding. A lost frame fades out as G.711's do.
+public struct Linear16Decoder: InboundDecoder {
+    public typealias Frame = Linear16Frame
+    public let sampleRate: Int
+    public var samplesPerFrame: Int { sampleRate / 50 }
+    private var lastSample: Float = 0
+
+    public init(sampleRate: Int) {
+        precondition(sampleRate == 8000 || sampleRate == 16000, "linear PCM callers are 8 or 16 kHz")
+        self.sampleRate = sampleRate
+    }
+
+    public mutating func decode(_ frame: Linear16Frame, into pcm: UnsafeMutableBufferPointer<Float>) -> Int {
+        let count = samplesPerFrame
+        frame.payload.span.withUnsafeBytes { bytes in
+            PCM.convert(littleEndian: UnsafeRawBufferPointer(rebasing: bytes[0..<min(Int(frame.byteCount), 2 * count)]),
+                        into: UnsafeMutableBufferPointer(rebasing: pcm[0..<count]))
+        }
+        if Int(frame.byteCount) < 2 * count {
+            // A frame of the other rate's size: what is missing is silence, not stale samples.
+            pcm[Int(frame.byteCount) / 2..<count].update(repeating: 0)
+        }
+        lastSample = pcm[count - 1]
+        return count
+    }
+
+    public mutating func conceal(next: Linear16Frame?, into pcm: UnsafeMutableBufferPointer<Float>) -> Int {
+        let count = samplesPerFrame, fade = count / 2
+        for index in 0..<count {
+            pcm[index] = index < fade ? lastSample * Float(fade - index) / Float(fade) : 0
+        }
+        lastSample = 0
+        return count
     }
 }

@@ -1,8 +1,8 @@
 import Codecs
 
-/// The model-to-caller conversion: model audio (pcm16 at the model's rate, or mu-law) to
-/// 20 ms mu-law ``OutboundFrame``s tagged with their response item and position, pushed into
-/// the ring the ``PlayoutPacer`` drains.
+/// The model-to-caller conversion: model audio (pcm16 at the model's rate, or mu-law) to 20 ms
+/// frames in the caller's encoding (``CallerAudioEncoding``), tagged with their response item and
+/// position, pushed into the ``OutboundFrameRing`` the ``PlayoutPacer`` drains.
 ///
 /// Runs where model audio arrives (the model socket's reader), the ring's single producer.
 /// Model chunks come in any size; audio is converted in 10 ms blocks through stack buffers
@@ -11,11 +11,16 @@ import Codecs
 /// but the resampler's history and the frame being filled.
 public struct OutboundPath: Sendable {
     public let format: ModelAudioFormat
+    public let caller: CallerAudioEncoding
     private var resampler: Resampler?
     /// Input samples converted at a time: 10 ms at the model's rate.
     private let block: Int
-    private var frame: InlineArray<160, UInt8> = .init(repeating: 0xFF)
+    /// The frame being filled, in the caller's encoding.
+    private var frame: InlineArray<640, UInt8> = .init(repeating: 0)
     private var frameFill = 0
+    private let frameBytes: Int
+    /// Whether the model's mu-law goes to the caller byte for byte.
+    private let passesCodesThrough: Bool
     /// A byte of a 16-bit sample split across two chunks.
     private var danglingByte: UInt8?
     private var item: UInt32?
@@ -25,18 +30,21 @@ public struct OutboundPath: Sendable {
     /// Frames the ring refused (it was full: the pacer's consumer stalled or the producer ignored back-pressure).
     public private(set) var droppedFrames = 0
 
-    public init(format: ModelAudioFormat) {
+    public init(format: ModelAudioFormat, caller: CallerAudioEncoding = .muLaw) {
         self.format = format
+        self.caller = caller
         self.block = format.sampleRate / 100
-        if format.sampleRate != 8000 {
-            self.resampler = Resampler(from: format.sampleRate, to: 8000, blockSize: block)
+        self.frameBytes = caller.bytesPerFrame
+        self.passesCodesThrough = format == .muLaw && caller == .muLaw
+        if format.sampleRate != caller.sampleRate {
+            self.resampler = Resampler(from: format.sampleRate, to: caller.sampleRate, blockSize: block)
         }
     }
 
     /// Appends model audio for `item`. A new item first completes the previous one's last frame;
     /// its first frame carries `arrivalNs` (see ``OutboundFrame/itemArrivalNs``).
     public mutating func append(_ audio: UnsafeRawBufferPointer, item newItem: UInt32, arrivalNs: UInt64 = 0,
-                                into ring: SPSCRingBuffer<OutboundFrame>) {
+                                into ring: OutboundFrameRing) {
         if item != newItem {
             finishItem(into: ring)
             item = newItem
@@ -44,19 +52,22 @@ public struct OutboundPath: Sendable {
             itemArrivalNs = arrivalNs
         }
         switch format {
+        case .muLaw where passesCodesThrough:
+            appendBytes(audio, ring)
         case .muLaw:
-            appendCodes(UnsafeBufferPointer(start: audio.baseAddress?.assumingMemoryBound(to: UInt8.self), count: audio.count), ring)
+            appendMuLaw(audio, ring)
         case .pcm16:
             appendPCM16(audio, ring)
         }
     }
 
     /// Pads and sends the current item's last partial frame (the model finished the response).
-    public mutating func finishItem(into ring: SPSCRingBuffer<OutboundFrame>) {
+    public mutating func finishItem(into ring: OutboundFrameRing) {
         danglingByte = nil
         guard frameFill > 0 else { return }
-        for index in frameFill..<OutboundFrame.payloadBytes { frame[index] = 0xFF }  // mu-law silence
-        frameFill = OutboundFrame.payloadBytes
+        let silence = caller.silenceByte
+        for index in frameFill..<frameBytes { frame[index] = silence }
+        frameFill = frameBytes
         emitFrame(ring)
     }
 
@@ -67,7 +78,20 @@ public struct OutboundPath: Sendable {
         resampler?.reset()
     }
 
-    private mutating func appendPCM16(_ audio: UnsafeRawBufferPointer, _ ring: SPSCRingBuffer<OutboundFrame>) {
+    private mutating func appendMuLaw(_ codes: UnsafeRawBufferPointer, _ ring: OutboundFrameRing) {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: block) { floats in
+            var offset = 0
+            while offset < codes.count {
+                let count = min(block, codes.count - offset)
+                MuLaw.decode(UnsafeRawBufferPointer(rebasing: codes[offset..<offset + count]).bindMemory(to: UInt8.self),
+                             into: UnsafeMutableBufferPointer(rebasing: floats[0..<count]))
+                convertAndFrame(UnsafeBufferPointer(rebasing: floats[0..<count]), ring)
+                offset += count
+            }
+        }
+    }
+
+    private mutating func appendPCM16(_ audio: UnsafeRawBufferPointer, _ ring: OutboundFrameRing) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: block) { floats in
             var offset = 0
             while offset < audio.count {
@@ -92,44 +116,44 @@ public struct OutboundPath: Sendable {
         }
     }
 
-    private mutating func convertAndFrame(_ input: UnsafeBufferPointer<Float>, _ ring: SPSCRingBuffer<OutboundFrame>) {
+    /// Resamples to the caller's rate when it differs, encodes, and frames.
+    private mutating func convertAndFrame(_ input: UnsafeBufferPointer<Float>, _ ring: OutboundFrameRing) {
         guard !input.isEmpty else { return }
-        guard resampler != nil else {
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: input.count) { codes in
-                MuLaw.encode(input, into: codes)
-                appendCodes(UnsafeBufferPointer(codes), ring)
-            }
-            return
-        }
+        guard resampler != nil else { return encodeAndFrame(input, ring) }
         withUnsafeTemporaryAllocation(of: Float.self, capacity: resampler!.maximumOutputCount(forInputCount: input.count)) { resampled in
             let produced = resampler!.process(input, into: resampled)
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: produced) { codes in
-                MuLaw.encode(UnsafeBufferPointer(rebasing: resampled[0..<produced]), into: codes)
-                appendCodes(UnsafeBufferPointer(codes), ring)
-            }
+            encodeAndFrame(UnsafeBufferPointer(rebasing: resampled[0..<produced]), ring)
         }
     }
 
-    private mutating func appendCodes(_ codes: UnsafeBufferPointer<UInt8>, _ ring: SPSCRingBuffer<OutboundFrame>) {
+    private mutating func encodeAndFrame(_ samples: UnsafeBufferPointer<Float>, _ ring: OutboundFrameRing) {
+        let bytes = samples.count * frameBytes / caller.samplesPerFrame
+        withUnsafeTemporaryAllocation(byteCount: bytes, alignment: 2) { encoded in
+            caller.encode(samples, into: encoded)
+            appendBytes(UnsafeRawBufferPointer(encoded), ring)
+        }
+    }
+
+    private mutating func appendBytes(_ bytes: UnsafeRawBufferPointer, _ ring: OutboundFrameRing) {
         var offset = 0
-        while offset < codes.count {
-            let take = min(OutboundFrame.payloadBytes - frameFill, codes.count - offset)
+        while offset < bytes.count {
+            let take = min(frameBytes - frameFill, bytes.count - offset)
             let fill = frameFill
             var payload = frame.mutableSpan
-            payload.withUnsafeMutableBufferPointer { bytes in
-                (bytes.baseAddress! + fill).update(from: codes.baseAddress! + offset, count: take)
+            payload.withUnsafeMutableBytes { frame in
+                (frame.baseAddress! + fill).copyMemory(from: bytes.baseAddress! + offset, byteCount: take)
             }
             frameFill += take
             offset += take
-            if frameFill == OutboundFrame.payloadBytes { emitFrame(ring) }
+            if frameFill == frameBytes { emitFrame(ring) }
         }
     }
 
-    private mutating func emitFrame(_ ring: SPSCRingBuffer<OutboundFrame>) {
+    private mutating func emitFrame(_ ring: OutboundFrameRing) {
         itemEndMs += UInt32(OutboundFrame.durationMs)
-        if !ring.push(OutboundFrame(item: item ?? 0, endOffsetMs: itemEndMs, itemArrivalNs: itemArrivalNs, payload: frame)) {
-            droppedFrames += 1
-        }
+        let header = OutboundFrame(item: item ?? 0, endOffsetMs: itemEndMs, itemArrivalNs: itemArrivalNs)
+        let pushed = frame.span.withUnsafeBytes { ring.push(header, audio: UnsafeRawBufferPointer(rebasing: $0[0..<frameBytes])) }
+        if !pushed { droppedFrames += 1 }
         itemArrivalNs = 0
         frameFill = 0
     }

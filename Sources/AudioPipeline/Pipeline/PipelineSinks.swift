@@ -6,9 +6,10 @@ public protocol ModelAudioSink: AnyObject, Sendable {
     func sendToModel(_ audio: UnsafeRawBufferPointer)
 }
 
-/// Where paced model audio goes: the Twilio session writes it as `media` (and a `mark` when asked).
+/// Where paced model audio goes: the carrier's stream writes it as media (and a mark when asked).
 /// Called by the call's playout (on a pacing-clock tick, or at once on the model reader's thread
-/// when the pacer's lead allows), never concurrently.
+/// when the pacer's lead allows), never concurrently. `audio` is the frame's 20 ms in the caller's
+/// encoding, valid for the call only.
 public protocol CallerAudioSink: Sendable {
-    func sendToCaller(_ frame: OutboundFrame, mark: Bool)
+    func sendToCaller(_ frame: OutboundFrame, audio: UnsafeRawBufferPointer, mark: Bool)
 }

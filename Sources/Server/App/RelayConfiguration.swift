@@ -16,6 +16,11 @@ public struct RelayConfiguration: Sendable {
     /// The secret of the stream tickets of carriers whose own credential is public (Telnyx signs
     /// with a key pair); every instance of a region must share it (`STREAM_TICKET_SECRET`).
     public var streamTicketSecret: String
+    /// The audio Plivo streams (`audio/x-l16;rate=16000`: the widest it offers, the default;
+    /// `audio/x-l16;rate=8000`, `audio/x-mulaw;rate=8000`).
+    public var plivoContentType: String
+    /// The codec Telnyx streams both ways (`PCMU`, the default, or `PCMA`).
+    public var telnyxCodec: String
     /// Without a Plivo token or Telnyx key: whether that carrier's routes take calls unchecked
     /// (else they are not served).
     public var takesUnsignedCarriers: Bool
@@ -49,6 +54,7 @@ public struct RelayConfiguration: Sendable {
     public init(host: String = "0.0.0.0", port: Int = 8080, publicHost: String? = nil, twilioAuthToken: String? = nil,
                 plivoAuthToken: String? = nil, telnyxPublicKey: String? = nil,
                 streamTicketSecret: String = RelayConfiguration.randomSecret(), takesUnsignedCarriers: Bool = true,
+                plivoContentType: String = "audio/x-l16;rate=16000", telnyxCodec: String = "PCMU",
                 region: String = "local", maximumMessageBytes: Int = 64 * 1024, maximumCalls: Int = 500,
                 maximumConnections: Int? = nil, handshakeTimeout: Duration = .seconds(10), startTimeout: Duration = .seconds(10),
                 idleTimeout: Duration = .seconds(10), preopenedSessionTimeout: Duration = .seconds(15), drainDeadline: Duration = .seconds(50), callerNumbers: CallerNumbers = .hashed(salt: "voice-relay"),
@@ -61,6 +67,8 @@ public struct RelayConfiguration: Sendable {
         self.takesUnsignedCarriers = takesUnsignedCarriers
         self.telnyxPublicKey = telnyxPublicKey
         self.streamTicketSecret = streamTicketSecret
+        self.plivoContentType = plivoContentType
+        self.telnyxCodec = telnyxCodec
         self.region = region
         self.maximumMessageBytes = maximumMessageBytes
         self.maximumCalls = maximumCalls

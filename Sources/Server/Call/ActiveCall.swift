@@ -11,8 +11,13 @@ import Wire
 /// task waits through the call for either: each would be ~2.5 KB of the call's memory. Paced
 /// agent audio goes straight to the carrier's socket through a ``CarrierAudioSink``.
 final class ActiveCall: Sendable {
+    /// Takes one received frame's audio into the pipeline; false when it is not one frame of the
+    /// stream's encoding.
+    typealias FrameIntake = @Sendable (_ audio: UnsafeRawBufferPointer, _ sequence: UInt32, _ arrivalNs: UInt64) -> Bool
+
     let streamSid: [UInt8]
-    let pipeline: CallPipeline<MuLawDecoder>
+    let pipeline: any CallPipelineControl
+    let deliver: FrameIntake
     private let model: ModelSide
     /// Where the pipeline's events are acted on (the stream socket's loop).
     private let eventLoop: any EventLoop
@@ -20,18 +25,20 @@ final class ActiveCall: Sendable {
     private let dtmfToModel: Bool
     private let logger: Logger
 
-    private init(streamSid: [UInt8], pipeline: CallPipeline<MuLawDecoder>, model: ModelSide, eventLoop: any EventLoop,
-                 callLog: CallLog, dtmfToModel: Bool, logger: Logger) {
+    private init(streamSid: [UInt8], pipeline: any CallPipelineControl, deliver: @escaping FrameIntake, model: ModelSide,
+                 eventLoop: any EventLoop, callLog: CallLog, dtmfToModel: Bool, logger: Logger) {
         self.dtmfToModel = dtmfToModel
         self.streamSid = streamSid
         self.pipeline = pipeline
+        self.deliver = deliver
         self.model = model
         self.eventLoop = eventLoop
         self.callLog = callLog
         self.logger = logger
     }
 
-    static func begin(start: MediaStreamStart, writer: some MediaStreamComposer, model: any RealtimeModel, fallback: (any RealtimeModel)?,
+    static func begin(start: MediaStreamStart, encoding: CallerAudioEncoding, writer: some MediaStreamComposer, model: any RealtimeModel,
+                      fallback: (any RealtimeModel)?,
                       preopened: PendingModelSessions.Opened?,
                       socket: MediaStreamSocket, modelHealth: ModelHealthMonitor?, callLog: CallLog, conversation: ConversationOptions,
                       metrics: RelayMetrics?, logger: Logger) async throws -> ActiveCall {
@@ -40,8 +47,8 @@ final class ActiveCall: Sendable {
         // The outbound ring holds 640 ms: the model's socket stops being read at
         // ``ModelSide/Replies/backlogLimitMs``, leaving room for one more delta of up to 440 ms (a
         // Realtime delta carries tens of ms); what the model sends beyond waits in TCP.
-        let pipeline = CallPipeline<MuLawDecoder>(configuration: .init(modelFormat: model.audioFormat, inboundCapacity: 4,
-                                                                       outboundCapacity: 32)) { MuLawDecoder() }
+        let (pipeline, deliver) = Self.pipeline(for: encoding, configuration: .init(modelFormat: model.audioFormat, callerEncoding: encoding,
+                                                                                  inboundCapacity: 4, outboundCapacity: 32))
         let historyTurns = conversation.reconnectHistoryTurns
         let modelSide = ModelSide(model: model, fallback: fallback, pipeline: pipeline, health: modelHealth, metrics: metrics,
                                   eventLoop: socket.channel.eventLoop, history: { callLog.conversation(limit: historyTurns) },
@@ -69,7 +76,7 @@ final class ActiveCall: Sendable {
         } catch {
             throw MediaStreamClosure(code: .unexpectedServerError, reason: "model unavailable: \(error)")
         }
-        let sink = CarrierAudioSink(socket: socket, writer: writer, callLog: callLog, metrics: metrics)
+        let sink = CarrierAudioSink(socket: socket, writer: writer, frameBytes: encoding.bytesPerFrame, callLog: callLog, metrics: metrics)
         let loop = socket.channel.eventLoop
         let speechStartedNs = NIOLoopBoundBox.makeEmptyBox(valueType: UInt64.self, eventLoop: loop)
         await pipeline.start(modelSink: modelSide.connection, callerSink: sink) { event in
@@ -92,8 +99,41 @@ final class ActiveCall: Sendable {
                 }
             }
         }
-        return ActiveCall(streamSid: Array(start.streamSid.utf8), pipeline: pipeline, model: modelSide, eventLoop: loop,
+        return ActiveCall(streamSid: Array(start.streamSid.utf8), pipeline: pipeline, deliver: deliver, model: modelSide, eventLoop: loop,
                           callLog: callLog, dtmfToModel: conversation.dtmfToModel, logger: logger)
+    }
+
+    /// The pipeline for the caller's encoding, and its frame intake: each made where the decoder's
+    /// type is known, so a frame's way through the pipeline is compiled for it.
+    private static func pipeline(for encoding: CallerAudioEncoding,
+                                 configuration: CallPipeline<MuLawDecoder>.Configuration) -> (any CallPipelineControl, FrameIntake) {
+        func configured<D>(_: D.Type) -> CallPipeline<D>.Configuration {
+            .init(modelFormat: configuration.modelFormat, callerEncoding: encoding, inboundCapacity: configuration.inboundCapacity,
+                  outboundCapacity: configuration.outboundCapacity)
+        }
+        switch encoding {
+        case .muLaw:
+            let pipeline = CallPipeline(configuration: configuration) { MuLawDecoder() }
+            return (pipeline, { audio, sequence, arrivalNs in
+                guard let frame = G711Frame(sequence: sequence, bytes: audio) else { return false }
+                pipeline.deliver(frame, sequence: sequence, arrivalNs: arrivalNs)
+                return true
+            })
+        case .aLaw:
+            let pipeline = CallPipeline(configuration: configured(ALawDecoder.self)) { ALawDecoder() }
+            return (pipeline, { audio, sequence, arrivalNs in
+                guard let frame = G711Frame(sequence: sequence, bytes: audio) else { return false }
+                pipeline.deliver(frame, sequence: sequence, arrivalNs: arrivalNs)
+                return true
+            })
+        case .linear16(let sampleRate):
+            let pipeline = CallPipeline(configuration: configured(Linear16Decoder.self)) { Linear16Decoder(sampleRate: sampleRate) }
+            return (pipeline, { audio, sequence, arrivalNs in
+                guard let frame = Linear16Frame(sequence: sequence, bytes: audio) else { return false }
+                pipeline.deliver(frame, sequence: sequence, arrivalNs: arrivalNs)
+                return true
+            })
+        }
     }
 
     /// The caller pressed a key: a call event, and (unless turned off) a user message to the model.

@@ -45,12 +45,12 @@ extension ModelSide {
         }
 
         private let state: Mutex<State>
-        private let pipeline: CallPipeline<MuLawDecoder>
+        private let pipeline: any CallPipelineControl
         /// The call's handler of the rare model events, called with the lock held so that once
         /// ``finish()`` returns none is running or will run.
         private let rareEventHandler = Mutex<(@Sendable (ModelEvent) -> Void)?>(nil)
 
-        init(producer: sending ModelAudioProducer, pipeline: CallPipeline<MuLawDecoder>) {
+        init(producer: sending ModelAudioProducer, pipeline: any CallPipelineControl) {
             self.state = Mutex(State(producer: producer))
             self.pipeline = pipeline
         }

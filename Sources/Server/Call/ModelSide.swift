@@ -10,7 +10,7 @@ final class ModelSide: Sendable {
     let connection: Connection
     private let replies: Replies
 
-    init(model: any RealtimeModel, fallback: (any RealtimeModel)?, pipeline: CallPipeline<MuLawDecoder>, health: ModelHealthMonitor?,
+    init(model: any RealtimeModel, fallback: (any RealtimeModel)?, pipeline: any CallPipelineControl, health: ModelHealthMonitor?,
          metrics: RelayMetrics?, eventLoop: any EventLoop, history: @escaping @Sendable () -> [ConversationTurn], logger: Logger) {
         replies = Replies(producer: pipeline.makeModelAudioProducer(), pipeline: pipeline)
         connection = Connection(model: model, fallback: fallback, replies: replies, health: health, metrics: metrics,

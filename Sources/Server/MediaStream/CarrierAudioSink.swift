@@ -15,31 +15,28 @@ final class CarrierAudioSink<Writer: MediaStreamComposer>: CallerAudioSink {
     /// Room for a media frame and the longest mark: every frame's buffer is sized once, here.
     private let audioFrameBytes: Int
 
-    init(socket: MediaStreamSocket, writer: Writer, callLog: CallLog, metrics: RelayMetrics?) {
+    /// `frameBytes`: the bytes of 20 ms in the caller's encoding.
+    init(socket: MediaStreamSocket, writer: Writer, frameBytes: Int, callLog: CallLog, metrics: RelayMetrics?) {
         self.socket = socket
         self.writer = writer
         self.callLog = callLog
         self.metrics = metrics
-        self.audioFrameBytes = withUnsafeTemporaryAllocation(byteCount: OutboundFrame.payloadBytes, alignment: 1) { payload in
+        self.audioFrameBytes = withUnsafeTemporaryAllocation(byteCount: frameBytes, alignment: 1) { payload in
             writer.frameBytes(of: .media(payload: UnsafeRawBufferPointer(payload)))
         } + writer.frameBytes(of: .mark(item: .max, offsetMs: .max))
     }
 
-    func sendToCaller(_ frame: OutboundFrame, mark wantsMark: Bool) {
+    func sendToCaller(_ frame: OutboundFrame, audio: UnsafeRawBufferPointer, mark wantsMark: Bool) {
         callLog.agentAudioSent(item: frame.item)
         if frame.itemArrivalNs != 0 {
             // A response's first frame: how long its first model audio was in the relay.
             metrics?.outboundLatency.record(.nanoseconds(Int64(MonotonicClock.nowNs() &- frame.itemArrivalNs)))
         }
         // The media frame and its mark, if any, in one buffer: one write, one flush.
-        let sent = withUnsafeBytes(of: frame.payload) { payload in
-            let media = OutgoingMediaMessage.media(payload: payload)
-            let buffer = ThreadWriteBuffer.compose(capacity: audioFrameBytes, allocator: socket.allocator) { buffer in
-                writer.appendFrame(media, to: &buffer)
-                if wantsMark { writer.appendFrame(.mark(item: frame.item, offsetMs: frame.endOffsetMs), to: &buffer) }
-            }
-            return socket.sendAudio(buffer)
+        let buffer = ThreadWriteBuffer.compose(capacity: audioFrameBytes, allocator: socket.allocator) { buffer in
+            writer.appendFrame(.media(payload: audio), to: &buffer)
+            if wantsMark { writer.appendFrame(.mark(item: frame.item, offsetMs: frame.endOffsetMs), to: &buffer) }
         }
-        if !sent { metrics?.agentFramesDropped.increment() }
+        if !socket.sendAudio(buffer) { metrics?.agentFramesDropped.increment() }
     }
 }

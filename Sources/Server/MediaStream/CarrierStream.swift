@@ -1,3 +1,4 @@
+import AudioPipeline
 import Wire
 
 /// A carrier's media stream as the relay's stream handler sees it: how its messages are read and
@@ -15,6 +16,8 @@ protocol CarrierStream: Sendable {
     /// Whether the carrier says `stop` before it closes: one that does not (Plivo) ends a call by
     /// closing the socket, which is then a completed call rather than a dropped one.
     var sendsStop: Bool { get }
+    /// The encoding a stream of this format carries, or nil if the relay does not take it.
+    func encoding(of format: MediaStreamStart.MediaFormat) -> CallerAudioEncoding?
     /// The stream's `start` in the terms the call reads it in (tenant and caller as the
     /// webhook named them); most carriers' need nothing.
     func normalized(_ start: MediaStreamStart) -> MediaStreamStart
@@ -22,4 +25,5 @@ protocol CarrierStream: Sendable {
 
 extension CarrierStream {
     func normalized(_ start: MediaStreamStart) -> MediaStreamStart { start }
+    func encoding(of format: MediaStreamStart.MediaFormat) -> CallerAudioEncoding? { format.muLawEncoding }
 }

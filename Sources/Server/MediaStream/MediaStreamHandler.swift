@@ -13,7 +13,7 @@ import Wire
 ///
 /// It reads the socket's bytes itself (``WebSocketFrameReader``: no frame decoder or encoder in
 /// the pipeline, nothing allocated per message). Caller audio is parsed from the frame's bytes
-/// straight into a ``MuLawFrame`` and delivered to
+/// straight into a ``G711Frame`` and delivered to
 /// the pipeline, which runs the inbound stages inline and writes the model's audio to the model
 /// socket, whose channel lives on this same loop: a caller frame crosses no thread, task or
 /// queue on its way to the model. Opening the model session on `start` is the one wait: reading
@@ -47,7 +47,7 @@ final class MediaStreamHandler<Carrier: CarrierStream>: ChannelInboundHandler, R
         self.logger = session.logger
         self.reader = WebSocketFrameReader(maximumPayloadBytes: session.maximumMessageBytes)
         self.machine = MediaStreamStateMachine(openedNs: MonotonicClock.nowNs(), startTimeout: session.startTimeout,
-                                               idleTimeout: session.idleTimeout)
+                                               idleTimeout: session.idleTimeout, encodingOf: carrier.encoding(of:))
     }
 
     // MARK: Lifecycle
@@ -136,8 +136,9 @@ final class MediaStreamHandler<Carrier: CarrierStream>: ChannelInboundHandler, R
     }
 
     private func receive(_ message: UnsafeRawBufferPointer, at receivedNs: UInt64) {
-        // A media payload decodes to 160 bytes; the parser refuses anything over this buffer.
-        withUnsafeTemporaryAllocation(byteCount: 512, alignment: 8) { payload in
+        // A media payload decodes to at most 640 bytes (16 kHz linear PCM); the parser refuses
+        // anything over this buffer.
+        withUnsafeTemporaryAllocation(byteCount: 1024, alignment: 8) { payload in
             do {
                 let parsed: MediaStreamMessage
                 if let call = machine.liveCall {
@@ -156,13 +157,12 @@ final class MediaStreamHandler<Carrier: CarrierStream>: ChannelInboundHandler, R
         switch action {
         case .none:
             break
-        case .begin(let start):
-            begin(carrier.normalized(start))
+        case .begin(let start, let encoding):
+            begin(carrier.normalized(start), encoding: encoding)
         case .deliver(let call, let packet):
-            var audio = InlineArray<160, UInt8>(repeating: 0xFF)
-            for index in 0..<160 { audio[index] = payload[index] }
-            // Decode, resample, VAD and the write to the model socket, inline here.
-            call.pipeline.deliver(MuLawFrame(sequence: packet.chunk, payload: audio), sequence: packet.chunk, arrivalNs: receivedNs)
+            // Decode, resample, VAD and the write to the model socket, inline here (the state
+            // machine checked the payload is one frame of the stream's encoding).
+            _ = call.deliver(UnsafeRawBufferPointer(rebasing: payload[0..<packet.payloadCount]), packet.chunk, receivedNs)
             framesDelivered += 1
             if framesDelivered % 10 == 0 {
                 session.metrics?.inboundLatency.record(.nanoseconds(Int64(MonotonicClock.nowNs() &- receivedNs)))
@@ -188,7 +188,7 @@ final class MediaStreamHandler<Carrier: CarrierStream>: ChannelInboundHandler, R
     // MARK: The call
 
     /// Opens the model session (reading pauses meanwhile), then replays what arrived during it.
-    private func begin(_ start: MediaStreamStart) {
+    private func begin(_ start: MediaStreamStart, encoding: CallerAudioEncoding) {
         guard let context else { return }
         logger[metadataKey: "call"] = .string(start.callSid)
         logger[metadataKey: "stream"] = .string(start.streamSid)
@@ -210,7 +210,7 @@ final class MediaStreamHandler<Carrier: CarrierStream>: ChannelInboundHandler, R
                 caller: start.customParameters["caller"] ?? "", region: session.region, provider: session.model.name,
                 endpoint: session.model.endpoint, startedAt: Date(), carrier: carrierName))
             do {
-                let call = try await ActiveCall.begin(start: start, writer: writer, model: session.model, fallback: session.fallback, preopened: preopened,
+                let call = try await ActiveCall.begin(start: start, encoding: encoding, writer: writer, model: session.model, fallback: session.fallback, preopened: preopened,
                                                       socket: socket, modelHealth: session.modelHealth, callLog: callLog,
                                                       conversation: session.conversation, metrics: session.metrics, logger: logger)
                 session.metrics?.activeCalls(carrier: carrierName).increment()

@@ -23,8 +23,9 @@ struct MediaStreamStateMachine<Call> {
     /// What to do with a message.
     enum MessageAction {
         case none
-        /// Open the call's model session (reading pauses until ``callStarted(_:)``).
-        case begin(MediaStreamStart)
+        /// Open the call's model session (reading pauses until ``callStarted(_:)``), its audio
+        /// in the carrier's encoding.
+        case begin(MediaStreamStart, CallerAudioEncoding)
         /// Caller audio for the call's pipeline; the payload is in the parser's buffer.
         case deliver(Call, MediaPacket)
         case markEchoed(Call, item: UInt32, offsetMs: UInt32)
@@ -60,12 +61,18 @@ struct MediaStreamStateMachine<Call> {
     static var maximumHeldMessages: Int { 256 }
 
     private var phase = Phase.awaitingStart
+    /// The encoding the carrier's `start` announces, if the relay takes it.
+    private let encodingOf: (MediaStreamStart.MediaFormat) -> CallerAudioEncoding?
+    /// Bytes in one media payload, once started.
+    private var frameBytes = G711Frame.payloadBytes
     private let openedNs: UInt64
     private var lastHeardNs: UInt64
     private let startTimeout: Duration
     private let idleTimeout: Duration
 
-    init(openedNs: UInt64, startTimeout: Duration, idleTimeout: Duration) {
+    init(openedNs: UInt64, startTimeout: Duration, idleTimeout: Duration,
+         encodingOf: @escaping (MediaStreamStart.MediaFormat) -> CallerAudioEncoding? = { $0.muLawEncoding }) {
+        self.encodingOf = encodingOf
         self.openedNs = openedNs
         self.lastHeardNs = openedNs
         self.startTimeout = startTimeout
@@ -106,16 +113,18 @@ struct MediaStreamStateMachine<Call> {
             guard case .awaitingStart = phase else {
                 return .close(Closure(code: .policyViolation, reason: "second start on one stream"))
             }
-            guard start.mediaFormat.encoding == "audio/x-mulaw", start.mediaFormat.sampleRate == 8000 else {
-                return .close(Closure(code: .policyViolation, reason: "unsupported media format \(start.mediaFormat.encoding)"))
+            guard let encoding = encodingOf(start.mediaFormat) else {
+                let format = start.mediaFormat
+                return .close(Closure(code: .policyViolation, reason: "unsupported media format \(format.encoding) at \(format.sampleRate) Hz"))
             }
+            frameBytes = encoding.bytesPerFrame
             phase = .starting(held: [])
-            return .begin(start)
+            return .begin(start, encoding)
         case .media(let packet):
             guard case .live(let call) = phase else { return .close(Closure(code: .policyViolation, reason: "media before start")) }
             guard packet.isInbound else { return .none }
-            guard packet.payloadCount == MuLawFrame.payloadBytes else {
-                return .close(Closure(code: .policyViolation, reason: "media payload is \(packet.payloadCount) bytes, expected 160"))
+            guard packet.payloadCount == frameBytes else {
+                return .close(Closure(code: .policyViolation, reason: "media payload is \(packet.payloadCount) bytes, expected \(frameBytes)"))
             }
             return .deliver(call, packet)
         case .mark(let name):
@@ -176,5 +185,12 @@ struct MediaStreamStateMachine<Call> {
         case .endedWhileStarting, .ended:
             return .done
         }
+    }
+}
+
+extension MediaStreamStart.MediaFormat {
+    /// Mu-law at 8 kHz, the one format Twilio streams; nil for anything else.
+    var muLawEncoding: CallerAudioEncoding? {
+        encoding == "audio/x-mulaw" && sampleRate == 8000 ? .muLaw : nil
     }
 }

@@ -1,3 +1,4 @@
+import AudioPipeline
 import Wire
 
 /// Plivo's bidirectional Audio Streams: JSON like Twilio's under other names, no `stop` (Plivo
@@ -11,6 +12,12 @@ struct PlivoStream: CarrierStream {
 
     var name: String { "plivo" }
     var sendsStop: Bool { false }
+
+    /// `audio/x-mulaw` at 8 kHz, or `audio/x-l16` at 8 or 16 kHz.
+    func encoding(of format: MediaStreamStart.MediaFormat) -> CallerAudioEncoding? {
+        if format.encoding == "audio/x-l16", format.sampleRate == 8000 || format.sampleRate == 16000 { return .linear16(sampleRate: format.sampleRate) }
+        return format.muLawEncoding
+    }
 
     /// `extraHeaders` carry only letters and digits: the tenant's `+` was dropped on the way.
     func normalized(_ start: MediaStreamStart) -> MediaStreamStart {

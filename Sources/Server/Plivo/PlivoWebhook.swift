@@ -33,7 +33,7 @@ struct PlivoWebhook: Sendable {
         if let ticket { streamPath = ticket.ticketed(streamPath) }
         let headers = [("tenant", calledNumber ?? ""), ("region", configuration.region),
                        ("caller", configuration.callerNumbers.record(form["From"].map(Self.e164) ?? ""))]
-        let xml = PlivoXML.stream(url: "wss://\(host)\(streamPath)", contentType: "audio/x-mulaw;rate=8000", extraHeaders: headers)
+        let xml = PlivoXML.stream(url: "wss://\(host)\(streamPath)", contentType: configuration.plivoContentType, extraHeaders: headers)
         return Response(status: .ok, headers: [.contentType: "application/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: xml)))
     }
 

@@ -33,7 +33,8 @@ struct TelnyxWebhook: Sendable {
         let parameters = [("callSid", callSid), ("tenant", form["To"] ?? ""), ("region", configuration.region),
                           ("caller", configuration.callerNumbers.record(form["From"] ?? ""))]
         let xml = TwiML.connectStream(url: "wss://\(host)\(streamPath)",
-                                      attributes: [("bidirectionalMode", "rtp"), ("bidirectionalCodec", "PCMU")], parameters: parameters)
+                                      attributes: [("bidirectionalMode", "rtp"), ("bidirectionalCodec", configuration.telnyxCodec)],
+                                      parameters: parameters)
         return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: xml)))
     }
 }

@@ -48,7 +48,7 @@ public struct CallSimulator: Sendable {
         case .plivo: (UUID().uuidString.lowercased(), UUID().uuidString.lowercased())
         case .telnyx: ("v3:" + hex() + "-" + hex().prefix(12), UUID().uuidString.lowercased())
         }
-        let (streamURL, parameters) = try await carrier == .plivo ? plivoWebhook(callId: callSid) : webhook(callSid: callSid)
+        let (streamURL, parameters, audio) = try await carrier == .plivo ? plivoWebhook(callId: callSid) : webhook(callSid: callSid)
         try await afterWebhook()
         guard let stream = URL(string: streamURL), let relay = URL(string: relayURL), let relayHost = relay.host else {
             throw SimulatorError(description: "cannot open the stream \(streamURL) of relay \(relayURL)")
@@ -63,7 +63,7 @@ public struct CallSimulator: Sendable {
         }
         let steps = CallerScript.recording(callerAudio, keyPresses: keyPresses)
             + [.quiet(frames: tail.wholeMilliseconds / 20), .quietWhileAgentSpeaks(atMost: .seconds(30))]
-        var recording = try await Self.stream(target, start: StreamStart(carrier: carrier, callSid: callSid, streamSid: streamSid,
+        var recording = try await Self.stream(target, start: StreamStart(carrier: carrier, audio: audio, callSid: callSid, streamSid: streamSid,
                                                                                  customParameters: parameters),
                                               script: CallerScript(steps, voice: { _, _ in [Float](repeating: 0, count: 160) }))
         recording.webhookRegion = parameters["region"]
@@ -90,7 +90,7 @@ public struct CallSimulator: Sendable {
     /// Twilio's webhook (`/twiml`), or Telnyx's TeXML one (`/telnyx/texml`, the same form signed
     /// with Telnyx's Ed25519 key: ``authToken`` is then the base64 private key); returns the
     /// `<Stream url>` and its `<Parameter>`s.
-    private func webhook(callSid: String) async throws -> (String, [String: String]) {
+    private func webhook(callSid: String) async throws -> (String, [String: String], CallerAudioFormat) {
         let path = carrier == .telnyx ? "telnyx/texml" : "twiml"
         var request = HTTPClientRequest(url: relayURL.hasSuffix("/") ? relayURL + path : relayURL + "/" + path)
         request.method = .POST
@@ -130,11 +130,11 @@ public struct CallSimulator: Sendable {
         for element in xml.components(separatedBy: "<Parameter ").dropFirst() {
             if let name = Self.attribute("name", in: element), let value = Self.attribute("value", in: element) { parameters[name] = value }
         }
-        return (streamURL, parameters)
+        return (streamURL, parameters, CallerAudioFormat(answer: xml))
     }
 
     /// Plivo's answer URL, posted and signed as Plivo does; returns the `<Stream>`'s URL and extraHeaders.
-    private func plivoWebhook(callId: String) async throws -> (String, [String: String]) {
+    private func plivoWebhook(callId: String) async throws -> (String, [String: String], CallerAudioFormat) {
         var request = HTTPClientRequest(url: relayURL.hasSuffix("/") ? relayURL + "plivo/answer" : relayURL + "/plivo/answer")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
@@ -167,7 +167,7 @@ public struct CallSimulator: Sendable {
             let parts = pair.split(separator: "=", maxSplits: 1)
             if parts.count == 2 { headers[String(parts[0])] = String(parts[1]) }
         }
-        return (url, headers)
+        return (url, headers, CallerAudioFormat(answer: xml))
     }
 
     static func attribute(_ name: String, of element: String? = nil, in xml: String) -> String? {

@@ -45,9 +45,8 @@ struct CallerPlayback {
     /// Where the playback queue ends: the agent's audio ends where its last frame finishes playing.
     var playbackEndMs: Double { Double(recording.agentAudio.count) / 8 }
 
-    mutating func media(muLaw codes: UnsafeRawBufferPointer, atMs: Double) {
-        var linear = [Int16](repeating: 0, count: codes.count)
-        linear.withUnsafeMutableBufferPointer { MuLaw.decode(codes.assumingMemoryBound(to: UInt8.self), into: $0) }
+    /// An agent frame of `byteCount` bytes on the wire, decoded to 8 kHz `linear`.
+    mutating func media(_ linear: [Int16], byteCount: Int, atMs: Double) {
         // The frame plays after what was already queued, or now.
         let arrivalSample = Int(atMs * 8)
         if recording.agentAudio.count < arrivalSample {
@@ -55,7 +54,7 @@ struct CallerPlayback {
         }
         recording.agentAudio += linear
         recording.agentFrameTimesMs.append(atMs)
-        recording.agentFrameBytes.append(codes.count)
+        recording.agentFrameBytes.append(byteCount)
     }
 
     mutating func mark(_ name: String, atMs: Double) {

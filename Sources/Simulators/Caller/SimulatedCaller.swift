@@ -22,14 +22,16 @@ final class SimulatedCaller: ChannelInboundHandler {
     struct LoadTap {
         let timeline: CallTimeline
         let carrier: SimulatedCarrier
+        let audio: CallerAudioFormat
         let statistics: CallerStatistics
         let recording: ManagedAtomic<Bool>
         /// Called once the stream is open, to add the caller to the fleet.
         let ready: (SimulatedCaller) -> Void
     }
 
-    /// 160 bytes of mu-law silence (0xFF), base64-encoded.
-    private static let silence = Array((String(repeating: "/", count: 212) + "/w==").utf8)
+    /// A frame of silence in the stream's format, base64-encoded.
+    private let silence: [UInt8]
+    private var audio: CallerAudioConverter
     private static let frameNs: UInt64 = 20_000_000
 
     let start: StreamStart
@@ -44,7 +46,7 @@ final class SimulatedCaller: ChannelInboundHandler {
     private var frames = WebSocketFrameWriter.client()
     /// A media message is composed here, then framed (and masked) into the buffer sent.
     private var message = ByteBuffer()
-    private var encoded = [UInt8](repeating: 0, count: Base64.encodedLength(of: 160))
+    private var encoded = [UInt8](repeating: 0, count: Base64.encodedLength(of: 640))
     private var decoded = [UInt8](repeating: 0, count: 4096)
     private var sequence = 1
     private var chunk = 0
@@ -58,8 +60,10 @@ final class SimulatedCaller: ChannelInboundHandler {
 
     /// A load run's caller.
     init(load: LoadTap) {
-        self.start = StreamStart.load(index: load.timeline.index, carrier: load.carrier)
+        self.start = StreamStart.load(index: load.timeline.index, carrier: load.carrier, audio: load.audio)
         self.load = load
+        self.silence = start.audio.silenceBase64
+        self.audio = CallerAudioConverter(format: start.audio)
         self.markEcho = .atOnce
     }
 
@@ -67,6 +71,8 @@ final class SimulatedCaller: ChannelInboundHandler {
     init(start: StreamStart, script: CallerScript, markEcho: MarkEcho, finished: EventLoopPromise<CallerRecording>) {
         self.start = start
         self.load = nil
+        self.silence = start.audio.silenceBase64
+        self.audio = CallerAudioConverter(format: start.audio)
         self.script = CallerScriptCursor(script)
         self.markEcho = markEcho
         self.finished = finished
@@ -115,7 +121,7 @@ final class SimulatedCaller: ChannelInboundHandler {
                     load?.timeline.callerFramesHeldBack.wrappingIncrement(ordering: .relaxed)
                     continue
                 }
-                Self.silence.withUnsafeBytes { sendMedia(payload: $0) }
+                silence.withUnsafeBytes { sendMedia(payload: $0) }
                 continue
             }
             nextAction: while true {
@@ -131,7 +137,8 @@ final class SimulatedCaller: ChannelInboundHandler {
                     }
                     sequence += 1
                 case .frame(let codes):
-                    let count = codes.withUnsafeBytes { input in encoded.withUnsafeMutableBytes { Base64.encode(input, into: $0) } }
+                    let bytes = audio.outgoing(muLaw: codes)
+                    let count = bytes.withUnsafeBytes { input in encoded.withUnsafeMutableBytes { Base64.encode(input, into: $0) } }
                     encoded.withUnsafeBytes { sendMedia(payload: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
                     break nextAction
                 case .hangUp:
@@ -301,7 +308,7 @@ final class SimulatedCaller: ChannelInboundHandler {
         switch heard {
         case .media(let payload):
             if let load {
-                if payload.range.count != Self.silence.count { load.statistics.malformedMedia += 1 }
+                if payload.range.count != silence.count { load.statistics.malformedMedia += 1 }
                 if let latency = load.timeline.callerReceived(at: now), load.recording.load(ordering: .relaxed) {
                     load.statistics.outbound.record(ns: latency)
                 }
@@ -312,7 +319,8 @@ final class SimulatedCaller: ChannelInboundHandler {
                 unexpected(bytes)
                 return
             }
-            decoded.withUnsafeBytes { playback.media(muLaw: UnsafeRawBufferPointer(rebasing: $0[0..<count]), atMs: milliseconds(now)) }
+            let linear = decoded.withUnsafeBytes { audio.incoming(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            playback.media(linear, byteCount: count, atMs: milliseconds(now))
         case .mark(let name):
             let label = String(decoding: scanner.slice(name), as: UTF8.self)
             if let load {
@@ -397,6 +405,8 @@ public enum SimulatedCarrier: String, Sendable, CaseIterable {
 /// The stream a caller opens: what its `start` message says.
 public struct StreamStart: Sendable {
     public var carrier: SimulatedCarrier
+    /// The audio its stream carries (Twilio's is always mu-law).
+    public var audio: CallerAudioFormat
     public var callSid: String
     public var streamSid: String
     public var accountSid: String
@@ -404,9 +414,10 @@ public struct StreamStart: Sendable {
     /// `extraHeaders` of its `<Stream>`, passed on as `extra_headers`).
     public var customParameters: [String: String]
 
-    public init(carrier: SimulatedCarrier = .twilio, callSid: String, streamSid: String, accountSid: String = "ACsimulated",
-                customParameters: [String: String] = [:]) {
+    public init(carrier: SimulatedCarrier = .twilio, audio: CallerAudioFormat = .muLaw, callSid: String, streamSid: String,
+                accountSid: String = "ACsimulated", customParameters: [String: String] = [:]) {
         self.carrier = carrier
+        self.audio = audio
         self.callSid = callSid
         self.streamSid = streamSid
         self.accountSid = accountSid
@@ -414,14 +425,14 @@ public struct StreamStart: Sendable {
     }
 
     /// Call `index` of a load run.
-    static func load(index: Int, carrier: SimulatedCarrier) -> StreamStart {
+    static func load(index: Int, carrier: SimulatedCarrier, audio: CallerAudioFormat) -> StreamStart {
         let callSid = callSid(index: index, carrier: carrier)
         if carrier == .telnyx {
-            return StreamStart(carrier: .telnyx, callSid: callSid, streamSid: "5e000000-0000-4000-8000-" + String(index).leftPadded(to: 12),
+            return StreamStart(carrier: .telnyx, audio: audio, callSid: callSid, streamSid: "5e000000-0000-4000-8000-" + String(index).leftPadded(to: 12),
                                accountSid: "load", customParameters: ["callSid": callSid, "tenant": "+15550100"])
         }
         if carrier == .plivo {
-            return StreamStart(carrier: .plivo, callSid: callSid, streamSid: "5e000000-0000-4000-8000-" + String(index).leftPadded(to: 12),
+            return StreamStart(carrier: .plivo, audio: audio, callSid: callSid, streamSid: "5e000000-0000-4000-8000-" + String(index).leftPadded(to: 12),
                                accountSid: "MAload", customParameters: ["tenant": "15550100"])
         }
         return StreamStart(callSid: callSid, streamSid: "MZload" + String(index).leftPadded(to: 26), accountSid: "ACload",
@@ -449,10 +460,10 @@ public struct StreamStart: Sendable {
             let parameters = (try? JSONSerialization.data(withJSONObject: customParameters, options: [.sortedKeys]))
                 .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
             return [#"{"event":"connected","version":"1.0.0"}"#,
-                    #"{"event":"start","sequence_number":"1","stream_id":"\#(streamSid)","start":{"user_id":"\#(accountSid)","call_control_id":"\#(callSid)","call_session_id":"ff55a038-6f5d-11ef-9692-02420aeffb1f","from":"+15555550100","to":"+15555550199","tags":[],"custom_parameters":\#(parameters),"media_format":{"encoding":"PCMU","sample_rate":8000,"channels":1}}}"#]
+                    #"{"event":"start","sequence_number":"1","stream_id":"\#(streamSid)","start":{"user_id":"\#(accountSid)","call_control_id":"\#(callSid)","call_session_id":"ff55a038-6f5d-11ef-9692-02420aeffb1f","from":"+15555550100","to":"+15555550199","tags":[],"custom_parameters":\#(parameters),"media_format":{"encoding":"\#(audio == .aLaw ? "PCMA" : "PCMU")","sample_rate":8000,"channels":1}}}"#]
         }
         if carrier == .plivo {
-            return [#"{"event":"start","sequenceNumber":1,"start":{"callId":"\#(callSid)","streamId":"\#(streamSid)","accountId":"\#(accountSid)","tracks":["inbound"],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000}},"extra_headers":"\#(plivoExtraHeaders)"}"#]
+            return [#"{"event":"start","sequenceNumber":1,"start":{"callId":"\#(callSid)","streamId":"\#(streamSid)","accountId":"\#(accountSid)","tracks":["inbound"],"mediaFormat":{"encoding":"\#(audio == .linear16k ? "audio/x-l16" : "audio/x-mulaw")","sampleRate":\#(audio == .linear16k ? 16000 : 8000)}},"extra_headers":"\#(plivoExtraHeaders)"}"#]
         }
         let parameters = (try? JSONSerialization.data(withJSONObject: customParameters, options: [.sortedKeys]))
             .map { String(decoding: $0, as: UTF8.self) } ?? "{}"

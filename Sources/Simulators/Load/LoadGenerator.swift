@@ -202,6 +202,7 @@ public final class LoadGenerator: Sendable {
         }
         defer { timeout.cancel() }
         var path = options.streamPath
+        var audio = CallerAudioFormat.muLaw
         if options.postsWebhook {
             // As the carrier: the webhook first, then the stream its answer names (the relay opened
             // the model session at the webhook; the stream adopts it by call id).
@@ -229,10 +230,12 @@ public final class LoadGenerator: Sendable {
                 named = nil
             }
             if let named, let url = URL(string: String(named)) { path = url.path }
+            audio = CallerAudioFormat(answer: answer.body)
         }
         let target = CallerConnection.Target(host: options.relayHost, port: options.relayPort, path: path)
+        let streamAudio = audio
         _ = try await CallerConnection.open(target, on: loop, makeCaller: {
-            SimulatedCaller(load: .init(timeline: timeline, carrier: options.carrier, statistics: fleet.value.statistics, recording: recording) { caller in
+            SimulatedCaller(load: .init(timeline: timeline, carrier: options.carrier, audio: streamAudio, statistics: fleet.value.statistics, recording: recording) { caller in
                 binder.expect(timeline) { bound.succeed() }
                 fleet.value.add(caller)
             })

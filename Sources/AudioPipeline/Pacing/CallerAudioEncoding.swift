@@ -1,0 +1,58 @@
+import Codecs
+
+/// How the caller's carrier carries audio, in both directions: what its frames decode from and
+/// what the agent's audio is encoded to. A call's outbound frames are 20 ms of it.
+public enum CallerAudioEncoding: Sendable, Equatable {
+    /// G.711 mu-law at 8 kHz (Twilio, Plivo's `audio/x-mulaw`, Telnyx's PCMU).
+    case muLaw
+    /// G.711 A-law at 8 kHz (Telnyx's PCMA).
+    case aLaw
+    /// 16-bit linear PCM, little-endian, at 8 or 16 kHz (Plivo's `audio/x-l16`).
+    case linear16(sampleRate: Int)
+
+    /// The most bytes a 20 ms frame takes in any encoding (16 kHz linear PCM).
+    public static let maximumFrameBytes = 640
+
+    public var sampleRate: Int {
+        switch self {
+        case .muLaw, .aLaw: 8000
+        case .linear16(let sampleRate): sampleRate
+        }
+    }
+
+    /// Samples in 20 ms.
+    public var samplesPerFrame: Int { sampleRate / 50 }
+
+    /// Bytes in 20 ms.
+    public var bytesPerFrame: Int {
+        switch self {
+        case .muLaw, .aLaw: samplesPerFrame
+        case .linear16: samplesPerFrame * 2
+        }
+    }
+
+    /// Encodes float samples in [-1, 1) into `output`, which holds `samples.count` samples' bytes.
+    func encode(_ samples: UnsafeBufferPointer<Float>, into output: UnsafeMutableRawBufferPointer) {
+        switch self {
+        case .muLaw:
+            MuLaw.encode(samples, into: output.bindMemory(to: UInt8.self))
+        case .aLaw:
+            withUnsafeTemporaryAllocation(of: Int16.self, capacity: samples.count) { linear in
+                PCM.convert(samples, into: linear)
+                ALaw.encode(UnsafeBufferPointer(linear), into: output.bindMemory(to: UInt8.self))
+            }
+        case .linear16:
+            // Little-endian on every platform Swift serves here (x86-64, arm64).
+            PCM.convert(samples, into: output.bindMemory(to: Int16.self))
+        }
+    }
+
+    /// The byte that fills a frame with silence.
+    var silenceByte: UInt8 {
+        switch self {
+        case .muLaw: 0xFF
+        case .aLaw: 0xD5
+        case .linear16: 0
+        }
+    }
+}
