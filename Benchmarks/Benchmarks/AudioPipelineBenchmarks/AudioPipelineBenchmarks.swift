@@ -163,7 +163,7 @@ let benchmarks: @Sendable () -> Void = {
             var inbound = InboundPath(decoder: MuLawDecoder(), jitterMode: .forwardImmediately, modelFormat: format)
             var outbound = OutboundPath(format: format)
             var pacer = PlayoutPacer()
-            let ring = SPSCRingBuffer<OutboundFrame>(minimumCapacity: 64)
+            let ring = OutboundFrameRing(minimumCapacity: 64, encoding: .muLaw)
             let modelFrame = [UInt8](repeating: 0x10, count: format.bytesPerFrame)
             var sequence: UInt32 = 0
             var now: UInt64 = 0
@@ -176,6 +176,28 @@ let benchmarks: @Sendable () -> Void = {
                 sequence &+= 1
                 now += 20_000_000
             }
+        }
+    }
+
+    // A wideband caller (16 kHz linear PCM, Plivo's): decode, 16k -> 24k and back, both ways.
+    Benchmark("call pipeline, 20 ms in + 20 ms out (16 kHz L16 caller, pcm16 24 kHz)") { benchmark in
+        var inbound = InboundPath(decoder: Linear16Decoder(sampleRate: 16000), jitterMode: .forwardImmediately,
+                                  modelFormat: .pcm16(sampleRate: 24000))
+        var outbound = OutboundPath(format: .pcm16(sampleRate: 24000), caller: .linear16(sampleRate: 16000))
+        var pacer = PlayoutPacer()
+        let ring = OutboundFrameRing(minimumCapacity: 64, encoding: .linear16(sampleRate: 16000))
+        let wideFrame = [UInt8](repeating: 0x10, count: 640).withUnsafeBytes { Linear16Frame(sequence: 0, bytes: $0)! }
+        let modelFrame = [UInt8](repeating: 0x10, count: 960)
+        var sequence: UInt32 = 0
+        var now: UInt64 = 0
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            inbound.receive(wideFrame, sequence: sequence, arrivalNs: now)
+            inbound.process(now: now, model: { blackHole($0.count) }, speech: { blackHole($0) })
+            modelFrame.withUnsafeBytes { outbound.append($0, item: 1, into: ring) }
+            pacer.tick(now: now, queue: ring) { blackHole($0.frame.endOffsetMs) }
+            sequence &+= 1
+            now += 20_000_000
         }
     }
 }

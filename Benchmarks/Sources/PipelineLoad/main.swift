@@ -27,7 +27,7 @@ final class CountingModelSink: ModelAudioSink {
 
 final class CountingCallerSink: CallerAudioSink {
     let frames = ManagedAtomic<Int>(0)
-    func sendToCaller(_ frame: OutboundFrame, mark: Bool) { frames.wrappingIncrement(ordering: .relaxed) }
+    func sendToCaller(_ frame: OutboundFrame, audio: UnsafeRawBufferPointer, mark: Bool) { frames.wrappingIncrement(ordering: .relaxed) }
 }
 
 /// CPU seconds of the whole process, or of the calling thread only.
