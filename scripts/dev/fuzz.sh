@@ -25,7 +25,10 @@ swift build -c release --product wire-fuzzer --sanitize fuzzer --sanitize addres
   -Xswiftc -DFUZZING --scratch-path .build/fuzz 2>&1 | grep -E "error|warning: unre|Compiling|Build" | tail -5
 fuzzer="$PWD/.build/fuzz/release/wire-fuzzer"
 test -x "$fuzzer"
-if ! objdump -h .build/fuzz/release/Wire.build/JSONScanner.swift.o | grep -q sancov; then
+# Read whole first: `grep -q` stops at the first match, and under pipefail objdump's SIGPIPE then
+# failed the check on an instrumented object.
+sections=$(objdump -h .build/fuzz/release/Wire.build/JSONScanner.swift.o)
+if ! grep -q sancov <<< "$sections"; then
   echo "the Wire module was built without coverage instrumentation" >&2
   exit 1
 fi
