@@ -102,7 +102,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw CommandFailure("PLIVO_CONTENT_TYPE must be audio/x-l16;rate=16000, audio/x-l16;rate=8000 or audio/x-mulaw;rate=8000")
         }
         let telnyxCodec = environment["TELNYX_CODEC"].flatMap { $0.isEmpty ? nil : $0.uppercased() } ?? "PCMU"
-        guard ["PCMU", "PCMA"].contains(telnyxCodec) else { throw CommandFailure("TELNYX_CODEC must be PCMU or PCMA") }
+        guard ["PCMU", "PCMA", "L16"].contains(telnyxCodec) else { throw CommandFailure("TELNYX_CODEC must be PCMU, PCMA or L16") }
         let ticketSecret = environment["STREAM_TICKET_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
         if ticketSecret == nil, telnyxPublicKey != nil, environment["FLY_APP_NAME"] != nil {
             logger.warning("STREAM_TICKET_SECRET is not set: a Telnyx stream reaching another machine than the one that answered its webhook is refused")

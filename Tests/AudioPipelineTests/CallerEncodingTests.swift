@@ -21,12 +21,14 @@ import Testing
     }
 
     /// A 16 kHz caller's 5 kHz tone (beyond any 8 kHz call) reaches the 24 kHz model at its
-    /// pitch and level; the VAD hears it.
-    @Test func aWidebandCallersToneReachesTheModelWhole() {
-        var path = InboundPath(decoder: Linear16Decoder(sampleRate: 16000), jitterMode: .forwardImmediately,
+    /// pitch and level, in either byte order; the VAD hears it.
+    @Test(arguments: [false, true])
+    func aWidebandCallersToneReachesTheModelWhole(bigEndian: Bool) {
+        var path = InboundPath(decoder: Linear16Decoder(sampleRate: 16000, bigEndian: bigEndian), jitterMode: .forwardImmediately,
                                modelFormat: .pcm16(sampleRate: 24000))
         let tone = [Float](repeating: 0, count: 8000) + TestAudio.sine(5000, rate: 16000, count: 16000) + [Float](repeating: 0, count: 8000)
-        let bytes = TestAudio.pcm16Bytes(tone)
+        var bytes = TestAudio.pcm16Bytes(tone)
+        if bigEndian { for index in stride(from: 0, to: bytes.count, by: 2) { bytes.swapAt(index, index + 1) } }
         var modelBytes: [UInt8] = []
         var events: [VoiceActivityDetector.Event] = []
         for (index, start) in stride(from: 0, to: bytes.count, by: 640).enumerated() {
@@ -62,7 +64,7 @@ import Testing
 
     /// The model's 24 kHz speech goes to a 16 kHz caller as 640-byte frames at its own pitch
     /// (a 6 kHz tone an 8 kHz call could not carry), and to an A-law caller as A-law.
-    @Test(arguments: [CallerAudioEncoding.linear16(sampleRate: 16000), .aLaw])
+    @Test(arguments: [CallerAudioEncoding.linear16(sampleRate: 16000), .linear16BigEndian(sampleRate: 16000), .aLaw])
     func modelAudioReachesTheCallerInItsEncoding(encoding: CallerAudioEncoding) {
         let ring = OutboundFrameRing(minimumCapacity: 64, encoding: encoding)
         var path = OutboundPath(format: .pcm16(sampleRate: 24000), caller: encoding)
@@ -83,6 +85,8 @@ import Testing
                 var linear = [Int16](repeating: 0, count: 160)
                 linear.withUnsafeMutableBufferPointer { ALaw.decode(audio.bindMemory(to: UInt8.self), into: $0) }
                 samples += linear.map { Float($0) / 32768 }
+            case .linear16BigEndian:
+                samples += stride(from: 0, to: audio.count, by: 2).map { Float(Int16(bitPattern: UInt16(audio[$0]) << 8 | UInt16(audio[$0 + 1]))) / 32768 }
             default:
                 samples += stride(from: 0, to: audio.count, by: 2).map { Float(Int16(bitPattern: UInt16(audio[$0]) | UInt16(audio[$0 + 1]) << 8)) / 32768 }
             }

@@ -103,4 +103,20 @@ import Wire
             #expect(heard.marksEchoed > 0)
         }
     }
+
+    /// With `TELNYX_CODEC=L16` the answer asks for 16 kHz L16, and a call streams 640-byte frames
+    /// of network-order PCM both ways.
+    @Test func aWidebandCallStreamsL16AtSixteenKilohertz() async throws {
+        let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, telnyxCodec: "L16", region: "fra"), model: LocalAgent())
+        try await relay.makeApplication().test(.live) { client in
+            let caller = CallSimulator(carrier: .telnyx, relayURL: "http://127.0.0.1:\(client.port!)", tail: .milliseconds(200))
+            let voice = (0..<8000).map { Int16(6000 * sin(Double($0) * 2 * .pi * 180 / 8000)) } + [Int16](repeating: 0, count: 12000)
+            let heard = try await caller.call(callerAudio: voice)
+            #expect(heard.unexpectedMessages.isEmpty, "\(heard.unexpectedMessages)")
+            #expect(heard.agentFrameTimesMs.count > 25, "the agent answered: \(heard.agentFrameTimesMs.count) frames")
+            #expect(Set(heard.agentFrameBytes) == [640])
+        }
+        let attributes = TelnyxWebhook.streamAttributes(codec: "L16")
+        #expect(attributes.contains { $0.name == "bidirectionalSamplingRate" && $0.value == "16000" })
+    }
 }

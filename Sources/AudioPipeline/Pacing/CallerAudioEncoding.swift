@@ -9,6 +9,8 @@ public enum CallerAudioEncoding: Sendable, Equatable {
     case aLaw
     /// 16-bit linear PCM, little-endian, at 8 or 16 kHz (Plivo's `audio/x-l16`).
     case linear16(sampleRate: Int)
+    /// 16-bit linear PCM in network byte order, at 8 or 16 kHz (Telnyx's L16, as RTP's L16 is).
+    case linear16BigEndian(sampleRate: Int)
 
     /// The most bytes a 20 ms frame takes in any encoding (16 kHz linear PCM).
     public static let maximumFrameBytes = 640
@@ -16,7 +18,7 @@ public enum CallerAudioEncoding: Sendable, Equatable {
     public var sampleRate: Int {
         switch self {
         case .muLaw, .aLaw: 8000
-        case .linear16(let sampleRate): sampleRate
+        case .linear16(let sampleRate), .linear16BigEndian(let sampleRate): sampleRate
         }
     }
 
@@ -27,7 +29,7 @@ public enum CallerAudioEncoding: Sendable, Equatable {
     public var bytesPerFrame: Int {
         switch self {
         case .muLaw, .aLaw: samplesPerFrame
-        case .linear16: samplesPerFrame * 2
+        case .linear16, .linear16BigEndian: samplesPerFrame * 2
         }
     }
 
@@ -44,6 +46,10 @@ public enum CallerAudioEncoding: Sendable, Equatable {
         case .linear16:
             // Little-endian on every platform Swift serves here (x86-64, arm64).
             PCM.convert(samples, into: output.bindMemory(to: Int16.self))
+        case .linear16BigEndian:
+            let linear = output.bindMemory(to: Int16.self)
+            PCM.convert(samples, into: linear)
+            for index in linear.indices { linear[index] = linear[index].byteSwapped }
         }
     }
 
@@ -52,7 +58,7 @@ public enum CallerAudioEncoding: Sendable, Equatable {
         switch self {
         case .muLaw: 0xFF
         case .aLaw: 0xD5
-        case .linear16: 0
+        case .linear16, .linear16BigEndian: 0
         }
     }
 }

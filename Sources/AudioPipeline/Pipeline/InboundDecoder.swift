@@ -85,22 +85,32 @@ public struct ALawDecoder: InboundDecoder {
     }
 }
 
-/// 16-bit little-endian linear PCM at 8 or 16 kHz (Plivo's `audio/x-l16`): wideband callers'
-/// audio reaches the model without G.711's companding. A lost frame fades out as G.711's do.
+/// 16-bit linear PCM at 8 or 16 kHz, little-endian (Plivo's `audio/x-l16`) or in network byte
+/// order (Telnyx's L16): wideband callers' audio reaches the model without G.711's companding. A
+/// lost frame fades out as G.711's do.
 public struct Linear16Decoder: InboundDecoder {
     public typealias Frame = Linear16Frame
     public let sampleRate: Int
+    public let bigEndian: Bool
     public var samplesPerFrame: Int { sampleRate / 50 }
     private var lastSample: Float = 0
 
-    public init(sampleRate: Int) {
+    public init(sampleRate: Int, bigEndian: Bool = false) {
         precondition(sampleRate == 8000 || sampleRate == 16000, "linear PCM callers are 8 or 16 kHz")
         self.sampleRate = sampleRate
+        self.bigEndian = bigEndian
     }
 
     public mutating func decode(_ frame: Linear16Frame, into pcm: UnsafeMutableBufferPointer<Float>) -> Int {
         let count = samplesPerFrame
-        frame.payload.span.withUnsafeBytes { bytes in
+        var payload = frame.payload
+        if bigEndian {
+            var bytes = payload.mutableSpan
+            bytes.withUnsafeMutableBytes { raw in
+                for index in stride(from: 0, to: Int(frame.byteCount) - 1, by: 2) { raw.swapAt(index, index + 1) }
+            }
+        }
+        payload.span.withUnsafeBytes { bytes in
             PCM.convert(littleEndian: UnsafeRawBufferPointer(rebasing: bytes[0..<min(Int(frame.byteCount), 2 * count)]),
                         into: UnsafeMutableBufferPointer(rebasing: pcm[0..<count]))
         }

@@ -19,7 +19,7 @@ public struct RelayConfiguration: Sendable {
     /// The audio Plivo streams (`audio/x-l16;rate=16000`: the widest it offers, the default;
     /// `audio/x-l16;rate=8000`, `audio/x-mulaw;rate=8000`).
     public var plivoContentType: String
-    /// The codec Telnyx streams both ways (`PCMU`, the default, or `PCMA`).
+    /// The codec Telnyx streams both ways (`PCMU`, the default, `PCMA`, or `L16` at 16 kHz).
     public var telnyxCodec: String
     /// Without a Plivo token or Telnyx key: whether that carrier's routes take calls unchecked
     /// (else they are not served).

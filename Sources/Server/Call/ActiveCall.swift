@@ -126,8 +126,11 @@ final class ActiveCall: Sendable {
                 pipeline.deliver(frame, sequence: sequence, arrivalNs: arrivalNs)
                 return true
             })
-        case .linear16(let sampleRate):
-            let pipeline = CallPipeline(configuration: configured(Linear16Decoder.self)) { Linear16Decoder(sampleRate: sampleRate) }
+        case .linear16(let sampleRate), .linear16BigEndian(let sampleRate):
+            let bigEndian = encoding == .linear16BigEndian(sampleRate: sampleRate)
+            let pipeline = CallPipeline(configuration: configured(Linear16Decoder.self)) {
+                Linear16Decoder(sampleRate: sampleRate, bigEndian: bigEndian)
+            }
             return (pipeline, { audio, sequence, arrivalNs in
                 guard let frame = Linear16Frame(sequence: sequence, bytes: audio) else { return false }
                 pipeline.deliver(frame, sequence: sequence, arrivalNs: arrivalNs)

@@ -13,9 +13,12 @@ struct TelnyxStream: CarrierStream {
     var name: String { "telnyx" }
     var sendsStop: Bool { true }
 
-    /// PCMU or PCMA at 8 kHz (Telnyx's L16 is big-endian and its Opus needs the Opus path: not yet).
+    /// PCMU or PCMA at 8 kHz, or L16 (network byte order) at 8 or 16 kHz; Opus is not in yet.
     func encoding(of format: MediaStreamStart.MediaFormat) -> CallerAudioEncoding? {
         if format.encoding == "audio/x-alaw", format.sampleRate == 8000 { return .aLaw }
+        if format.encoding == "audio/L16", format.sampleRate == 8000 || format.sampleRate == 16000 {
+            return .linear16BigEndian(sampleRate: format.sampleRate)
+        }
         return format.muLawEncoding
     }
 

@@ -33,8 +33,15 @@ struct TelnyxWebhook: Sendable {
         let parameters = [("callSid", callSid), ("tenant", form["To"] ?? ""), ("region", configuration.region),
                           ("caller", configuration.callerNumbers.record(form["From"] ?? ""))]
         let xml = TwiML.connectStream(url: "wss://\(host)\(streamPath)",
-                                      attributes: [("bidirectionalMode", "rtp"), ("bidirectionalCodec", configuration.telnyxCodec)],
+                                      attributes: Self.streamAttributes(codec: configuration.telnyxCodec),
                                       parameters: parameters)
         return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: xml)))
+    }
+
+    /// Bidirectional RTP in `codec`; L16 at 16 kHz, the widest Telnyx's RTP mode carries short of Opus.
+    static func streamAttributes(codec: String) -> [(name: String, value: String)] {
+        var attributes = [("bidirectionalMode", "rtp"), ("bidirectionalCodec", codec)]
+        if codec == "L16" { attributes.append(("bidirectionalSamplingRate", "16000")) }
+        return attributes
     }
 }

@@ -10,11 +10,15 @@ public enum CallerAudioFormat: Sendable, Equatable {
     case aLaw
     /// 16-bit little-endian PCM at 16 kHz (Plivo's `audio/x-l16;rate=16000`).
     case linear16k
+    /// 16-bit PCM in network byte order at 16 kHz (Telnyx's L16).
+    case linear16kBigEndian
 
     /// The format a webhook's answer asks for: Plivo's `contentType`, Telnyx's `bidirectionalCodec`.
     init(answer xml: String) {
         if xml.contains(#"contentType="audio/x-l16;rate=16000""#) {
             self = .linear16k
+        } else if xml.contains(#"bidirectionalCodec="L16""#) {
+            self = .linear16kBigEndian
         } else if xml.contains(#"bidirectionalCodec="PCMA""#) {
             self = .aLaw
         } else {
@@ -23,14 +27,14 @@ public enum CallerAudioFormat: Sendable, Equatable {
     }
 
     /// Bytes in one 20 ms frame.
-    var frameBytes: Int { self == .linear16k ? 640 : 160 }
+    var frameBytes: Int { self == .linear16k || self == .linear16kBigEndian ? 640 : 160 }
 
     /// A 20 ms frame of silence, base64-encoded (what a load caller sends).
     var silenceBase64: [UInt8] {
         let silence: [UInt8] = switch self {
         case .muLaw: [UInt8](repeating: 0xFF, count: 160)
         case .aLaw: [UInt8](repeating: 0xD5, count: 160)
-        case .linear16k: [UInt8](repeating: 0, count: 640)
+        case .linear16k, .linear16kBigEndian: [UInt8](repeating: 0, count: 640)
         }
         return Array(Data(silence).base64EncodedString().utf8)
     }
@@ -55,7 +59,7 @@ struct CallerAudioConverter {
             codes.withUnsafeBufferPointer { input in linear.withUnsafeMutableBufferPointer { MuLaw.decode(input, into: $0) } }
             linear.withUnsafeBufferPointer { input in alaw.withUnsafeMutableBufferPointer { ALaw.encode(input, into: $0) } }
             return alaw
-        case .linear16k:
+        case .linear16k, .linear16kBigEndian:
             var narrow = [Float](repeating: 0, count: codes.count)
             codes.withUnsafeBufferPointer { input in narrow.withUnsafeMutableBufferPointer { MuLaw.decode(input, into: $0) } }
             var wide = [Float](repeating: 0, count: up.maximumOutputCount(forInputCount: narrow.count))
@@ -64,6 +68,7 @@ struct CallerAudioConverter {
             wide.withUnsafeBufferPointer { input in
                 samples.withUnsafeMutableBufferPointer { PCM.convert(UnsafeBufferPointer(rebasing: input[0..<min(produced, 320)]), into: $0) }
             }
+            if format == .linear16kBigEndian { samples = samples.map(\.byteSwapped) }
             return samples.withUnsafeBytes { Array($0) }
         }
     }
@@ -79,9 +84,13 @@ struct CallerAudioConverter {
             var linear = [Int16](repeating: 0, count: bytes.count)
             linear.withUnsafeMutableBufferPointer { ALaw.decode(bytes.assumingMemoryBound(to: UInt8.self), into: $0) }
             return linear
-        case .linear16k:
-            var wide = [Float](repeating: 0, count: bytes.count / 2)
-            wide.withUnsafeMutableBufferPointer { PCM.convert(littleEndian: UnsafeRawBufferPointer(rebasing: bytes[0..<$0.count * 2]), into: $0) }
+        case .linear16k, .linear16kBigEndian:
+            var little = Array(bytes[0..<bytes.count / 2 * 2])
+            if format == .linear16kBigEndian {
+                for index in stride(from: 0, to: little.count, by: 2) { little.swapAt(index, index + 1) }
+            }
+            var wide = [Float](repeating: 0, count: little.count / 2)
+            little.withUnsafeBytes { raw in wide.withUnsafeMutableBufferPointer { PCM.convert(littleEndian: raw, into: $0) } }
             var narrow = [Float](repeating: 0, count: down.maximumOutputCount(forInputCount: wide.count))
             let produced = wide.withUnsafeBufferPointer { input in narrow.withUnsafeMutableBufferPointer { down.process(input, into: $0) } }
             var samples = [Int16](repeating: 0, count: produced)

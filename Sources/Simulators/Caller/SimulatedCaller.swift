@@ -449,6 +449,15 @@ public struct StreamStart: Sendable {
         }
     }
 
+    /// Telnyx's name for the stream's codec.
+    private var telnyxEncoding: String {
+        switch audio {
+        case .aLaw: "PCMA"
+        case .linear16kBigEndian: "L16"
+        default: "PCMU"
+        }
+    }
+
     /// Plivo's `extra_headers`: the pairs as `name=value;name=value`, sorted.
     var plivoExtraHeaders: String {
         customParameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
@@ -460,7 +469,7 @@ public struct StreamStart: Sendable {
             let parameters = (try? JSONSerialization.data(withJSONObject: customParameters, options: [.sortedKeys]))
                 .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
             return [#"{"event":"connected","version":"1.0.0"}"#,
-                    #"{"event":"start","sequence_number":"1","stream_id":"\#(streamSid)","start":{"user_id":"\#(accountSid)","call_control_id":"\#(callSid)","call_session_id":"ff55a038-6f5d-11ef-9692-02420aeffb1f","from":"+15555550100","to":"+15555550199","tags":[],"custom_parameters":\#(parameters),"media_format":{"encoding":"\#(audio == .aLaw ? "PCMA" : "PCMU")","sample_rate":8000,"channels":1}}}"#]
+                    #"{"event":"start","sequence_number":"1","stream_id":"\#(streamSid)","start":{"user_id":"\#(accountSid)","call_control_id":"\#(callSid)","call_session_id":"ff55a038-6f5d-11ef-9692-02420aeffb1f","from":"+15555550100","to":"+15555550199","tags":[],"custom_parameters":\#(parameters),"media_format":{"encoding":"\#(telnyxEncoding)","sample_rate":\#(audio == .linear16kBigEndian ? 16000 : 8000),"channels":1}}}"#]
         }
         if carrier == .plivo {
             return [#"{"event":"start","sequenceNumber":1,"start":{"callId":"\#(callSid)","streamId":"\#(streamSid)","accountId":"\#(accountSid)","tracks":["inbound"],"mediaFormat":{"encoding":"\#(audio == .linear16k ? "audio/x-l16" : "audio/x-mulaw")","sampleRate":\#(audio == .linear16k ? 16000 : 8000)}},"extra_headers":"\#(plivoExtraHeaders)"}"#]
