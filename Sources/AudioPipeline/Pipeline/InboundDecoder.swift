@@ -26,19 +26,40 @@ extension InboundDecoder where Self: ~Copyable {
     }
 }
 
-/// G.711 mu-law at 8 kHz. Concealment repeats nothing: it fades the last frame's level out over
-/// 10 ms and then gives silence, which sounds less wrong than a buzz of repeated frames.
+/// What the G.711 and linear PCM decoders put in a lost frame's place. Concealment repeats
+/// nothing: it fades the last sample out over half a frame and then gives silence, which sounds
+/// less wrong than a buzz of repeated frames.
+struct FadeOutConcealment: Sendable {
+    private var lastSample: Float = 0
+
+    /// Remembers where a decoded frame of `count` samples ended.
+    mutating func decoded(_ pcm: UnsafeMutableBufferPointer<Float>, count: Int) {
+        lastSample = pcm[count - 1]
+    }
+
+    /// Fills `count` samples standing in for a lost frame.
+    mutating func conceal(into pcm: UnsafeMutableBufferPointer<Float>, count: Int) -> Int {
+        let fade = count / 2
+        for index in 0..<count {
+            pcm[index] = index < fade ? lastSample * Float(fade - index) / Float(fade) : 0
+        }
+        lastSample = 0
+        return count
+    }
+}
+
+/// G.711 mu-law at 8 kHz.
 public struct MuLawDecoder: InboundDecoder {
     public typealias Frame = G711Frame
     public var sampleRate: Int { 8000 }
     public var samplesPerFrame: Int { 160 }
-    private var lastSample: Float = 0
+    private var concealment = FadeOutConcealment()
 
     public init() {}
 
     public mutating func decode(_ frame: G711Frame, into pcm: UnsafeMutableBufferPointer<Float>) -> Int {
         frame.payload.span.withUnsafeBufferPointer { codes in MuLaw.decode(codes, into: pcm) }
-        lastSample = pcm[159]
+        concealment.decoded(pcm, count: 160)
         return 160
     }
 
@@ -50,20 +71,16 @@ public struct MuLawDecoder: InboundDecoder {
     }
 
     public mutating func conceal(next: G711Frame?, into pcm: UnsafeMutableBufferPointer<Float>) -> Int {
-        for index in 0..<160 {
-            pcm[index] = index < 80 ? lastSample * Float(80 - index) / 80 : 0
-        }
-        lastSample = 0
-        return 160
+        concealment.conceal(into: pcm, count: 160)
     }
 }
 
-/// G.711 A-law at 8 kHz (Telnyx's PCMA), concealed as ``MuLawDecoder`` conceals.
+/// G.711 A-law at 8 kHz (Telnyx's PCMA).
 public struct ALawDecoder: InboundDecoder {
     public typealias Frame = G711Frame
     public var sampleRate: Int { 8000 }
     public var samplesPerFrame: Int { 160 }
-    private var lastSample: Float = 0
+    private var concealment = FadeOutConcealment()
 
     public init() {}
 
@@ -72,28 +89,23 @@ public struct ALawDecoder: InboundDecoder {
             frame.payload.span.withUnsafeBufferPointer { codes in ALaw.decode(codes, into: linear) }
             PCM.convert(UnsafeBufferPointer(linear), into: pcm)
         }
-        lastSample = pcm[159]
+        concealment.decoded(pcm, count: 160)
         return 160
     }
 
     public mutating func conceal(next: G711Frame?, into pcm: UnsafeMutableBufferPointer<Float>) -> Int {
-        for index in 0..<160 {
-            pcm[index] = index < 80 ? lastSample * Float(80 - index) / 80 : 0
-        }
-        lastSample = 0
-        return 160
+        concealment.conceal(into: pcm, count: 160)
     }
 }
 
 /// 16-bit linear PCM at 8 or 16 kHz, little-endian (Plivo's `audio/x-l16`) or in network byte
-/// order (Telnyx's L16): wideband callers' audio reaches the model without G.711's companding. A
-/// lost frame fades out as G.711's do.
+/// order (Telnyx's L16): wideband callers' audio reaches the model without G.711's companding.
 public struct Linear16Decoder: InboundDecoder {
     public typealias Frame = Linear16Frame
     public let sampleRate: Int
     public let bigEndian: Bool
     public var samplesPerFrame: Int { sampleRate / 50 }
-    private var lastSample: Float = 0
+    private var concealment = FadeOutConcealment()
 
     public init(sampleRate: Int, bigEndian: Bool = false) {
         precondition(sampleRate == 8000 || sampleRate == 16000, "linear PCM callers are 8 or 16 kHz")
@@ -118,16 +130,11 @@ public struct Linear16Decoder: InboundDecoder {
             // A frame of the other rate's size: what is missing is silence, not stale samples.
             pcm[Int(frame.byteCount) / 2..<count].update(repeating: 0)
         }
-        lastSample = pcm[count - 1]
+        concealment.decoded(pcm, count: count)
         return count
     }
 
     public mutating func conceal(next: Linear16Frame?, into pcm: UnsafeMutableBufferPointer<Float>) -> Int {
-        let count = samplesPerFrame, fade = count / 2
-        for index in 0..<count {
-            pcm[index] = index < fade ? lastSample * Float(fade - index) / Float(fade) : 0
-        }
-        lastSample = 0
-        return count
+        concealment.conceal(into: pcm, count: samplesPerFrame)
     }
 }

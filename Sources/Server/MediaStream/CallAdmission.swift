@@ -14,6 +14,13 @@ struct CallAdmission: Sendable {
     let model: any RealtimeModel
     let metrics: RelayMetrics
 
+    /// A webhook's form (at most ``TwilioSignatureCheck/maximumWebhookBytes``) and the host the
+    /// carrier reached: the stream URL's host.
+    func form(of request: Request) async throws -> (form: FormParameters, host: String) {
+        let body = try await request.body.collect(upTo: TwilioSignatureCheck.maximumWebhookBytes)
+        return (FormParameters(String(buffer: body)), configuration.publicHost ?? request.head.authority ?? "localhost")
+    }
+
     enum Verdict {
         /// Taken: the call's stream path under the carrier's prefix
         /// (`<prefix>/<region>[/<allowed>][/<call id>]`).

@@ -18,10 +18,8 @@ struct PlivoWebhook: Sendable {
     }
 
     private func answer(_ request: Request, logger: Logger) async throws -> Response {
-        let body = try await request.body.collect(upTo: TwilioSignatureCheck.maximumWebhookBytes)
-        let form = FormParameters(String(buffer: body))
+        let (form, host) = try await admission.form(of: request)
         let configuration = admission.configuration
-        let host = configuration.publicHost ?? request.head.authority ?? "localhost"
         let callId = form["CallUUID"] ?? ""
         let calledNumber = form["To"].map(Self.e164)
         var streamPath: String

@@ -17,10 +17,8 @@ struct TwilioWebhook: Sendable {
     }
 
     private func answer(_ request: Request, logger: Logger) async throws -> Response {
-        let body = try await request.body.collect(upTo: TwilioSignatureCheck.maximumWebhookBytes)
-        let form = FormParameters(String(buffer: body))
+        let (form, host) = try await admission.form(of: request)
         let configuration = admission.configuration
-        let host = configuration.publicHost ?? request.head.authority ?? "localhost"
         let callSid = form["CallSid"] ?? ""
         let streamPath: String
         switch admission.admit(callId: callSid, calledNumber: form["To"], accountId: form["AccountSid"], headers: request.headers,

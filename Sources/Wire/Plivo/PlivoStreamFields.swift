@@ -1,16 +1,8 @@
 /// The fields of a Plivo Audio Streaming message, in either direction, taken in one pass by
 /// ``JSONScanner`` as byte ranges. Plivo names the stream `streamId`, gives `chunk` as a number
 /// and `timestamp` as wall-clock milliseconds, and puts a checkpoint's `name` at the top level.
-package struct PlivoStreamFields {
-    package static func scan(_ message: UnsafeRawBufferPointer) throws(JSONScanner.Failure) -> (PlivoStreamFields, JSONScanner) {
-        var fields = PlivoStreamFields()
-        var scanner = JSONScanner(message)
-        try scanner.readObject { (scanner: inout JSONScanner, key) throws(JSONScanner.Failure) in
-            try fields.read(key, from: &scanner)
-        }
-        try scanner.expectEnd()
-        return (fields, scanner)
-    }
+package struct PlivoStreamFields: CarrierMessageFields {
+    package init() {}
 
     package var event: JSONScanner.StringValue?
     package var streamId: JSONScanner.StringValue?
@@ -20,7 +12,7 @@ package struct PlivoStreamFields {
     package var name: JSONScanner.StringValue?
     package var dtmfDigit: JSONScanner.StringValue?
 
-    private mutating func read(_ key: JSONScanner.StringValue, from scanner: inout JSONScanner) throws(JSONScanner.Failure) {
+    package mutating func read(_ key: JSONScanner.StringValue, from scanner: inout JSONScanner) throws(JSONScanner.Failure) {
         if scanner.matches(key, "event") {
             event = try scanner.readString()
         } else if scanner.matches(key, "streamId") {

@@ -12,20 +12,7 @@ public struct PlivoStreamParser: MediaStreamReader {
 
     public func parse(_ message: UnsafeRawBufferPointer, payload: UnsafeMutableRawBufferPointer,
                       streamSid: UnsafeRawBufferPointer? = nil) throws(MediaStreamProtocolError) -> MediaStreamMessage {
-        guard message.count <= maximumMessageBytes else {
-            throw .messageTooLarge(bytes: message.count, limit: maximumMessageBytes)
-        }
-        let fields: PlivoStreamFields
-        let scanner: JSONScanner
-        do {
-            (fields, scanner) = try PlivoStreamFields.scan(message)
-        } catch {
-            throw .malformedJSON(error.description)
-        }
-        guard let event = fields.event else { throw .missingField("event") }
-        if let streamSid, let id = fields.streamId {
-            guard !id.hasEscapes, scanner.slice(id).elementsEqual(streamSid) else { throw .wrongStreamSid }
-        }
+        let (fields, scanner, event) = try PlivoStreamFields.envelope(message, limit: maximumMessageBytes, streamSid: streamSid)
         if scanner.matches(event, "media") {
             guard let encoded = fields.payload else { throw .missingField("media.payload") }
             guard let chunk = fields.chunk else { throw .missingField("media.chunk") }

@@ -1,16 +1,8 @@
 /// The fields of a Telnyx media-streaming message, taken in one pass by ``JSONScanner`` as byte
 /// ranges: Twilio's shapes under snake_case names (`stream_id`, `sequence_number`), numbers
 /// given as strings or numbers.
-package struct TelnyxStreamFields {
-    package static func scan(_ message: UnsafeRawBufferPointer) throws(JSONScanner.Failure) -> (TelnyxStreamFields, JSONScanner) {
-        var fields = TelnyxStreamFields()
-        var scanner = JSONScanner(message)
-        try scanner.readObject { (scanner: inout JSONScanner, key) throws(JSONScanner.Failure) in
-            try fields.read(key, from: &scanner)
-        }
-        try scanner.expectEnd()
-        return (fields, scanner)
-    }
+package struct TelnyxStreamFields: CarrierMessageFields {
+    package init() {}
 
     package var event: JSONScanner.StringValue?
     package var streamId: JSONScanner.StringValue?
@@ -24,7 +16,7 @@ package struct TelnyxStreamFields {
     /// An `error` frame's `payload.detail` (or `title`).
     package var errorDetail: JSONScanner.StringValue?
 
-    private mutating func read(_ key: JSONScanner.StringValue, from scanner: inout JSONScanner) throws(JSONScanner.Failure) {
+    package mutating func read(_ key: JSONScanner.StringValue, from scanner: inout JSONScanner) throws(JSONScanner.Failure) {
         if scanner.matches(key, "event") {
             event = try scanner.readString()
         } else if scanner.matches(key, "stream_id") {

@@ -2,20 +2,12 @@
 /// `media`/`mark`/`clear` share their shapes), wherever they sit in the message, taken in one
 /// pass by ``JSONScanner`` as byte ranges. The relay's parser and the simulated callers read
 /// messages through it.
-package struct MediaStreamFields {
-    /// Reads a whole message, checking that nothing follows it.
-    package static func scan(_ message: UnsafeRawBufferPointer) throws(JSONScanner.Failure) -> (MediaStreamFields, JSONScanner) {
-        var fields = MediaStreamFields()
-        var scanner = JSONScanner(message)
-        try scanner.readObject { (scanner: inout JSONScanner, key) throws(JSONScanner.Failure) in
-            try fields.read(key, from: &scanner)
-        }
-        try scanner.expectEnd()
-        return (fields, scanner)
-    }
+package struct MediaStreamFields: CarrierMessageFields {
+    package init() {}
 
     package var event: JSONScanner.StringValue?
     package var streamSid: JSONScanner.StringValue?
+    package var streamId: JSONScanner.StringValue? { streamSid }
     package var payload: JSONScanner.StringValue?
     package var chunk: UInt64?
     package var timestamp: UInt64?
@@ -23,7 +15,7 @@ package struct MediaStreamFields {
     package var markName: JSONScanner.StringValue?
     package var dtmfDigit: JSONScanner.StringValue?
 
-    private mutating func read(_ key: JSONScanner.StringValue, from scanner: inout JSONScanner) throws(JSONScanner.Failure) {
+    package mutating func read(_ key: JSONScanner.StringValue, from scanner: inout JSONScanner) throws(JSONScanner.Failure) {
         if scanner.matches(key, "event") {
             event = try scanner.readString()
         } else if scanner.matches(key, "streamSid") {

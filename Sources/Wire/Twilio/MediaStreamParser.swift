@@ -16,20 +16,7 @@ public struct MediaStreamParser: MediaStreamReader {
     /// given, a message carrying another streamSid is refused.
     public func parse(_ message: UnsafeRawBufferPointer, payload: UnsafeMutableRawBufferPointer,
                       streamSid: UnsafeRawBufferPointer? = nil) throws(MediaStreamProtocolError) -> MediaStreamMessage {
-        guard message.count <= maximumMessageBytes else {
-            throw .messageTooLarge(bytes: message.count, limit: maximumMessageBytes)
-        }
-        let fields: MediaStreamFields
-        let scanner: JSONScanner
-        do {
-            (fields, scanner) = try MediaStreamFields.scan(message)
-        } catch {
-            throw .malformedJSON(error.description)
-        }
-        guard let event = fields.event else { throw .missingField("event") }
-        if let streamSid, let sid = fields.streamSid {
-            guard !sid.hasEscapes, scanner.slice(sid).elementsEqual(streamSid) else { throw .wrongStreamSid }
-        }
+        let (fields, scanner, event) = try MediaStreamFields.envelope(message, limit: maximumMessageBytes, streamSid: streamSid)
 
         if scanner.matches(event, "media") {
             return .media(try media(fields, scanner: scanner, payload: payload))
