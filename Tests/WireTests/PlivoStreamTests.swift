@@ -8,16 +8,7 @@ import Wire
     static let streamId = "87654321-4321-4321-4321-cba987654321"
 
     static func parse(_ text: String, streamId: String? = nil) throws -> (MediaStreamMessage, [UInt8]) {
-        var payload = [UInt8](repeating: 0, count: 1024)
-        let bytes = Array(text.utf8)
-        let expected = Array((streamId ?? "").utf8)
-        let message = try bytes.withUnsafeBytes { message in
-            try payload.withUnsafeMutableBytes { output in
-                try expected.withUnsafeBytes { sid in try parser.parse(message, payload: output, streamSid: streamId == nil ? nil : sid) }
-            }
-        }
-        if case .media(let packet) = message { return (message, Array(payload[0..<packet.payloadCount])) }
-        return (message, [])
+        try ReaderHarness.parse(parser, text, streamId: streamId)
     }
 
     static let audio: [UInt8] = (0..<160).map { UInt8(truncatingIfNeeded: $0 &* 11 &+ 5) }

@@ -47,8 +47,7 @@ final class ActiveCall: Sendable {
         // The outbound ring holds 640 ms: the model's socket stops being read at
         // ``ModelSide/Replies/backlogLimitMs``, leaving room for one more delta of up to 440 ms (a
         // Realtime delta carries tens of ms); what the model sends beyond waits in TCP.
-        let (pipeline, deliver) = Self.pipeline(for: encoding, configuration: .init(modelFormat: model.audioFormat, callerEncoding: encoding,
-                                                                                  inboundCapacity: 4, outboundCapacity: 32))
+        let (pipeline, deliver) = Self.pipeline(for: encoding, modelFormat: model.audioFormat)
         let historyTurns = conversation.reconnectHistoryTurns
         let modelSide = ModelSide(model: model, fallback: fallback, pipeline: pipeline, health: modelHealth, metrics: metrics,
                                   eventLoop: socket.channel.eventLoop, history: { callLog.conversation(limit: historyTurns) },
@@ -105,15 +104,13 @@ final class ActiveCall: Sendable {
 
     /// The pipeline for the caller's encoding, and its frame intake: each made where the decoder's
     /// type is known, so a frame's way through the pipeline is compiled for it.
-    private static func pipeline(for encoding: CallerAudioEncoding,
-                                 configuration: CallPipeline<MuLawDecoder>.Configuration) -> (any CallPipelineControl, FrameIntake) {
+    private static func pipeline(for encoding: CallerAudioEncoding, modelFormat: ModelAudioFormat) -> (any CallPipelineControl, FrameIntake) {
         func configured<D>(_: D.Type) -> CallPipeline<D>.Configuration {
-            .init(modelFormat: configuration.modelFormat, callerEncoding: encoding, inboundCapacity: configuration.inboundCapacity,
-                  outboundCapacity: configuration.outboundCapacity)
+            .init(modelFormat: modelFormat, callerEncoding: encoding, inboundCapacity: 4, outboundCapacity: 32)
         }
         switch encoding {
         case .muLaw:
-            let pipeline = CallPipeline(configuration: configuration) { MuLawDecoder() }
+            let pipeline = CallPipeline(configuration: configured(MuLawDecoder.self)) { MuLawDecoder() }
             return (pipeline, { audio, sequence, arrivalNs in
                 guard let frame = G711Frame(sequence: sequence, bytes: audio) else { return false }
                 pipeline.deliver(frame, sequence: sequence, arrivalNs: arrivalNs)

@@ -154,8 +154,10 @@ final class SimulatedCaller: ChannelInboundHandler {
         chunk += 1
         message.clear()
         switch start.carrier {
-        case .twilio:
-            message.writeStaticString(#"{"event":"media","sequenceNumber":""#)
+        case .twilio, .telnyx:
+            // The same message under Twilio's and Telnyx's (snake_case) names.
+            let twilio = start.carrier == .twilio
+            message.writeStaticString(twilio ? #"{"event":"media","sequenceNumber":""# : #"{"event":"media","sequence_number":""#)
             message.writeString(String(sequence))
             message.writeStaticString(#"","media":{"track":"inbound","chunk":""#)
             message.writeString(String(chunk))
@@ -163,19 +165,7 @@ final class SimulatedCaller: ChannelInboundHandler {
             message.writeString(String((chunk - 1) * 20))
             message.writeStaticString(#"","payload":""#)
             message.writeBytes(payload)
-            message.writeStaticString(#""},"streamSid":""#)
-            message.writeString(start.streamSid)
-            message.writeStaticString(#""}"#)
-        case .telnyx:
-            message.writeStaticString(#"{"event":"media","sequence_number":""#)
-            message.writeString(String(sequence))
-            message.writeStaticString(#"","media":{"track":"inbound","chunk":""#)
-            message.writeString(String(chunk))
-            message.writeStaticString(#"","timestamp":""#)
-            message.writeString(String((chunk - 1) * 20))
-            message.writeStaticString(#"","payload":""#)
-            message.writeBytes(payload)
-            message.writeStaticString(#""},"stream_id":""#)
+            message.writeStaticString(twilio ? #""},"streamSid":""# : #""},"stream_id":""#)
             message.writeString(start.streamSid)
             message.writeStaticString(#""}"#)
         case .plivo:
