@@ -10,7 +10,7 @@ struct DialCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dial",
         abstract: "Call a relay as Twilio would: webhook, then the media stream in real time; record the agent and time it.",
-        discussion: "Timings: voice-to-voice is from the end of each caller utterance to the first agent audio after it; barge-in is from the start of caller speech over agent audio to the relay's `clear`. The call stays up past --tail-seconds while the agent is still speaking. With the carrier's credential set (TWILIO_AUTH_TOKEN, PLIVO_AUTH_TOKEN, TELNYX_PRIVATE_KEY), the webhook (and Twilio's stream) is signed as the carrier signs it."
+        discussion: "Timings: voice-to-voice is from the end of each caller utterance to the first agent audio after it; barge-in is from the start of caller speech over agent audio to the relay's `clear`. The call stays up past --tail-seconds while the agent is still speaking. With the carrier's credential set (TWILIO_AUTH_TOKEN, PLIVO_AUTH_TOKEN, TELNYX_PRIVATE_KEY, VONAGE_SIGNATURE_SECRET), the webhook (and Twilio's stream) is signed as the carrier signs it."
     )
 
     @Argument(help: "The relay's base URL, e.g. http://127.0.0.1:8080 or https://relay.fly.dev.") var url: String
@@ -19,7 +19,7 @@ struct DialCommand: AsyncParsableCommand {
     @Option(name: .customLong("tail-seconds"), help: "How long to stay on the line after the caller audio ends.") var tailSeconds: Int = 4
     @Option(help: "The number called (Twilio's To), which names the tenant.") var to: String = "+15555550199"
     @Option(help: "Keys to press and when, in seconds from the call's start: 1@2.5,5@6.") var dtmf: String?
-    @Option(help: "The carrier to play: twilio, plivo or telnyx.") var carrier: String = "twilio"
+    @Option(help: "The carrier to play: twilio, plivo, telnyx or vonage.") var carrier: String = "twilio"
     @Flag(help: "Print the timings as JSON.") var json = false
 
     /// `1@2.5,5@6` as key presses in ms.
@@ -43,7 +43,8 @@ struct DialCommand: AsyncParsableCommand {
             throw CommandFailure("--carrier must be one of \(SimulatedCarrier.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         // Telnyx signs with a private key (base64, 32 bytes) whose public half the relay holds.
-        let tokenVariable = ["twilio": "TWILIO_AUTH_TOKEN", "plivo": "PLIVO_AUTH_TOKEN", "telnyx": "TELNYX_PRIVATE_KEY"][simulated.rawValue]!
+        let tokenVariable = ["twilio": "TWILIO_AUTH_TOKEN", "plivo": "PLIVO_AUTH_TOKEN", "telnyx": "TELNYX_PRIVATE_KEY",
+                             "vonage": "VONAGE_SIGNATURE_SECRET"][simulated.rawValue]!
         let authToken = ProcessInfo.processInfo.environment[tokenVariable].flatMap { $0.isEmpty ? nil : $0 }
         let result: CallerRecording
         do {

@@ -12,7 +12,7 @@ struct LoadCommand: AsyncParsableCommand {
     )
 
     @Option(help: "Concurrent calls.") var calls: Int = 100
-    @Option(help: "The carrier every call plays: twilio, plivo or telnyx.") var carrier: String = "twilio"
+    @Option(help: "The carrier every call plays: twilio, plivo, telnyx or vonage.") var carrier: String = "twilio"
     @Option(help: "Seconds measured once every call is up.") var duration: Int = 60
     @Option(name: .customLong("model-audio"), help: "pcm16 (24 kHz, through the relay's pipeline) or pcmu (mu-law passed through).")
     var modelAudio: String = "pcm16"

@@ -89,6 +89,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let plivoAuthToken = environment["PLIVO_AUTH_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         let telnyxPublicKey = environment["TELNYX_PUBLIC_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        let vonageSecret = environment["VONAGE_SIGNATURE_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
         if let telnyxPublicKey, (try? TelnyxSignature(publicKey: telnyxPublicKey)) == nil {
             throw CommandFailure("TELNYX_PUBLIC_KEY is not a base64 Ed25519 public key (32 bytes), as Telnyx's portal shows it")
         }
@@ -97,21 +98,26 @@ struct ServeCommand: AsyncParsableCommand {
         let carriersUnsigned = environment["FLY_APP_NAME"] == nil || allowUnsignedWebhooks
         if plivoAuthToken == nil, carriersUnsigned { logger.warning("PLIVO_AUTH_TOKEN is not set: Plivo webhooks and streams are taken unchecked") }
         if telnyxPublicKey == nil, carriersUnsigned { logger.warning("TELNYX_PUBLIC_KEY is not set: Telnyx webhooks and streams are taken unchecked") }
+        if vonageSecret == nil, carriersUnsigned { logger.warning("VONAGE_SIGNATURE_SECRET is not set: Vonage webhooks and streams are taken unchecked") }
         let plivoContentType = environment["PLIVO_CONTENT_TYPE"].flatMap { $0.isEmpty ? nil : $0 } ?? "audio/x-l16;rate=16000"
         guard ["audio/x-l16;rate=16000", "audio/x-l16;rate=8000", "audio/x-mulaw;rate=8000"].contains(plivoContentType) else {
             throw CommandFailure("PLIVO_CONTENT_TYPE must be audio/x-l16;rate=16000, audio/x-l16;rate=8000 or audio/x-mulaw;rate=8000")
         }
         let telnyxCodec = environment["TELNYX_CODEC"].flatMap { $0.isEmpty ? nil : $0.uppercased() } ?? "PCMU"
         guard ["PCMU", "PCMA", "L16"].contains(telnyxCodec) else { throw CommandFailure("TELNYX_CODEC must be PCMU, PCMA or L16") }
+        let vonageContentType = environment["VONAGE_CONTENT_TYPE"].flatMap { $0.isEmpty ? nil : $0 } ?? "audio/l16;rate=16000"
+        guard ["audio/l16;rate=16000", "audio/l16;rate=8000"].contains(vonageContentType) else {
+            throw CommandFailure("VONAGE_CONTENT_TYPE must be audio/l16;rate=16000 or audio/l16;rate=8000")
+        }
         let ticketSecret = environment["STREAM_TICKET_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
         if ticketSecret == nil, telnyxPublicKey != nil, environment["FLY_APP_NAME"] != nil {
             logger.warning("STREAM_TICKET_SECRET is not set: a Telnyx stream reaching another machine than the one that answered its webhook is refused")
         }
         let configuration = RelayConfiguration(
             host: host, port: port, publicHost: publicHost ?? environment["PUBLIC_HOST"], twilioAuthToken: twilioAuthToken,
-            plivoAuthToken: plivoAuthToken, telnyxPublicKey: telnyxPublicKey,
+            plivoAuthToken: plivoAuthToken, telnyxPublicKey: telnyxPublicKey, vonageSignatureSecret: vonageSecret,
             streamTicketSecret: ticketSecret ?? RelayConfiguration.randomSecret(), takesUnsignedCarriers: carriersUnsigned,
-            plivoContentType: plivoContentType, telnyxCodec: telnyxCodec,
+            plivoContentType: plivoContentType, telnyxCodec: telnyxCodec, vonageContentType: vonageContentType,
             region: region, maximumMessageBytes: maxMessageBytes, maximumCalls: maxCalls,
             maximumConnections: maxConnections ?? environment["MAX_CONNECTIONS"].flatMap { Int($0) },
             handshakeTimeout: .seconds(handshakeTimeout), startTimeout: .seconds(startTimeout), idleTimeout: .seconds(idleTimeout),

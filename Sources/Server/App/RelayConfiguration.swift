@@ -13,6 +13,9 @@ public struct RelayConfiguration: Sendable {
     /// When set (base64, as Telnyx's portal shows it), every Telnyx webhook must carry a valid
     /// `telnyx-signature-ed25519` within the timestamp tolerance, and every Telnyx stream its ticket.
     public var telnyxPublicKey: String?
+    /// When set, every Vonage webhook must carry a JWT signed with it (Vonage's signature secret),
+    /// issued within five minutes and not seen before, and every Vonage stream its ticket.
+    public var vonageSignatureSecret: String?
     /// The secret of the stream tickets of carriers whose own credential is public (Telnyx signs
     /// with a key pair); every instance of a region must share it (`STREAM_TICKET_SECRET`).
     public var streamTicketSecret: String
@@ -21,7 +24,9 @@ public struct RelayConfiguration: Sendable {
     public var plivoContentType: String
     /// The codec Telnyx streams both ways (`PCMU`, the default, `PCMA`, or `L16` at 16 kHz).
     public var telnyxCodec: String
-    /// Without a Plivo token or Telnyx key: whether that carrier's routes take calls unchecked
+    /// The audio Vonage streams (`audio/l16;rate=16000`, the default, or `audio/l16;rate=8000`).
+    public var vonageContentType: String
+    /// Without a Plivo token, Telnyx key or Vonage secret: whether that carrier's routes take calls unchecked
     /// (else they are not served).
     public var takesUnsignedCarriers: Bool
     /// This instance's region (`FLY_REGION`), passed to the stream as a parameter.
@@ -52,9 +57,10 @@ public struct RelayConfiguration: Sendable {
     public var reconnectHistoryTurns: Int
 
     public init(host: String = "0.0.0.0", port: Int = 8080, publicHost: String? = nil, twilioAuthToken: String? = nil,
-                plivoAuthToken: String? = nil, telnyxPublicKey: String? = nil,
+                plivoAuthToken: String? = nil, telnyxPublicKey: String? = nil, vonageSignatureSecret: String? = nil,
                 streamTicketSecret: String = RelayConfiguration.randomSecret(), takesUnsignedCarriers: Bool = true,
                 plivoContentType: String = "audio/x-l16;rate=16000", telnyxCodec: String = "PCMU",
+                vonageContentType: String = "audio/l16;rate=16000",
                 region: String = "local", maximumMessageBytes: Int = 64 * 1024, maximumCalls: Int = 500,
                 maximumConnections: Int? = nil, handshakeTimeout: Duration = .seconds(10), startTimeout: Duration = .seconds(10),
                 idleTimeout: Duration = .seconds(10), preopenedSessionTimeout: Duration = .seconds(15), drainDeadline: Duration = .seconds(50), callerNumbers: CallerNumbers = .hashed(salt: "voice-relay"),
@@ -69,6 +75,8 @@ public struct RelayConfiguration: Sendable {
         self.streamTicketSecret = streamTicketSecret
         self.plivoContentType = plivoContentType
         self.telnyxCodec = telnyxCodec
+        self.vonageSignatureSecret = vonageSignatureSecret
+        self.vonageContentType = vonageContentType
         self.region = region
         self.maximumMessageBytes = maximumMessageBytes
         self.maximumCalls = maximumCalls

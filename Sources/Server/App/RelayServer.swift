@@ -100,7 +100,15 @@ public struct RelayServer: Sendable {
             let telnyx = routes.group().add(middleware: TelnyxSignatureMiddleware(signature: telnyxSignature))
             TelnyxWebhook(admission: admission, ticket: telnyxTicket).register(on: telnyx)
         }
-        let served = StreamCarrier.Served(plivo: servesPlivo, telnyx: servesTelnyx)
+        let vonageSignature = configuration.vonageSignatureSecret.map { VonageSignedWebhook(signatureSecret: $0) }
+        let vonageTicket = configuration.vonageSignatureSecret.map { StreamTicket(secret: $0) }
+        let servesVonage = vonageSignature != nil || configuration.takesUnsignedCarriers
+        if servesVonage {
+            let vonage = routes.group().add(middleware: VonageSignatureMiddleware(signature: vonageSignature, tokens: NonceLedger(retention: .seconds(600))))
+            VonageWebhook(admission: admission, ticket: vonageTicket).register(on: vonage)
+        }
+        let served = StreamCarrier.Served(plivo: servesPlivo, telnyx: servesTelnyx, vonage: servesVonage)
+        let tickets: [StreamCarrier: StreamTicket?] = [.plivo: plivoTicket, .telnyx: telnyxTicket, .vonage: vonageTicket]
         // A media-stream upgrade this instance does not take never reaches the router: the
         // ``UpgradeGate`` answers it (replay, refusal, bad signature) before the upgrade.
         let refuseUpgrade = { @Sendable (head: HTTPRequest) -> UpgradeRefusal? in
@@ -111,8 +119,8 @@ public struct RelayServer: Sendable {
                     logger.warning("media-stream upgrade with a bad or missing X-Twilio-Signature")
                     return UpgradeRefusal(status: .forbidden, headerFields: [:], body: TwilioSignatureCheck.refusal)
                 }
-            case .plivo, .telnyx:
-                if let ticket = carrier == .plivo ? plivoTicket : telnyxTicket, !ticket.admits(head.path ?? "") {
+            case .plivo, .telnyx, .vonage:
+                if let ticket = tickets[carrier] ?? nil, !ticket.admits(head.path ?? "") {
                     logger.warning("media-stream upgrade without this relay's stream ticket", metadata: ["carrier": .string("\(carrier)")])
                     return UpgradeRefusal(status: .forbidden, headerFields: [:], body: "invalid stream ticket\n")
                 }
@@ -120,7 +128,8 @@ public struct RelayServer: Sendable {
             let decision = decide(Self.streamRequest(head))
             return decision == .accept ? nil : Self.refusal(for: decision, what: "media stream", callSid: nil, metrics: metrics, logger: logger)
         }
-        for prefix in ["/media-stream"] + (servesPlivo ? [PlivoWebhook.streamPrefix] : []) + (servesTelnyx ? [TelnyxWebhook.streamPrefix] : []) {
+        for prefix in ["/media-stream"] + (servesPlivo ? [PlivoWebhook.streamPrefix] : []) + (servesTelnyx ? [TelnyxWebhook.streamPrefix] : [])
+            + (servesVonage ? [VonageWebhook.streamPrefix] : []) {
             for path in ["", "/{home}", "/{home}/{allowed}", "/{home}/{allowed}/{call}", "/{home}/{allowed}/{call}/{ticket}"] {
                 // A plain GET, not a WebSocket upgrade.
                 (prefix == "/media-stream" ? twilio : routes.group()).get(RouterPath(prefix + path)) { _, _ -> Response in
@@ -161,6 +170,9 @@ public struct RelayServer: Sendable {
                                              case .telnyx:
                                                  return MediaStreamTakeOver(makeHandler: { session.makeHandler(TelnyxStream(maximumMessageBytes: bytes)) },
                                                                             eventLoop: loop)
+                                             case .vonage:
+                                                 return MediaStreamTakeOver(makeHandler: { session.makeHandler(VonageStream(maximumMessageBytes: bytes)) },
+                                                                            eventLoop: loop)
                                              }
                                          })
         }
@@ -178,11 +190,13 @@ public struct RelayServer: Sendable {
         case twilio
         case plivo
         case telnyx
+        case vonage
 
         /// The carriers besides Twilio whose routes this relay serves.
         struct Served {
             var plivo: Bool
             var telnyx: Bool
+            var vonage: Bool
         }
     }
 
@@ -193,6 +207,7 @@ public struct RelayServer: Sendable {
         case "media-stream": return .twilio
         case "plivo" where served.plivo && isStream: return .plivo
         case "telnyx" where served.telnyx && isStream: return .telnyx
+        case "vonage" where served.vonage && isStream: return .vonage
         default: return nil
         }
     }

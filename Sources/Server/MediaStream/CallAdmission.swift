@@ -53,4 +53,9 @@ struct CallAdmission: Sendable {
         if RelayServer.isCallIdentifier(callId) { streamPath += "/" + callId }
         return .streamPath(streamPath)
     }
+
+    /// A number as the region plan writes tenants: Plivo and Vonage give digits without the `+`.
+    static func e164(_ number: String) -> String {
+        !number.isEmpty && number.allSatisfy(\.isASCII) && number.allSatisfy(\.isNumber) ? "+" + number : number
+    }
 }

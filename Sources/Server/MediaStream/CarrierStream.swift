@@ -16,6 +16,9 @@ protocol CarrierStream: Sendable {
     /// Whether the carrier says `stop` before it closes: one that does not (Plivo) ends a call by
     /// closing the socket, which is then a completed call rather than a dropped one.
     var sendsStop: Bool { get }
+    /// Whether caller audio comes bare in binary frames (Vonage), rather than in text messages
+    /// the reader parses; a carrier that does not send them has its binary frames refused.
+    var sendsAudioInBinaryFrames: Bool { get }
     /// The encoding a stream of this format carries, or nil if the relay does not take it.
     func encoding(of format: MediaStreamStart.MediaFormat) -> CallerAudioEncoding?
     /// The stream's `start` in the terms the call reads it in (tenant and caller as the
@@ -24,6 +27,7 @@ protocol CarrierStream: Sendable {
 }
 
 extension CarrierStream {
+    var sendsAudioInBinaryFrames: Bool { false }
     func normalized(_ start: MediaStreamStart) -> MediaStreamStart { start }
     func encoding(of format: MediaStreamStart.MediaFormat) -> CallerAudioEncoding? { format.muLawEncoding }
 }

@@ -118,8 +118,19 @@ final class MediaStreamHandler<Carrier: CarrierStream>: ChannelInboundHandler, R
                 receive(frame.payload, at: receivedNs)
                 return self.context != nil && !isClosing
             }
-        case .text, .continuation:
+        case .text, .continuation, .binary where !frame.fin:
             close(Closure(code: .unacceptableData, reason: "fragmented messages are not supported"))
+        case .binary where carrier.sendsAudioInBinaryFrames:
+            switch machine.holdIfStarting(frame.payload, isAudio: true) {
+            case .success?:
+                return true
+            case .failure(let closure)?:
+                close(closure)
+                return false
+            case nil:
+                receiveAudio(frame.payload, at: receivedNs)
+                return self.context != nil && !isClosing
+            }
         case .binary:
             close(Closure(code: .unacceptableData, reason: "binary frames are not part of \(carrier.name)'s media stream"))
         case .close where isClosing:
@@ -151,6 +162,11 @@ final class MediaStreamHandler<Carrier: CarrierStream>: ChannelInboundHandler, R
                 close(Closure(code: .policyViolation, reason: "\(error)"))
             }
         }
+    }
+
+    /// A binary frame of caller audio: its bytes are the payload as they are.
+    private func receiveAudio(_ audio: UnsafeRawBufferPointer, at receivedNs: UInt64) {
+        perform(machine.receivedAudio(byteCount: audio.count), payload: audio, receivedNs: receivedNs)
     }
 
     private func perform(_ action: MediaStreamStateMachine<ActiveCall>.MessageAction, payload: UnsafeRawBufferPointer, receivedNs: UInt64) {
@@ -235,7 +251,9 @@ final class MediaStreamHandler<Carrier: CarrierStream>: ChannelInboundHandler, R
             guard let context else { return }
             for message in held {
                 guard machine.liveCall != nil else { break }
-                message.withUnsafeReadableBytes { receive($0, at: MonotonicClock.nowNs()) }
+                message.bytes.withUnsafeReadableBytes { bytes in
+                    if message.isAudio { receiveAudio(bytes, at: MonotonicClock.nowNs()) } else { receive(bytes, at: MonotonicClock.nowNs()) }
+                }
             }
             context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
             context.read()

@@ -10,10 +10,17 @@ import Wire
 struct MediaStreamStateMachine<Call> {
     typealias Closure = MediaStreamClosure
 
+    /// A message that arrived while the call's model session opened.
+    struct HeldMessage {
+        var bytes: ByteBuffer
+        /// A binary frame of caller audio (Vonage's), not a text message.
+        var isAudio: Bool
+    }
+
     enum Phase {
         case awaitingStart
         /// The model session is opening; messages that arrive meanwhile wait here.
-        case starting(held: [ByteBuffer])
+        case starting(held: [HeldMessage])
         case live(Call)
         /// Ended while its call was still opening: the call is ended as soon as it is up.
         case endedWhileStarting
@@ -43,7 +50,7 @@ struct MediaStreamStateMachine<Call> {
     /// What to do once the call's model session is up.
     enum StartedAction {
         /// Go live: these messages arrived meanwhile, in order; then resume reading.
-        case replay([ByteBuffer])
+        case replay([HeldMessage])
         /// The stream ended meanwhile: end the call at once.
         case end(Call)
     }
@@ -65,6 +72,8 @@ struct MediaStreamStateMachine<Call> {
     private let encodingOf: (MediaStreamStart.MediaFormat) -> CallerAudioEncoding?
     /// Bytes in one media payload, once started.
     private var frameBytes = G711Frame.payloadBytes
+    /// Binary audio frames taken so far: their sequence numbers (Vonage numbers none).
+    private var binaryFrames: UInt32 = 0
     private let openedNs: UInt64
     private var lastHeardNs: UInt64
     private let startTimeout: Duration
@@ -93,14 +102,14 @@ struct MediaStreamStateMachine<Call> {
         lastHeardNs = now
     }
 
-    /// A whole text message while the call is opening is kept for later; returns nil when the
-    /// message is to be parsed now, or the closure when too many wait.
-    mutating func holdIfStarting(_ message: UnsafeRawBufferPointer) -> Result<Void, Closure>? {
+    /// A whole message while the call is opening is kept for later; returns nil when the
+    /// message is to be taken now, or the closure when too many wait.
+    mutating func holdIfStarting(_ message: UnsafeRawBufferPointer, isAudio: Bool = false) -> Result<Void, Closure>? {
         guard case .starting(var held) = phase else { return nil }
         guard held.count < Self.maximumHeldMessages else {
             return .failure(Closure(code: .policyViolation, reason: "too many messages before the call was up"))
         }
-        held.append(ByteBuffer(bytes: message))
+        held.append(HeldMessage(bytes: ByteBuffer(bytes: message), isAudio: isAudio))
         phase = .starting(held: held)
         return .success(())
     }
@@ -139,6 +148,14 @@ struct MediaStreamStateMachine<Call> {
         case .carrierError(let detail):
             return .carrierError(liveCall, detail: detail)
         }
+    }
+
+    /// A binary frame of caller audio (a carrier that sends audio bare, as Vonage does): numbered
+    /// in arrival order, 20 ms apart, then taken as a `media` message would be.
+    mutating func receivedAudio(byteCount: Int) -> MessageAction {
+        binaryFrames &+= 1
+        let packet = MediaPacket(chunk: binaryFrames, timestampMs: (binaryFrames &- 1) &* 20, payloadCount: byteCount, isInbound: true)
+        return received(.media(packet))
     }
 
     /// The call's model session is up.

@@ -22,7 +22,7 @@ struct PlivoStream: CarrierStream {
     /// `extraHeaders` carry only letters and digits: the tenant's `+` was dropped on the way.
     func normalized(_ start: MediaStreamStart) -> MediaStreamStart {
         var start = start
-        if let tenant = start.customParameters["tenant"] { start.customParameters["tenant"] = PlivoWebhook.e164(tenant) }
+        if let tenant = start.customParameters["tenant"] { start.customParameters["tenant"] = CallAdmission.e164(tenant) }
         return start
     }
 

@@ -21,7 +21,7 @@ struct PlivoWebhook: Sendable {
         let (form, host) = try await admission.form(of: request)
         let configuration = admission.configuration
         let callId = form["CallUUID"] ?? ""
-        let calledNumber = form["To"].map(Self.e164)
+        let calledNumber = form["To"].map(CallAdmission.e164)
         var streamPath: String
         switch admission.admit(callId: callId, calledNumber: calledNumber, accountId: nil, headers: request.headers,
                                prefix: Self.streamPrefix, logger: logger) {
@@ -30,13 +30,8 @@ struct PlivoWebhook: Sendable {
         }
         if let ticket { streamPath = ticket.ticketed(streamPath) }
         let headers = [("tenant", calledNumber ?? ""), ("region", configuration.region),
-                       ("caller", configuration.callerNumbers.record(form["From"].map(Self.e164) ?? ""))]
+                       ("caller", configuration.callerNumbers.record(form["From"].map(CallAdmission.e164) ?? ""))]
         let xml = PlivoXML.stream(url: "wss://\(host)\(streamPath)", contentType: configuration.plivoContentType, extraHeaders: headers)
         return Response(status: .ok, headers: [.contentType: "application/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: xml)))
-    }
-
-    /// Plivo writes numbers as digits without the `+` the region plan's tenants are written with.
-    static func e164(_ number: String) -> String {
-        !number.isEmpty && number.allSatisfy(\.isASCII) && number.allSatisfy(\.isNumber) ? "+" + number : number
     }
 }

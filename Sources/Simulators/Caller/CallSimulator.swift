@@ -7,7 +7,7 @@ import NIOPosix
 import Server
 import Wire
 
-/// Plays a carrier (Twilio, Plivo or Telnyx) against a relay: posts the incoming-call webhook as the
+/// Plays a carrier (Twilio, Plivo, Telnyx or Vonage) against a relay: posts the incoming-call webhook as the
 /// carrier signs it, opens the media stream the answer names, and runs a ``SimulatedCaller`` on
 /// it: the caller's audio in real time (20 ms frames, as the carrier sends them), the agent's
 /// audio played as the carrier would (each frame after the previous one; a clear drops what is
@@ -47,8 +47,13 @@ public struct CallSimulator: Sendable {
         case .twilio: ("CA" + hex(), "MZ" + hex())
         case .plivo: (UUID().uuidString.lowercased(), UUID().uuidString.lowercased())
         case .telnyx: ("v3:" + hex() + "-" + hex().prefix(12), UUID().uuidString.lowercased())
+        case .vonage: (UUID().uuidString.lowercased(), "")
         }
-        let (streamURL, parameters, audio) = try await carrier == .plivo ? plivoWebhook(callId: callSid) : webhook(callSid: callSid)
+        let (streamURL, parameters, audio) = switch carrier {
+        case .plivo: try await plivoWebhook(callId: callSid)
+        case .vonage: try await vonageWebhook(uuid: callSid)
+        case .twilio, .telnyx: try await webhook(callSid: callSid)
+        }
         try await afterWebhook()
         guard let stream = URL(string: streamURL), let relay = URL(string: relayURL), let relayHost = relay.host else {
             throw SimulatorError(description: "cannot open the stream \(streamURL) of relay \(relayURL)")
@@ -63,7 +68,8 @@ public struct CallSimulator: Sendable {
         }
         let steps = CallerScript.recording(callerAudio, keyPresses: keyPresses)
             + [.quiet(frames: tail.wholeMilliseconds / 20), .quietWhileAgentSpeaks(atMost: .seconds(30))]
-        var recording = try await Self.stream(target, start: StreamStart(carrier: carrier, audio: audio, callSid: callSid, streamSid: streamSid,
+        var recording = try await Self.stream(target, start: StreamStart(carrier: carrier, audio: audio, callSid: callSid,
+                                                                                 streamSid: carrier == .vonage ? callSid : streamSid,
                                                                                  customParameters: parameters),
                                               script: CallerScript(steps, voice: { _, _ in [Float](repeating: 0, count: 160) }))
         recording.webhookRegion = parameters["region"]
@@ -168,6 +174,30 @@ public struct CallSimulator: Sendable {
             if parts.count == 2 { headers[String(parts[0])] = String(parts[1]) }
         }
         return (url, headers, CallerAudioFormat(answer: xml))
+    }
+
+    /// Vonage's answer URL, fetched as Vonage does by default (a GET, the call in its query) and
+    /// signed with a JWT under the signature secret (``authToken``); returns the NCCO's WebSocket
+    /// URI and headers.
+    private func vonageWebhook(uuid: String) async throws -> (String, [String: String], CallerAudioFormat) {
+        let digits = { (number: String) in String(number.drop { $0 == "+" }) }
+        let query = "to=\(digits(calledNumber))&from=15555550100&uuid=\(uuid)&conversation_uuid=CON-\(uuid)"
+        var request = HTTPClientRequest(url: (relayURL.hasSuffix("/") ? relayURL : relayURL + "/") + "vonage/answer?" + query)
+        if let authToken {
+            let token = VonageSignedWebhook(signatureSecret: authToken).sign(body: Data(), applicationID: "aaaaaaaa-bbbb-4ccc-8ddd-0123456789ab")
+            request.headers.add(name: "Authorization", value: token)
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        guard response.status == .ok else { throw SimulatorError(description: "webhook answered \(response.status.code)") }
+        let json = String(buffer: body)
+        guard let ncco = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]],
+              let connect = ncco.first(where: { $0["action"] as? String == "connect" }),
+              let endpoint = (connect["endpoint"] as? [[String: Any]])?.first, endpoint["type"] as? String == "websocket",
+              let uri = endpoint["uri"] as? String else {
+            throw SimulatorError(description: "the NCCO has no connect to a websocket")
+        }
+        return (uri, endpoint["headers"] as? [String: String] ?? [:], CallerAudioFormat(answer: json))
     }
 
     static func attribute(_ name: String, of element: String? = nil, in xml: String) -> String? {

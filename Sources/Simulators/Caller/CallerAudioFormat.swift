@@ -8,14 +8,15 @@ public enum CallerAudioFormat: Sendable, Equatable {
     case muLaw
     /// G.711 A-law at 8 kHz (Telnyx's PCMA).
     case aLaw
-    /// 16-bit little-endian PCM at 16 kHz (Plivo's `audio/x-l16;rate=16000`).
+    /// 16-bit little-endian PCM at 16 kHz (Plivo's `audio/x-l16;rate=16000`, Vonage's `audio/l16;rate=16000`).
     case linear16k
     /// 16-bit PCM in network byte order at 16 kHz (Telnyx's L16).
     case linear16kBigEndian
 
-    /// The format a webhook's answer asks for: Plivo's `contentType`, Telnyx's `bidirectionalCodec`.
+    /// The format a webhook's answer asks for: Plivo's `contentType`, Telnyx's `bidirectionalCodec`,
+    /// the `content-type` of Vonage's NCCO.
     init(answer xml: String) {
-        if xml.contains(#"contentType="audio/x-l16;rate=16000""#) {
+        if xml.contains(#"contentType="audio/x-l16;rate=16000""#) || xml.contains(#""content-type":"audio/l16;rate=16000""#) {
             self = .linear16k
         } else if xml.contains(#"bidirectionalCodec="L16""#) {
             self = .linear16kBigEndian
@@ -29,15 +30,17 @@ public enum CallerAudioFormat: Sendable, Equatable {
     /// Bytes in one 20 ms frame.
     var frameBytes: Int { self == .linear16k || self == .linear16kBigEndian ? 640 : 160 }
 
-    /// A 20 ms frame of silence, base64-encoded (what a load caller sends).
-    var silenceBase64: [UInt8] {
-        let silence: [UInt8] = switch self {
+    /// A 20 ms frame of silence (what a load caller sends).
+    var silence: [UInt8] {
+        switch self {
         case .muLaw: [UInt8](repeating: 0xFF, count: 160)
         case .aLaw: [UInt8](repeating: 0xD5, count: 160)
         case .linear16k, .linear16kBigEndian: [UInt8](repeating: 0, count: 640)
         }
-        return Array(Data(silence).base64EncodedString().utf8)
     }
+
+    /// The frame of silence, base64-encoded.
+    var silenceBase64: [UInt8] { Array(Data(silence).base64EncodedString().utf8) }
 }
 
 /// One call's conversions between the script's 8 kHz mu-law and the stream's format (with the

@@ -3,10 +3,12 @@ import Foundation
 import NIOCore
 import Wire
 
-/// A carrier's side of one media stream (Twilio's, Plivo's or Telnyx's: ``StreamStart/carrier``), framed
-/// by hand on a raw NIO channel: after the upgrade it sends the carrier's opening messages, then
-/// a 20 ms `media` frame every 20 ms, exactly as the carrier frames them, key presses as `dtmf`,
-/// and on hanging up Twilio's `stop` (Plivo just closes); it answers pings and the close handshake.
+/// A carrier's side of one media stream (Twilio's, Plivo's, Telnyx's or Vonage's:
+/// ``StreamStart/carrier``), framed by hand on a raw NIO channel: after the upgrade it sends the
+/// carrier's opening messages, then 20 ms of audio every 20 ms, exactly as the carrier frames it
+/// (a `media` message, or Vonage's bare binary frame), key presses as the carrier's `dtmf`, and on
+/// hanging up Twilio's or Telnyx's `stop` (Plivo and Vonage just close); it answers pings and the
+/// close handshake.
 ///
 /// It plays one of two roles. A **scripted** caller (``CallSimulator``: `dial`, the end-to-end
 /// and conversation tests) follows a ``CallerScript`` on its own 5 ms timer, plays the agent's audio
@@ -29,7 +31,7 @@ final class SimulatedCaller: ChannelInboundHandler {
         let ready: (SimulatedCaller) -> Void
     }
 
-    /// A frame of silence in the stream's format, base64-encoded.
+    /// A frame of silence in the stream's format, as a `media` message carries it (base64; raw for Vonage).
     private let silence: [UInt8]
     private var audio: CallerAudioConverter
     private static let frameNs: UInt64 = 20_000_000
@@ -62,7 +64,7 @@ final class SimulatedCaller: ChannelInboundHandler {
     init(load: LoadTap) {
         self.start = StreamStart.load(index: load.timeline.index, carrier: load.carrier, audio: load.audio)
         self.load = load
-        self.silence = start.audio.silenceBase64
+        self.silence = start.carrier == .vonage ? start.audio.silence : start.audio.silenceBase64
         self.audio = CallerAudioConverter(format: start.audio)
         self.markEcho = .atOnce
     }
@@ -71,7 +73,7 @@ final class SimulatedCaller: ChannelInboundHandler {
     init(start: StreamStart, script: CallerScript, markEcho: MarkEcho, finished: EventLoopPromise<CallerRecording>) {
         self.start = start
         self.load = nil
-        self.silence = start.audio.silenceBase64
+        self.silence = start.carrier == .vonage ? start.audio.silence : start.audio.silenceBase64
         self.audio = CallerAudioConverter(format: start.audio)
         self.script = CallerScriptCursor(script)
         self.markEcho = markEcho
@@ -134,10 +136,16 @@ final class SimulatedCaller: ChannelInboundHandler {
                         send(#"{"event":"dtmf","sequenceNumber":\#(sequence),"streamId":"\#(start.streamSid)","dtmf":{"digit":"\#(key)","track":"inbound","timestamp":"\#(wallClockMs)"}}"#)
                     case .telnyx:
                         send(#"{"event":"dtmf","stream_id":"\#(start.streamSid)","occurred_at":"2026-12-03T08:00:00.000Z","sequence_number":"\#(sequence)","dtmf":{"digit":"\#(key)"}}"#)
+                    case .vonage:
+                        send(#"{"event":"websocket:dtmf","digit":"\#(key)","duration":260}"#)
                     }
                     sequence += 1
                 case .frame(let codes):
                     let bytes = audio.outgoing(muLaw: codes)
+                    if start.carrier == .vonage {
+                        bytes.withUnsafeBytes { sendMedia(payload: $0) }
+                        break nextAction
+                    }
                     let count = bytes.withUnsafeBytes { input in encoded.withUnsafeMutableBytes { Base64.encode(input, into: $0) } }
                     encoded.withUnsafeBytes { sendMedia(payload: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
                     break nextAction
@@ -149,11 +157,17 @@ final class SimulatedCaller: ChannelInboundHandler {
         }
     }
 
+    /// Sends one frame of audio: `payload` is base64 for the carriers that send JSON, raw PCM for
+    /// Vonage (a binary frame, nothing around it).
     private func sendMedia(payload: UnsafeRawBufferPointer) {
         guard let context else { return }
         chunk += 1
         message.clear()
+        var opcode = FrameOpcode.text
         switch start.carrier {
+        case .vonage:
+            message.writeBytes(payload)
+            opcode = .binary
         case .twilio, .telnyx:
             // The same message under Twilio's and Telnyx's (snake_case) names.
             let twilio = start.carrier == .twilio
@@ -186,7 +200,7 @@ final class SimulatedCaller: ChannelInboundHandler {
         }
         sequence += 1
         load?.timeline.callerSent(at: NIODeadline.now().uptimeNanoseconds)
-        let frame = message.withUnsafeReadableBytes { frames.frame(.text, payload: $0, allocator: context.channel.allocator) }
+        let frame = message.withUnsafeReadableBytes { frames.frame(opcode, payload: $0, allocator: context.channel.allocator) }
         context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
     }
 
@@ -201,8 +215,8 @@ final class SimulatedCaller: ChannelInboundHandler {
             send(#"{"event":"stop","sequenceNumber":"\#(sequence)","streamSid":"\#(start.streamSid)","stop":{"accountSid":"\#(start.accountSid)","callSid":"\#(start.callSid)"}}"#)
         case .telnyx:
             send(#"{"event":"stop","sequence_number":"\#(sequence)","stop":{"user_id":"\#(start.accountSid)","call_control_id":"\#(start.callSid)"},"stream_id":"\#(start.streamSid)"}"#)
-        case .plivo:
-            // Plivo says nothing: it closes the socket.
+        case .plivo, .vonage:
+            // Plivo and Vonage say nothing: they close the socket.
             sendClose()
         }
         if load != nil {
@@ -242,6 +256,8 @@ final class SimulatedCaller: ChannelInboundHandler {
                     return false
                 case .ping:
                     write(.pong, Array(frame.payload))
+                case .binary where start.carrier == .vonage:
+                    heard(audio: frame.payload)
                 case .binary, .continuation, .pong:
                     if load == nil { playback.recording.unexpectedMessages.append("\(frame.opcode) frame") }
                 }
@@ -256,6 +272,7 @@ final class SimulatedCaller: ChannelInboundHandler {
 
     /// What the relay sent, in the caller's terms.
     private enum Heard {
+        /// Base64 audio in a JSON message (Vonage's comes in binary frames instead).
         case media(JSONScanner.StringValue)
         case mark(JSONScanner.StringValue)
         case clear
@@ -285,7 +302,26 @@ final class SimulatedCaller: ChannelInboundHandler {
             if scanner.matches(event, "media"), let payload = fields.payload { return (.media(payload), scanner) }
             if scanner.matches(event, "mark"), let name = fields.markName { return (.mark(name), scanner) }
             return (scanner.matches(event, "clear") ? .clear : .other, scanner)
+        case .vonage:
+            // Commands, not events: `notify` (a mark), `clear`.
+            guard let (fields, scanner) = try? VonageStreamFields.scan(bytes), let action = fields.action else { return nil }
+            if scanner.matches(action, "notify"), let name = fields.markName { return (.mark(name), scanner) }
+            return (scanner.matches(action, "clear") ? .clear : .other, scanner)
         }
+    }
+
+    /// A frame of agent audio in the stream's own format.
+    private func heard(audio bytes: UnsafeRawBufferPointer) {
+        let now = NIODeadline.now().uptimeNanoseconds
+        if let load {
+            if bytes.count != start.audio.frameBytes { load.statistics.malformedMedia += 1 }
+            if let latency = load.timeline.callerReceived(at: now), load.recording.load(ordering: .relaxed) {
+                load.statistics.outbound.record(ns: latency)
+            }
+            return
+        }
+        let linear = audio.incoming(bytes)
+        playback.media(linear, byteCount: bytes.count, atMs: milliseconds(now))
     }
 
     private func receive(_ bytes: UnsafeRawBufferPointer) {
@@ -325,6 +361,7 @@ final class SimulatedCaller: ChannelInboundHandler {
         case .clear:
             if let load { load.statistics.clears += 1 } else { playback.clear(atMs: milliseconds(now)) }
             if start.carrier == .plivo { send(#"{"event":"clearedAudio","sequenceNumber":\#(sequence),"streamId":"\#(start.streamSid)"}"#) }
+            if start.carrier == .vonage { send(#"{"event":"websocket:cleared"}"#) }
         case .other:
             unexpected(bytes)
         }
@@ -343,6 +380,8 @@ final class SimulatedCaller: ChannelInboundHandler {
             send(#"{"event":"playedStream","sequenceNumber":\#(sequence),"streamId":"\#(start.streamSid)","name":"\#(name)"}"#)
         case .telnyx:
             send(#"{"event":"mark","sequence_number":"\#(sequence)","stream_id":"\#(start.streamSid)","mark":{"name":"\#(name)"}}"#)
+        case .vonage:
+            send(#"{"event":"websocket:notify","payload":{"mark":"\#(name)"}}"#)
         }
         sequence += 1
     }
@@ -390,6 +429,7 @@ public enum SimulatedCarrier: String, Sendable, CaseIterable {
     case twilio
     case plivo
     case telnyx
+    case vonage
 }
 
 /// The stream a caller opens: what its `start` message says.
@@ -421,6 +461,10 @@ public struct StreamStart: Sendable {
             return StreamStart(carrier: .telnyx, audio: audio, callSid: callSid, streamSid: "5e000000-0000-4000-8000-" + String(index).leftPadded(to: 12),
                                accountSid: "load", customParameters: ["callSid": callSid, "tenant": "+15550100"])
         }
+        if carrier == .vonage {
+            return StreamStart(carrier: .vonage, audio: audio, callSid: callSid, streamSid: callSid, accountSid: "",
+                               customParameters: ["callSid": callSid, "tenant": "+15550100"])
+        }
         if carrier == .plivo {
             return StreamStart(carrier: .plivo, audio: audio, callSid: callSid, streamSid: "5e000000-0000-4000-8000-" + String(index).leftPadded(to: 12),
                                accountSid: "MAload", customParameters: ["tenant": "15550100"])
@@ -436,6 +480,7 @@ public struct StreamStart: Sendable {
         case .twilio: "CA" + String(index).leftPadded(to: 32)
         case .plivo: "ca000000-0000-4000-8000-" + String(index).leftPadded(to: 12)
         case .telnyx: "v3:load" + String(index).leftPadded(to: 24)
+        case .vonage: "a0000000-0000-4000-8000-" + String(index).leftPadded(to: 12)
         }
     }
 
@@ -453,8 +498,17 @@ public struct StreamStart: Sendable {
         customParameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
     }
 
-    /// How the carrier opens a stream: Twilio's and Telnyx's `connected` then `start`; Plivo's `start`.
+    /// How the carrier opens a stream: Twilio's and Telnyx's `connected` then `start`; Plivo's
+    /// `start`; Vonage's `websocket:connected`.
     func openingMessages() -> [String] {
+        if carrier == .vonage {
+            // The NCCO's headers, flattened beside the event and the content type.
+            var connected: [String: String] = customParameters
+            connected["event"] = "websocket:connected"
+            connected["content-type"] = "audio/l16;rate=16000"
+            let data = (try? JSONSerialization.data(withJSONObject: connected, options: [.sortedKeys])) ?? Data()
+            return [String(decoding: data, as: UTF8.self)]
+        }
         if carrier == .telnyx {
             let parameters = (try? JSONSerialization.data(withJSONObject: customParameters, options: [.sortedKeys]))
                 .map { String(decoding: $0, as: UTF8.self) } ?? "{}"

@@ -212,16 +212,21 @@ public final class LoadGenerator: Sendable {
             case .twilio: ("/twiml", twilioForm)
             case .telnyx: ("/telnyx/texml", twilioForm.replacingOccurrences(of: ":", with: "%3A"))
             case .plivo: ("/plivo/answer", "CallUUID=\(callId)&From=15550101&To=15550100&Direction=inbound&CallStatus=ringing")
+            case .vonage: ("/vonage/answer", "to=15550100&from=15550101&uuid=\(callId)&conversation_uuid=CON-\(callId)")
             }
             let (relayPort, answer) = (options.relayPort, try await Self.onOwnThread {
-                LoopbackHTTP.postForm(port: options.relayPort, path: webhookPath, form: form)
+                // Vonage fetches its answer URL with a GET, the call in the query.
+                options.carrier == .vonage ? LoopbackHTTP.get(port: options.relayPort, path: webhookPath + "?" + form)
+                    : LoopbackHTTP.postForm(port: options.relayPort, path: webhookPath, form: form)
             })
             guard let answer, answer.status == 200 else {
                 throw Failure(description: "webhook for call \(timeline.index) answered \(answer.map { String($0.status) } ?? "nothing") on port \(relayPort)")
             }
-            // Twilio's `<Stream url="...">`, Plivo's `<Stream ...>url</Stream>`.
+            // Twilio's `<Stream url="...">`, Plivo's `<Stream ...>url</Stream>`, the NCCO's `"uri":"..."`.
             let named: Substring?
-            if let start = answer.body.range(of: "url=\""), let end = answer.body[start.upperBound...].firstIndex(of: "\"") {
+            if let start = answer.body.range(of: "\"uri\":\""), let end = answer.body[start.upperBound...].firstIndex(of: "\"") {
+                named = answer.body[start.upperBound..<end]
+            } else if let start = answer.body.range(of: "url=\""), let end = answer.body[start.upperBound...].firstIndex(of: "\"") {
                 named = answer.body[start.upperBound..<end]
             } else if let open = answer.body.range(of: "<Stream "), let text = answer.body[open.upperBound...].firstIndex(of: ">"),
                       let close = answer.body.range(of: "</Stream>") {

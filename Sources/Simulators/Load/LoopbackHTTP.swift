@@ -4,9 +4,9 @@ import Glibc
 import Darwin
 #endif
 
-/// Two small socket chores of a load run on 127.0.0.1: finding a free port for the relay it
-/// starts, and asking the relay's `/healthz` whether it is ready. Blocking, and only used
-/// before the run starts.
+/// Small socket chores of a load run on 127.0.0.1: finding a free port for the relay it starts,
+/// asking the relay's `/healthz` whether it is ready, and each call's webhook. Blocking: run off
+/// the callers' event loops.
 public enum LoopbackHTTP {
     /// A TCP port nothing listens on right now.
     public static func freePort() -> Int? {
@@ -26,6 +26,12 @@ public enum LoopbackHTTP {
     /// The status code of `GET path` on 127.0.0.1:`port`, or nil if nothing answered.
     public static func status(port: Int, path: String) -> Int? {
         exchange(port: port, "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", timeoutSeconds: 2)?.status
+    }
+
+    /// `GET path` on 127.0.0.1:`port`, as Vonage fetches its answer URL: the status code and the
+    /// body, or nil if nothing answered.
+    public static func get(port: Int, path: String) -> (status: Int, body: String)? {
+        exchange(port: port, "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n", timeoutSeconds: 5)
     }
 
     /// `POST path` with a form body on 127.0.0.1:`port`, as Twilio posts its webhook: the

@@ -18,6 +18,12 @@ public struct ByteWriter {
         position += bytes.count
     }
 
+    /// Raw bytes, as they are (a binary message's payload).
+    public mutating func append(bytes: UnsafeRawBufferPointer) {
+        if let output, let source = bytes.baseAddress { (output.baseAddress! + position).copyMemory(from: source, byteCount: bytes.count) }
+        position += bytes.count
+    }
+
     public mutating func appendBase64(_ bytes: UnsafeRawBufferPointer) {
         guard let output else {
             position += Base64.encodedLength(of: bytes.count)

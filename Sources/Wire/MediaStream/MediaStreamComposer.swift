@@ -7,9 +7,13 @@ import NIOCore
 public protocol MediaStreamComposer: Sendable {
     /// Writes (or, into a counting writer, measures) `message`.
     func compose(_ message: OutgoingMediaMessage, with writer: inout ByteWriter)
+    /// The frame a message goes out in: text for JSON carriers; Vonage sends audio as binary.
+    func opcode(of message: OutgoingMediaMessage) -> FrameOpcode
 }
 
 extension MediaStreamComposer {
+    public func opcode(of message: OutgoingMediaMessage) -> FrameOpcode { .text }
+
     /// The message's length in bytes.
     public func byteCount(of message: OutgoingMediaMessage) -> Int {
         var counter = ByteWriter(nil)
@@ -28,15 +32,15 @@ extension MediaStreamComposer {
         WebSocketFrameWriter.server.frameBytes(payloadCount: byteCount(of: message))
     }
 
-    /// The message as one text frame, in a buffer of its own.
+    /// The message as one frame, in a buffer of its own.
     public func frame(_ message: OutgoingMediaMessage, allocator: ByteBufferAllocator) -> ByteBuffer {
         var frames = WebSocketFrameWriter.server
-        return frames.frame(.text, payloadCount: byteCount(of: message), allocator: allocator) { write(message, into: $0) }
+        return frames.frame(opcode(of: message), payloadCount: byteCount(of: message), allocator: allocator) { write(message, into: $0) }
     }
 
-    /// Appends the message to `buffer` as one text frame.
+    /// Appends the message to `buffer` as one frame.
     public func appendFrame(_ message: OutgoingMediaMessage, to buffer: inout ByteBuffer) {
         var frames = WebSocketFrameWriter.server
-        frames.write(.text, payloadCount: byteCount(of: message), into: &buffer) { write(message, into: $0) }
+        frames.write(opcode(of: message), payloadCount: byteCount(of: message), into: &buffer) { write(message, into: $0) }
     }
 }

@@ -36,6 +36,8 @@ public struct VonageSignedWebhook: Sendable {
     public struct Claims: Sendable, Equatable {
         public var issuedAt: Int
         public var applicationID: String?
+        /// `jti`: the token's own id, unique per request (so a replay can be told apart).
+        public var tokenID: String?
     }
 
     /// Verifies the `Authorization` header for `body`.
@@ -55,7 +57,7 @@ public struct VonageSignedWebhook: Sendable {
         if let hash = claims["payload_hash"] as? String {
             guard hash.lowercased() == Self.payloadHash(body) else { throw .bodyChanged }
         }
-        return Claims(issuedAt: issued, applicationID: claims["application_id"] as? String)
+        return Claims(issuedAt: issued, applicationID: claims["application_id"] as? String, tokenID: claims["jti"] as? String)
     }
 
     /// A token as Vonage sends it (the simulated Vonage, and tests).
