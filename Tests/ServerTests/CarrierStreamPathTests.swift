@@ -12,16 +12,21 @@ import Testing
     @Test func eachCarriersStreamPathIsReadTheSameWay() {
         let twilio = Self.head("/media-stream/fra/fra,ams/CA0123456789abcdef0123456789abcdef")
         let plivo = Self.head("/plivo/media-stream/fra/fra,ams/7a5d1e2c-0b4f-4c3e-9a8d-1f2e3d4c5b6a/AAAAAAAAAAAAAAAAAAAAAA")
-        #expect(RelayServer.streamCarrier(twilio, served: .init(plivo: true, telnyx: true)) == .twilio)
-        #expect(RelayServer.streamCarrier(plivo, served: .init(plivo: true, telnyx: true)) == .plivo)
-        #expect(RelayServer.streamCarrier(plivo, served: .init(plivo: false, telnyx: true)) == nil)
-        #expect(RelayServer.streamCarrier(Self.head("/plivo/answer"), served: .init(plivo: true, telnyx: true)) == nil)
+        #expect(RelayServer.streamCarrier(twilio, served: .all) == .twilio)
+        #expect(RelayServer.streamCarrier(plivo, served: .all) == .plivo)
+        #expect(RelayServer.streamCarrier(plivo, served: .init(plivo: false, telnyx: true, vonage: true)) == nil)
+        #expect(RelayServer.streamCarrier(Self.head("/plivo/answer"), served: .all) == nil)
         let telnyx = Self.head("/telnyx/media-stream/fra/fra,ams/v3:T02llQxIyaRkhfRKxgAP8nY511EhFLizdvdUKJiSw8d6A9BborherQ/AAAAAAAAAAAAAAAAAAAAAA")
-        #expect(RelayServer.streamCarrier(telnyx, served: .init(plivo: true, telnyx: true)) == .telnyx)
-        #expect(RelayServer.streamCarrier(telnyx, served: .init(plivo: true, telnyx: false)) == nil)
+        #expect(RelayServer.streamCarrier(telnyx, served: .all) == .telnyx)
+        #expect(RelayServer.streamCarrier(telnyx, served: .init(plivo: true, telnyx: false, vonage: true)) == nil)
         #expect(RelayServer.streamCallSid(telnyx) == "v3:T02llQxIyaRkhfRKxgAP8nY511EhFLizdvdUKJiSw8d6A9BborherQ")
         #expect(RelayServer.streamRequest(telnyx).allowedRegions == ["fra", "ams"])
-        for head in [twilio, plivo] {
+        let vonage = Self.head("/vonage/media-stream/fra/fra,ams/63f61863-4a51-4f6b-86e1-46edebcf9356/AAAAAAAAAAAAAAAAAAAAAA")
+        #expect(RelayServer.streamCarrier(vonage, served: .all) == .vonage)
+        #expect(RelayServer.streamCarrier(vonage, served: .init(plivo: true, telnyx: true, vonage: false)) == nil)
+        #expect(RelayServer.streamCarrier(Self.head("/vonage/answer"), served: .all) == nil)
+        #expect(RelayServer.streamCallSid(vonage) == "63f61863-4a51-4f6b-86e1-46edebcf9356")
+        for head in [twilio, plivo, vonage] {
             let request = RelayServer.streamRequest(head)
             #expect(request.homeRegion == "fra")
             #expect(request.allowedRegions == ["fra", "ams"])
@@ -58,4 +63,8 @@ import Testing
         #expect(ledger.take("b", nowNs: 11_000_000_004))
         #expect(!ledger.take("d", nowNs: 11_000_000_005))
     }
+}
+
+extension RelayServer.StreamCarrier.Served {
+    static var all: Self { .init(plivo: true, telnyx: true, vonage: true) }
 }

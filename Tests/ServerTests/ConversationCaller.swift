@@ -15,14 +15,15 @@ enum ConversationCaller {
                      carrier: SimulatedCarrier = .twilio) async throws -> CallerRecording {
         let (streamSid, path) = carrier == .twilio ? (MediaStreamCallTests.streamSid, "/media-stream")
             : ("6c0f2a9e-1d4b-4e8a-9f3c-2b7d5e1a0c42", "/\(carrier.rawValue)/media-stream")
-        // Each carrier in its widest format: Plivo's 16 kHz linear PCM, Telnyx's PCMA (A-law).
+        // Each carrier in its widest format: Plivo's and Vonage's 16 kHz linear PCM, Telnyx's PCMA (A-law).
         let audio: CallerAudioFormat = switch carrier {
         case .twilio: .muLaw
-        case .plivo: .linear16k
+        case .plivo, .vonage: .linear16k
         case .telnyx: .aLaw
         }
-        let start = StreamStart(carrier: carrier, audio: audio, callSid: callSid, streamSid: streamSid, accountSid: "AC1",
-                                customParameters: ["tenant": "test"])
+        // Vonage names the call only in the NCCO's headers; it has no stream id of its own.
+        let start = StreamStart(carrier: carrier, audio: audio, callSid: callSid, streamSid: carrier == .vonage ? callSid : streamSid,
+                                accountSid: "AC1", customParameters: carrier == .vonage ? ["tenant": "test", "callSid": callSid] : ["tenant": "test"])
         let heard = try await CallSimulator.stream(port: port, path: path, start: start, script: CallerScript(steps, room: room))
         #expect(heard.unexpectedMessages.isEmpty, "\(heard.unexpectedMessages)")
         return heard

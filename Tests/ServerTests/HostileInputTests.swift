@@ -73,7 +73,7 @@ import Glibc
         ] + carrierCases
     }()
 
-    /// The same faults in Plivo's and Telnyx's terms, at their stream paths: one stream handler
+    /// The same faults in Plivo's, Telnyx's and Vonage's terms, at their stream paths: one stream handler
     /// behind every carrier's reader, so each carrier's peer is closed as Twilio's is.
     static let carrierCases: [Case] = {
         let id = "87654321-4321-4321-4321-cba987654321"
@@ -83,6 +83,9 @@ import Glibc
             #"{"event":"media","sequenceNumber":2,"streamId":"\#(streamId)","media":{"track":"inbound","timestamp":"1705312200000","chunk":1,"payload":"\#(payload)"}}"#
         }
         let telnyxStart = #"{"event":"start","sequence_number":"1","stream_id":"\#(id)","start":{"user_id":"u","call_control_id":"v3:hostile7","media_format":{"encoding":"PCMU","sample_rate":8000,"channels":1}}}"#
+        func vonageConnected(_ contentType: String) -> String {
+            #"{"event":"websocket:connected","content-type":"\#(contentType)","callSid":"\#(id)"}"#
+        }
         let telnyxStop = #"{"event":"stop","sequence_number":"9","stop":{"user_id":"u","call_control_id":"v3:hostile7"},"stream_id":"\#(id)"}"#
         return [
             Case(description: "Plivo: malformed JSON", messages: [.text(#"{"event":"#)], code: .policyViolation, reason: nil, path: "/plivo/media-stream"),
@@ -98,6 +101,14 @@ import Glibc
             Case(description: "Telnyx: error frame", messages: [.text(telnyxStart),
                                                                .text(#"{"event":"error","payload":{"code":100002,"title":"Unknown","detail":"bad frame"},"stream_id":"\#(id)"}"#),
                                                                .text(telnyxStop)], code: .normalClosure, reason: nil, path: "/telnyx/media-stream"),
+            Case(description: "Vonage: audio before connected", messages: [.binary(ByteBuffer(repeating: 0, count: 640))],
+                 code: .policyViolation, reason: "media before start", path: "/vonage/media-stream"),
+            Case(description: "Vonage: wrong frame size", messages: [.text(vonageConnected("audio/l16;rate=16000")), .binary(ByteBuffer(repeating: 0, count: 100))],
+                 code: .policyViolation, reason: "expected 640", path: "/vonage/media-stream"),
+            Case(description: "Vonage: unsupported rate", messages: [.text(vonageConnected("audio/l16;rate=44100"))],
+                 code: .policyViolation, reason: "unsupported media format", path: "/vonage/media-stream"),
+            Case(description: "Vonage: no call named", messages: [.text(#"{"event":"websocket:connected","content-type":"audio/l16;rate=16000"}"#)],
+                 code: .policyViolation, reason: "callSid", path: "/vonage/media-stream"),
         ]
     }()
 

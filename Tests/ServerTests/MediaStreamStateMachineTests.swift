@@ -31,7 +31,7 @@ import Wire
         }
         let call = Call()
         guard case .replay(let held) = machine.callStarted(call) else { Issue.record("the call did not go live"); return }
-        #expect(held.map { String(buffer: $0) } == ["first", "second"])
+        #expect(held.map { String(buffer: $0.bytes) } == ["first", "second"])
         #expect(machine.liveCall === call)
         guard case .deliver(let target, let packet) = machine.received(Self.media) else { Issue.record("media was not delivered"); return }
         #expect(target === call && packet.chunk == 1)
@@ -72,6 +72,25 @@ import Wire
             Issue.record("a 160-byte frame was taken"); return
         }
         #expect(narrow.reason == "media payload is 160 bytes, expected 640")
+    }
+
+    /// Vonage's caller audio comes bare in binary frames: held while the call opens, then numbered
+    /// in arrival order, 20 ms apart, and sized like any media payload.
+    @Test func binaryAudioIsNumberedOnArrivalAndChecked() {
+        var machine = Machine(openedNs: 0, startTimeout: .seconds(10), idleTimeout: .seconds(5)) { _ in .linear16(sampleRate: 16000) }
+        guard case .close(let early) = machine.receivedAudio(byteCount: 640) else { Issue.record("audio before start was taken"); return }
+        #expect(early.reason == "media before start")
+        _ = machine.received(.start(Self.start))
+        let frame = [UInt8](repeating: 0, count: 640)
+        guard case .success? = frame.withUnsafeBytes({ machine.holdIfStarting($0, isAudio: true) }) else { Issue.record("not held"); return }
+        guard case .replay(let held) = machine.callStarted(Call()) else { Issue.record("the call did not go live"); return }
+        #expect(held.map(\.isAudio) == [true])
+        for expected in UInt32(2)...4 {
+            guard case .deliver(_, let packet) = machine.receivedAudio(byteCount: 640) else { Issue.record("audio was not delivered"); return }
+            #expect(packet == MediaPacket(chunk: expected, timestampMs: (expected - 1) * 20, payloadCount: 640, isInbound: true))
+        }
+        guard case .close(let short) = machine.receivedAudio(byteCount: 320) else { Issue.record("a short frame was taken"); return }
+        #expect(short.reason == "media payload is 320 bytes, expected 640")
     }
 
     @Test func atMostSoManyMessagesWaitForTheCall() {
