@@ -26,3 +26,7 @@ func fuzzPlivoMessage(_ message: UnsafeRawBufferPointer) {
 func fuzzTelnyxMessage(_ message: UnsafeRawBufferPointer) {
     fuzzCarrierMessage(TelnyxStreamParser(maximumMessageBytes: 64 * 1024), streamId: "32DE0DEA-53CB-4B21-89A4-9E1819C043BC", message)
 }
+
+func fuzzVonageMessage(_ message: UnsafeRawBufferPointer) {
+    fuzzCarrierMessage(VonageStreamParser(maximumMessageBytes: 64 * 1024), streamId: "63f61863-4a51-4f6b-86e1-46edebcf9356", message)
+}

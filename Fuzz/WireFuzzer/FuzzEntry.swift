@@ -7,7 +7,7 @@ import Foundation
 
 /// The parsers of untrusted input, by the name `scripts/dev/fuzz.sh` gives them.
 enum FuzzTarget {
-    static let all: [String: @Sendable (UnsafeRawBufferPointer) -> Void] = ["twilio": fuzzTwilioMessage, "plivo": fuzzPlivoMessage, "telnyx": fuzzTelnyxMessage, "model": fuzzModelEvent]
+    static let all: [String: @Sendable (UnsafeRawBufferPointer) -> Void] = ["twilio": fuzzTwilioMessage, "plivo": fuzzPlivoMessage, "telnyx": fuzzTelnyxMessage, "vonage": fuzzVonageMessage, "model": fuzzModelEvent]
 
     /// The target of this run: `FUZZ_TARGET` (one binary serves both, libFuzzer allows one entry).
     static let selected: @Sendable (UnsafeRawBufferPointer) -> Void = {

@@ -71,6 +71,15 @@ import Simulators
         #expect(plan.allowedRegions(calledNumber: "+1555", accountSid: "AC1") == ["fra"])
         #expect(plan.allowedRegions(calledNumber: "+1555", accountSid: "AC2") == nil)
 
+        #expect(plan.numbers.isEmpty && plan.takes(calledNumber: "+1555", through: "vonage"))
+
+        try Data(#"{"numbers":{"+493012345678":"telnyx"}}"#.utf8).write(to: scratch)
+        let numbered = try RegionPlan.load(path: scratch.path)
+        #expect(numbered.takes(calledNumber: "+493012345678", through: "telnyx"))
+        #expect(!numbered.takes(calledNumber: "+493012345678", through: "twilio"))
+        #expect(numbered.takes(calledNumber: "+14155550100", through: "twilio"))
+        try Data(#"{"numbers":{"+493012345678":"sinch"}}"#.utf8).write(to: scratch)
+        #expect(throws: RegionPlanError.self) { try RegionPlan.load(path: scratch.path) }
         try Data(#"{"regions":{"fra":{"failover":["fra"]}}}"#.utf8).write(to: scratch)
         #expect(throws: RegionPlanError.self) { try RegionPlan.load(path: scratch.path) }
         try Data(#"{"tenants":{"AC1":[]}}"#.utf8).write(to: scratch)

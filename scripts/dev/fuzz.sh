@@ -17,7 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds="${FUZZ_SECONDS:-600}"
-targets=("${@:-twilio plivo telnyx model}")
+targets=("${@:-twilio plivo telnyx vonage model}")
 read -r -a targets <<< "${targets[*]}"
 
 mkdir -p out/fuzz
@@ -35,8 +35,8 @@ fi
 
 for target in "${targets[@]}"; do
   case "$target" in
-    twilio|plivo|telnyx|model) ;;
-    *) echo "unknown target $target (twilio, plivo, telnyx, model)" >&2; exit 2 ;;
+    twilio|plivo|telnyx|vonage|model) ;;
+    *) echo "unknown target $target (twilio, plivo, telnyx, vonage, model)" >&2; exit 2 ;;
   esac
   mkdir -p "out/fuzz/$target/corpus"
   echo "fuzzing $target for $seconds s"

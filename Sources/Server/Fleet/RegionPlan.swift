@@ -2,7 +2,8 @@ import Foundation
 
 /// How a multi-region deployment is laid out, read from a JSON file (`REGIONS_FILE`): which model
 /// each region talks to, where each region sends calls it cannot take, where its peers answer
-/// health checks, and which tenants must stay in which regions.
+/// health checks, which tenants must stay in which regions, and which carrier each phone number
+/// is on (a call to it through another carrier's webhook is refused).
 ///
 /// ```json
 /// {
@@ -12,7 +13,8 @@ import Foundation
 ///              "failover": ["ams", "iad"] },
 ///     "iad": { "failover": ["lax", "fra"] }
 ///   },
-///   "tenants": { "+493012345678": ["fra", "ams"], "AC0123456789abcdef": ["fra"] }
+///   "tenants": { "+493012345678": ["fra", "ams"], "AC0123456789abcdef": ["fra"] },
+///   "numbers": { "+493012345678": "telnyx", "+14155550100": "twilio" }
 /// }
 /// ```
 public struct RegionPlan: Sendable, Codable, Equatable {
@@ -41,11 +43,19 @@ public struct RegionPlan: Sendable, Codable, Equatable {
     public var regions: [String: Region]
     /// Tenant (the called number, or the Twilio AccountSid) to the only regions that may handle its calls.
     public var tenants: [String: [String]]
+    /// Phone number (E.164) to the carrier its calls come through (`twilio`, `plivo`, `telnyx`,
+    /// `vonage`); a number not listed may come through any.
+    public var numbers: [String: String]
 
-    public init(default: Defaults? = nil, regions: [String: Region] = [:], tenants: [String: [String]] = [:]) {
+    /// The carriers a number can be on.
+    public static let carriers: Set<String> = ["twilio", "plivo", "telnyx", "vonage"]
+
+    public init(default: Defaults? = nil, regions: [String: Region] = [:], tenants: [String: [String]] = [:],
+                numbers: [String: String] = [:]) {
         self.default = `default`
         self.regions = regions
         self.tenants = tenants
+        self.numbers = numbers
     }
 
     public init(from decoder: any Decoder) throws {
@@ -53,6 +63,7 @@ public struct RegionPlan: Sendable, Codable, Equatable {
         self.default = try container.decodeIfPresent(Defaults.self, forKey: .default)
         self.regions = try container.decodeIfPresent([String: Region].self, forKey: .regions) ?? [:]
         self.tenants = try container.decodeIfPresent([String: [String]].self, forKey: .tenants) ?? [:]
+        self.numbers = try container.decodeIfPresent([String: String].self, forKey: .numbers) ?? [:]
     }
 
     /// Reads and checks a plan file; errors name the file and what is wrong.
@@ -77,6 +88,9 @@ public struct RegionPlan: Sendable, Codable, Equatable {
         for (tenant, regions) in tenants where regions.isEmpty {
             throw RegionPlanError("tenant \(tenant) is pinned to no region at all")
         }
+        for (number, carrier) in numbers where !Self.carriers.contains(carrier) {
+            throw RegionPlanError("number \(number) names carrier \(carrier), not one of \(Self.carriers.sorted().joined(separator: ", "))")
+        }
         for (name, region) in regions {
             if let failover = region.failover, failover.contains(name) {
                 throw RegionPlanError("region \(name) lists itself as its own failover")
@@ -92,6 +106,13 @@ public struct RegionPlan: Sendable, Codable, Equatable {
     /// Regions `region` hands calls to when it cannot take them, nearest first.
     public func failover(for region: String) -> [String] {
         regions[region]?.failover ?? []
+    }
+
+    /// Whether a call to `calledNumber` may come through `carrier`: yes unless the plan puts the
+    /// number on another carrier.
+    public func takes(calledNumber: String?, through carrier: String) -> Bool {
+        guard let calledNumber, let planned = numbers[calledNumber] else { return true }
+        return planned == carrier
     }
 
     /// The regions a tenant is limited to (by called number first, then account); nil means anywhere.

@@ -29,8 +29,16 @@ struct CallAdmission: Sendable {
         case answer(Response)
     }
 
-    func admit(callId: String, calledNumber: String?, accountId: String?, headers: HTTPFields, prefix: String,
+    /// `carrier` is the one whose webhook this is: a number the region plan puts on another carrier
+    /// is refused (403), in every region alike, so it is not replayed.
+    func admit(carrier: String, callId: String, calledNumber: String?, accountId: String?, headers: HTTPFields, prefix: String,
                logger: Logger) -> Verdict {
+        guard plan.takes(calledNumber: calledNumber, through: carrier) else {
+            let reason = "\(calledNumber ?? "") is on \(plan.numbers[calledNumber ?? ""] ?? "another carrier"), not \(carrier)"
+            logger.warning("refusing a call through the wrong carrier", metadata: ["callSid": .string(callId), "reason": .string(reason)])
+            metrics.refused(reason: "wrong-carrier")
+            return .answer(Response(status: .forbidden, body: .init(byteBuffer: ByteBuffer(string: reason + "\n"))))
+        }
         let allowed = plan.allowedRegions(calledNumber: calledNumber, accountSid: accountId)
         let decision = decide(.init(allowedRegions: allowed, alreadyReplayed: FlyReplay.wasReplayed(headers)))
         guard decision == .accept else {

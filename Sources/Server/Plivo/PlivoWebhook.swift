@@ -23,7 +23,7 @@ struct PlivoWebhook: Sendable {
         let callId = form["CallUUID"] ?? ""
         let calledNumber = form["To"].map(CallAdmission.e164)
         var streamPath: String
-        switch admission.admit(callId: callId, calledNumber: calledNumber, accountId: nil, headers: request.headers,
+        switch admission.admit(carrier: "plivo", callId: callId, calledNumber: calledNumber, accountId: nil, headers: request.headers,
                                prefix: Self.streamPrefix, logger: logger) {
         case .answer(let refusal): return refusal
         case .streamPath(let path): streamPath = path

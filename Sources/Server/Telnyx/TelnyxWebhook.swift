@@ -22,7 +22,7 @@ struct TelnyxWebhook: Sendable {
         let configuration = admission.configuration
         let callSid = form["CallSid"] ?? ""
         var streamPath: String
-        switch admission.admit(callId: callSid, calledNumber: form["To"], accountId: form["AccountSid"], headers: request.headers,
+        switch admission.admit(carrier: "telnyx", callId: callSid, calledNumber: form["To"], accountId: form["AccountSid"], headers: request.headers,
                                prefix: Self.streamPrefix, logger: logger) {
         case .answer(let refusal): return refusal
         case .streamPath(let path): streamPath = path

@@ -21,7 +21,7 @@ struct TwilioWebhook: Sendable {
         let configuration = admission.configuration
         let callSid = form["CallSid"] ?? ""
         let streamPath: String
-        switch admission.admit(callId: callSid, calledNumber: form["To"], accountId: form["AccountSid"], headers: request.headers,
+        switch admission.admit(carrier: "twilio", callId: callSid, calledNumber: form["To"], accountId: form["AccountSid"], headers: request.headers,
                                prefix: "/media-stream", logger: logger) {
         case .answer(let refusal): return refusal
         case .streamPath(let path): streamPath = path

@@ -40,7 +40,7 @@ struct VonageWebhook: Sendable {
         let host = configuration.publicHost ?? request.head.authority ?? "localhost"
         let calledNumber = call.to.map(CallAdmission.e164)
         var streamPath: String
-        switch admission.admit(callId: call.uuid, calledNumber: calledNumber, accountId: nil, headers: request.headers,
+        switch admission.admit(carrier: "vonage", callId: call.uuid, calledNumber: calledNumber, accountId: nil, headers: request.headers,
                                prefix: Self.streamPrefix, logger: logger) {
         case .answer(let refusal): return refusal
         case .streamPath(let path): streamPath = path
