@@ -104,7 +104,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw CommandFailure("PLIVO_CONTENT_TYPE must be audio/x-l16;rate=16000, audio/x-l16;rate=8000 or audio/x-mulaw;rate=8000")
         }
         let telnyxCodec = environment["TELNYX_CODEC"].flatMap { $0.isEmpty ? nil : $0.uppercased() } ?? "PCMU"
-        guard ["PCMU", "PCMA", "L16"].contains(telnyxCodec) else { throw CommandFailure("TELNYX_CODEC must be PCMU, PCMA or L16") }
+        guard ["PCMU", "PCMA", "L16", "OPUS"].contains(telnyxCodec) else { throw CommandFailure("TELNYX_CODEC must be PCMU, PCMA, L16 or OPUS") }
         let vonageContentType = environment["VONAGE_CONTENT_TYPE"].flatMap { $0.isEmpty ? nil : $0 } ?? "audio/l16;rate=16000"
         guard ["audio/l16;rate=16000", "audio/l16;rate=8000"].contains(vonageContentType) else {
             throw CommandFailure("VONAGE_CONTENT_TYPE must be audio/l16;rate=16000 or audio/l16;rate=8000")

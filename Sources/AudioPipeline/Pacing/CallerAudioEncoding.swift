@@ -11,6 +11,8 @@ public enum CallerAudioEncoding: Sendable, Equatable {
     case linear16(sampleRate: Int)
     /// 16-bit linear PCM in network byte order, at 8 or 16 kHz (Telnyx's L16, as RTP's L16 is).
     case linear16BigEndian(sampleRate: Int)
+    /// One Opus packet per 20 ms, at 8, 16 or 24 kHz (Telnyx's OPUS): variable in size.
+    case opus(sampleRate: Int)
 
     /// The most bytes a 20 ms frame takes in any encoding (16 kHz linear PCM).
     public static let maximumFrameBytes = 640
@@ -18,19 +20,34 @@ public enum CallerAudioEncoding: Sendable, Equatable {
     public var sampleRate: Int {
         switch self {
         case .muLaw, .aLaw: 8000
-        case .linear16(let sampleRate), .linear16BigEndian(let sampleRate): sampleRate
+        case .linear16(let sampleRate), .linear16BigEndian(let sampleRate), .opus(let sampleRate): sampleRate
         }
     }
 
     /// Samples in 20 ms.
     public var samplesPerFrame: Int { sampleRate / 50 }
 
-    /// Bytes in 20 ms.
+    /// Bytes in 20 ms: the most an Opus packet may take.
     public var bytesPerFrame: Int {
         switch self {
         case .muLaw, .aLaw: samplesPerFrame
         case .linear16, .linear16BigEndian: samplesPerFrame * 2
+        case .opus: OpusPacketFrame.maximumBytes
         }
+    }
+
+    /// Whether a 20 ms payload of `count` bytes is well formed: exactly a frame's bytes, or for
+    /// Opus one packet of at most ``bytesPerFrame``.
+    public func takesPayload(of count: Int) -> Bool {
+        if case .opus = self { return (1...bytesPerFrame).contains(count) }
+        return count == bytesPerFrame
+    }
+
+    /// The encoding 20 ms of agent audio is gathered in before it is sent: itself, or 16-bit
+    /// PCM for Opus, which encodes whole frames.
+    var gathered: CallerAudioEncoding {
+        if case .opus(let sampleRate) = self { return .linear16(sampleRate: sampleRate) }
+        return self
     }
 
     /// Encodes float samples in [-1, 1) into `output`, which holds `samples.count` samples' bytes.
@@ -50,6 +67,8 @@ public enum CallerAudioEncoding: Sendable, Equatable {
             let linear = output.bindMemory(to: Int16.self)
             PCM.convert(samples, into: linear)
             for index in linear.indices { linear[index] = linear[index].byteSwapped }
+        case .opus:
+            preconditionFailure("Opus encodes whole frames (OutboundPath gathers them as PCM)")
         }
     }
 
@@ -58,7 +77,7 @@ public enum CallerAudioEncoding: Sendable, Equatable {
         switch self {
         case .muLaw: 0xFF
         case .aLaw: 0xD5
-        case .linear16, .linear16BigEndian: 0
+        case .linear16, .linear16BigEndian, .opus: 0
         }
     }
 }

@@ -14,6 +14,8 @@ public struct OutboundFrame: BitwiseCopyable, Sendable {
     public var itemArrivalNs: UInt64
     /// Where its audio sits in the ring's slab (set by ``OutboundFrameRing/push(_:audio:)``).
     public var slot: UInt32 = 0
+    /// Bytes of its audio: a frame of the caller's encoding, or an Opus packet's length.
+    public var byteCount: UInt16 = 0
 
     public init(item: UInt32, endOffsetMs: UInt32, itemArrivalNs: UInt64 = 0) {
         self.item = item

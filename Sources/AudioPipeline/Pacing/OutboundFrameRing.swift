@@ -1,6 +1,7 @@
 /// The outbound queue of one call: ``OutboundFrame`` headers in an ``SPSCRingBuffer``, and the
 /// frames' audio beside them in a slab sized for the call's encoding (160 bytes a frame for G.711,
-/// 640 for 16 kHz linear PCM), so a narrowband call pays for no wideband buffer.
+/// 640 for 16 kHz linear PCM, room for the largest packet for Opus; the header says how much of
+/// its slot a frame fills), so a narrowband call pays for no wideband buffer.
 ///
 /// The producer (the model reader's ``OutboundPath``) copies a frame's audio into the slab slot
 /// after the last one it pushed, then pushes the header naming that slot; the consumer (the
@@ -32,13 +33,14 @@ public final class OutboundFrameRing: @unchecked Sendable {
     /// Frames waiting (either side's snapshot).
     public var count: Int { headers.count }
 
-    /// Queues a frame and its audio (one frame's bytes); false when the ring is full (producer only).
+    /// Queues a frame and its audio (at most a slot's bytes); false when the ring is full (producer only).
     public func push(_ frame: OutboundFrame, audio: UnsafeRawBufferPointer) -> Bool {
         guard headers.count < headers.capacity else { return false }
         var frame = frame
         frame.slot = UInt32(nextSlot)
+        frame.byteCount = UInt16(min(audio.count, frameBytes))
         let destination = slab.baseAddress! + nextSlot * frameBytes
-        destination.copyMemory(from: audio.baseAddress!, byteCount: min(audio.count, frameBytes))
+        destination.copyMemory(from: audio.baseAddress!, byteCount: Int(frame.byteCount))
         guard headers.push(frame) else { return false }
         nextSlot = nextSlot + 1 == slots ? 0 : nextSlot + 1
         return true
@@ -49,6 +51,6 @@ public final class OutboundFrameRing: @unchecked Sendable {
 
     /// The audio of a frame just popped.
     public func audio(of frame: OutboundFrame) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: slab.baseAddress! + Int(frame.slot) * frameBytes, count: frameBytes)
+        UnsafeRawBufferPointer(start: slab.baseAddress! + Int(frame.slot) * frameBytes, count: Int(frame.byteCount))
     }
 }

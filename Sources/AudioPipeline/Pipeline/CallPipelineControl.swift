@@ -13,4 +13,4 @@ public protocol CallPipelineControl: AnyObject, Sendable {
     func stop() async
 }
 
-extension CallPipeline: CallPipelineControl {}
+extension CallPipeline: CallPipelineControl where Decoder: ~Copyable {}

@@ -53,4 +53,13 @@ public struct OpusPacketFrame: BitwiseCopyable, Sendable {
         self.length = length
         self.bytes = bytes
     }
+
+    /// A packet of `bytes` (1 to 320), or nil.
+    public init?(sequence: UInt32, bytes packet: UnsafeRawBufferPointer) {
+        guard (1...Self.maximumBytes).contains(packet.count) else { return nil }
+        var bytes = InlineArray<320, UInt8>(repeating: 0)
+        var span = bytes.mutableSpan
+        span.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[0..<packet.count]).copyMemory(from: packet) }
+        self.init(sequence: sequence, length: UInt16(packet.count), bytes: bytes)
+    }
 }

@@ -15,10 +15,14 @@ public struct OutboundPath: Sendable {
     private var resampler: Resampler?
     /// Input samples converted at a time: 10 ms at the model's rate.
     private let block: Int
-    /// The frame being filled, in the caller's encoding.
+    /// The frame being filled, in the caller's encoding (16-bit PCM for Opus, encoded when full).
     private var frame: InlineArray<640, UInt8> = .init(repeating: 0)
     private var frameFill = 0
     private let frameBytes: Int
+    /// The encoding frames are filled in (``CallerAudioEncoding/gathered``).
+    private let gathered: CallerAudioEncoding
+    /// Opus callers' encoder: a whole frame at a time.
+    private let opus: OutboundOpusEncoder?
     /// Whether the model's mu-law goes to the caller byte for byte.
     private let passesCodesThrough: Bool
     /// A byte of a 16-bit sample split across two chunks.
@@ -34,7 +38,9 @@ public struct OutboundPath: Sendable {
         self.format = format
         self.caller = caller
         self.block = format.sampleRate / 100
-        self.frameBytes = caller.bytesPerFrame
+        self.gathered = caller.gathered
+        self.frameBytes = gathered.bytesPerFrame
+        if case .opus(let sampleRate) = caller { self.opus = OutboundOpusEncoder(sampleRate: sampleRate) } else { self.opus = nil }
         self.passesCodesThrough = format == .muLaw && caller == .muLaw
         if format.sampleRate != caller.sampleRate {
             self.resampler = Resampler(from: format.sampleRate, to: caller.sampleRate, blockSize: block)
@@ -65,7 +71,7 @@ public struct OutboundPath: Sendable {
     public mutating func finishItem(into ring: OutboundFrameRing) {
         danglingByte = nil
         guard frameFill > 0 else { return }
-        let silence = caller.silenceByte
+        let silence = gathered.silenceByte
         for index in frameFill..<frameBytes { frame[index] = silence }
         frameFill = frameBytes
         emitFrame(ring)
@@ -127,9 +133,9 @@ public struct OutboundPath: Sendable {
     }
 
     private mutating func encodeAndFrame(_ samples: UnsafeBufferPointer<Float>, _ ring: OutboundFrameRing) {
-        let bytes = samples.count * frameBytes / caller.samplesPerFrame
+        let bytes = samples.count * frameBytes / gathered.samplesPerFrame
         withUnsafeTemporaryAllocation(byteCount: bytes, alignment: 2) { encoded in
-            caller.encode(samples, into: encoded)
+            gathered.encode(samples, into: encoded)
             appendBytes(UnsafeRawBufferPointer(encoded), ring)
         }
     }
@@ -152,7 +158,11 @@ public struct OutboundPath: Sendable {
     private mutating func emitFrame(_ ring: OutboundFrameRing) {
         itemEndMs += UInt32(OutboundFrame.durationMs)
         let header = OutboundFrame(item: item ?? 0, endOffsetMs: itemEndMs, itemArrivalNs: itemArrivalNs)
-        let pushed = frame.span.withUnsafeBytes { ring.push(header, audio: UnsafeRawBufferPointer(rebasing: $0[0..<frameBytes])) }
+        let pushed = frame.span.withUnsafeBytes { gathered in
+            let pcm = UnsafeRawBufferPointer(rebasing: gathered[0..<frameBytes])
+            guard let opus else { return ring.push(header, audio: pcm) }
+            return opus.encode(pcm) { ring.push(header, audio: $0) }
+        }
         if !pushed { droppedFrames += 1 }
         itemArrivalNs = 0
         frameFill = 0

@@ -22,7 +22,7 @@ public struct RelayConfiguration: Sendable {
     /// The audio Plivo streams (`audio/x-l16;rate=16000`: the widest it offers, the default;
     /// `audio/x-l16;rate=8000`, `audio/x-mulaw;rate=8000`).
     public var plivoContentType: String
-    /// The codec Telnyx streams both ways (`PCMU`, the default, `PCMA`, or `L16` at 16 kHz).
+    /// The codec Telnyx streams both ways (`PCMU`, the default, `PCMA`, or `L16` or `OPUS` at 16 kHz).
     public var telnyxCodec: String
     /// The audio Vonage streams (`audio/l16;rate=16000`, the default, or `audio/l16;rate=8000`).
     public var vonageContentType: String

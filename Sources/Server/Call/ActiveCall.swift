@@ -105,7 +105,7 @@ final class ActiveCall: Sendable {
     /// The pipeline for the caller's encoding, and its frame intake: each made where the decoder's
     /// type is known, so a frame's way through the pipeline is compiled for it.
     private static func pipeline(for encoding: CallerAudioEncoding, modelFormat: ModelAudioFormat) -> (any CallPipelineControl, FrameIntake) {
-        func configured<D>(_: D.Type) -> CallPipeline<D>.Configuration {
+        func configured<D: InboundDecoder & ~Copyable>(_: D.Type) -> CallPipeline<D>.Configuration {
             .init(modelFormat: modelFormat, callerEncoding: encoding, inboundCapacity: 4, outboundCapacity: 32)
         }
         switch encoding {
@@ -120,6 +120,20 @@ final class ActiveCall: Sendable {
             let pipeline = CallPipeline(configuration: configured(ALawDecoder.self)) { ALawDecoder() }
             return (pipeline, { audio, sequence, arrivalNs in
                 guard let frame = G711Frame(sequence: sequence, bytes: audio) else { return false }
+                pipeline.deliver(frame, sequence: sequence, arrivalNs: arrivalNs)
+                return true
+            })
+        case .opus(let sampleRate):
+            // Carriers forward RTP without promising its order: the adaptive buffer puts packets
+            // back in order and rebuilds a lost one from the next one's FEC, or conceals it.
+            var configuration = configured(OpusInboundDecoder.self)
+            configuration.jitterMode = .adaptive(minimumDelay: .milliseconds(20), maximumDelay: .milliseconds(200))
+            let pipeline = CallPipeline(configuration: configuration) {
+                // Only fails for a rate Opus does not take, which the carrier's `encoding(of:)` refused.
+                do { return try OpusInboundDecoder(sampleRate: sampleRate) } catch { preconditionFailure("\(error)") }
+            }
+            return (pipeline, { audio, sequence, arrivalNs in
+                guard let frame = OpusPacketFrame(sequence: sequence, bytes: audio) else { return false }
                 pipeline.deliver(frame, sequence: sequence, arrivalNs: arrivalNs)
                 return true
             })

@@ -70,8 +70,8 @@ struct MediaStreamStateMachine<Call> {
     private var phase = Phase.awaitingStart
     /// The encoding the carrier's `start` announces, if the relay takes it.
     private let encodingOf: (MediaStreamStart.MediaFormat) -> CallerAudioEncoding?
-    /// Bytes in one media payload, once started.
-    private var frameBytes = G711Frame.payloadBytes
+    /// The stream's encoding, once started: what a media payload must be.
+    private var encoding = CallerAudioEncoding.muLaw
     /// Binary audio frames taken so far: their sequence numbers (Vonage numbers none).
     private var binaryFrames: UInt32 = 0
     private let openedNs: UInt64
@@ -126,14 +126,15 @@ struct MediaStreamStateMachine<Call> {
                 let format = start.mediaFormat
                 return .close(Closure(code: .policyViolation, reason: "unsupported media format \(format.encoding) at \(format.sampleRate) Hz"))
             }
-            frameBytes = encoding.bytesPerFrame
+            self.encoding = encoding
             phase = .starting(held: [])
             return .begin(start, encoding)
         case .media(let packet):
             guard case .live(let call) = phase else { return .close(Closure(code: .policyViolation, reason: "media before start")) }
             guard packet.isInbound else { return .none }
-            guard packet.payloadCount == frameBytes else {
-                return .close(Closure(code: .policyViolation, reason: "media payload is \(packet.payloadCount) bytes, expected \(frameBytes)"))
+            guard encoding.takesPayload(of: packet.payloadCount) else {
+                let expected = if case .opus = encoding { "at most \(encoding.bytesPerFrame)" } else { "\(encoding.bytesPerFrame)" }
+                return .close(Closure(code: .policyViolation, reason: "media payload is \(packet.payloadCount) bytes, expected \(expected)"))
             }
             return .deliver(call, packet)
         case .mark(let name):

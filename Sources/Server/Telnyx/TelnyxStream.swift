@@ -13,8 +13,9 @@ struct TelnyxStream: CarrierStream {
     var name: String { "telnyx" }
     var sendsStop: Bool { true }
 
-    /// PCMU or PCMA at 8 kHz, or L16 (network byte order) at 8 or 16 kHz; Opus is not in yet.
+    /// PCMU or PCMA at 8 kHz, L16 (network byte order) at 8 or 16 kHz, Opus at 8, 16 or 24 kHz.
     func encoding(of format: MediaStreamStart.MediaFormat) -> CallerAudioEncoding? {
+        if format.encoding == "audio/opus", [8000, 16000, 24000].contains(format.sampleRate) { return .opus(sampleRate: format.sampleRate) }
         if format.encoding == "audio/x-alaw", format.sampleRate == 8000 { return .aLaw }
         if format.encoding == "audio/L16", format.sampleRate == 8000 || format.sampleRate == 16000 {
             return .linear16BigEndian(sampleRate: format.sampleRate)

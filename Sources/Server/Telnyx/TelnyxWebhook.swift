@@ -36,10 +36,11 @@ struct TelnyxWebhook: Sendable {
         return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: xml)))
     }
 
-    /// Bidirectional RTP in `codec`; L16 at 16 kHz, the widest Telnyx's RTP mode carries short of Opus.
+    /// Bidirectional RTP in `codec`; L16 and Opus at 16 kHz, the widest the call's 16 kHz
+    /// resampling to the model serves (the model's 24 kHz adds nothing a phone call has).
     static func streamAttributes(codec: String) -> [(name: String, value: String)] {
         var attributes = [("bidirectionalMode", "rtp"), ("bidirectionalCodec", codec)]
-        if codec == "L16" { attributes.append(("bidirectionalSamplingRate", "16000")) }
+        if codec == "L16" || codec == "OPUS" { attributes.append(("bidirectionalSamplingRate", "16000")) }
         return attributes
     }
 }

@@ -12,6 +12,8 @@ public enum CallerAudioFormat: Sendable, Equatable {
     case linear16k
     /// 16-bit PCM in network byte order at 16 kHz (Telnyx's L16).
     case linear16kBigEndian
+    /// One Opus packet per 20 ms at 16 kHz (Telnyx's OPUS).
+    case opus16k
 
     /// The format a webhook's answer asks for: Plivo's `contentType`, Telnyx's `bidirectionalCodec`,
     /// the `content-type` of Vonage's NCCO.
@@ -20,6 +22,8 @@ public enum CallerAudioFormat: Sendable, Equatable {
             self = .linear16k
         } else if xml.contains(#"bidirectionalCodec="L16""#) {
             self = .linear16kBigEndian
+        } else if xml.contains(#"bidirectionalCodec="OPUS""#) {
+            self = .opus16k
         } else if xml.contains(#"bidirectionalCodec="PCMA""#) {
             self = .aLaw
         } else {
@@ -27,8 +31,17 @@ public enum CallerAudioFormat: Sendable, Equatable {
         }
     }
 
-    /// Bytes in one 20 ms frame.
-    var frameBytes: Int { self == .linear16k || self == .linear16kBigEndian ? 640 : 160 }
+    /// Bytes in one 20 ms frame; nil for Opus, whose packets vary.
+    var frameBytes: Int? {
+        switch self {
+        case .muLaw, .aLaw: 160
+        case .linear16k, .linear16kBigEndian: 640
+        case .opus16k: nil
+        }
+    }
+
+    /// The stream's sample rate.
+    var sampleRate: Int { self == .muLaw || self == .aLaw ? 8000 : 16000 }
 
     /// A 20 ms frame of silence (what a load caller sends).
     var silence: [UInt8] {
@@ -36,6 +49,7 @@ public enum CallerAudioFormat: Sendable, Equatable {
         case .muLaw: [UInt8](repeating: 0xFF, count: 160)
         case .aLaw: [UInt8](repeating: 0xD5, count: 160)
         case .linear16k, .linear16kBigEndian: [UInt8](repeating: 0, count: 640)
+        case .opus16k: SimulatedOpus.silence
         }
     }
 
@@ -49,8 +63,12 @@ struct CallerAudioConverter {
     let format: CallerAudioFormat
     private var up = Resampler(from: 8000, to: 16000, blockSize: 160)
     private var down = Resampler(from: 16000, to: 8000, blockSize: 320)
+    private let opus: SimulatedOpus?
 
-    init(format: CallerAudioFormat) { self.format = format }
+    init(format: CallerAudioFormat) {
+        self.format = format
+        self.opus = format == .opus16k ? SimulatedOpus() : nil
+    }
 
     /// A frame of the caller's voice, as the stream carries it.
     mutating func outgoing(muLaw codes: [UInt8]) -> [UInt8] {
@@ -62,7 +80,7 @@ struct CallerAudioConverter {
             codes.withUnsafeBufferPointer { input in linear.withUnsafeMutableBufferPointer { MuLaw.decode(input, into: $0) } }
             linear.withUnsafeBufferPointer { input in alaw.withUnsafeMutableBufferPointer { ALaw.encode(input, into: $0) } }
             return alaw
-        case .linear16k, .linear16kBigEndian:
+        case .linear16k, .linear16kBigEndian, .opus16k:
             var narrow = [Float](repeating: 0, count: codes.count)
             codes.withUnsafeBufferPointer { input in narrow.withUnsafeMutableBufferPointer { MuLaw.decode(input, into: $0) } }
             var wide = [Float](repeating: 0, count: up.maximumOutputCount(forInputCount: narrow.count))
@@ -72,6 +90,7 @@ struct CallerAudioConverter {
                 samples.withUnsafeMutableBufferPointer { PCM.convert(UnsafeBufferPointer(rebasing: input[0..<min(produced, 320)]), into: $0) }
             }
             if format == .linear16kBigEndian { samples = samples.map(\.byteSwapped) }
+            if let opus { return opus.encode(samples) }
             return samples.withUnsafeBytes { Array($0) }
         }
     }
@@ -87,8 +106,8 @@ struct CallerAudioConverter {
             var linear = [Int16](repeating: 0, count: bytes.count)
             linear.withUnsafeMutableBufferPointer { ALaw.decode(bytes.assumingMemoryBound(to: UInt8.self), into: $0) }
             return linear
-        case .linear16k, .linear16kBigEndian:
-            var little = Array(bytes[0..<bytes.count / 2 * 2])
+        case .linear16k, .linear16kBigEndian, .opus16k:
+            var little = opus.map { $0.decode(bytes) } ?? Array(bytes[0..<bytes.count / 2 * 2])
             if format == .linear16kBigEndian {
                 for index in stride(from: 0, to: little.count, by: 2) { little.swapAt(index, index + 1) }
             }

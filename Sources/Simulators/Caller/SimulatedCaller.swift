@@ -314,7 +314,7 @@ final class SimulatedCaller: ChannelInboundHandler {
     private func heard(audio bytes: UnsafeRawBufferPointer) {
         let now = NIODeadline.now().uptimeNanoseconds
         if let load {
-            if bytes.count != start.audio.frameBytes { load.statistics.malformedMedia += 1 }
+            if bytes.count != start.audio.frameBytes ?? bytes.count { load.statistics.malformedMedia += 1 }
             if let latency = load.timeline.callerReceived(at: now), load.recording.load(ordering: .relaxed) {
                 load.statistics.outbound.record(ns: latency)
             }
@@ -334,7 +334,7 @@ final class SimulatedCaller: ChannelInboundHandler {
         switch heard {
         case .media(let payload):
             if let load {
-                if payload.range.count != silence.count { load.statistics.malformedMedia += 1 }
+                if start.audio.frameBytes != nil, payload.range.count != silence.count { load.statistics.malformedMedia += 1 }
                 if let latency = load.timeline.callerReceived(at: now), load.recording.load(ordering: .relaxed) {
                     load.statistics.outbound.record(ns: latency)
                 }
@@ -489,6 +489,7 @@ public struct StreamStart: Sendable {
         switch audio {
         case .aLaw: "PCMA"
         case .linear16kBigEndian: "L16"
+        case .opus16k: "OPUS"
         default: "PCMU"
         }
     }
@@ -513,7 +514,7 @@ public struct StreamStart: Sendable {
             let parameters = (try? JSONSerialization.data(withJSONObject: customParameters, options: [.sortedKeys]))
                 .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
             return [#"{"event":"connected","version":"1.0.0"}"#,
-                    #"{"event":"start","sequence_number":"1","stream_id":"\#(streamSid)","start":{"user_id":"\#(accountSid)","call_control_id":"\#(callSid)","call_session_id":"ff55a038-6f5d-11ef-9692-02420aeffb1f","from":"+15555550100","to":"+15555550199","tags":[],"custom_parameters":\#(parameters),"media_format":{"encoding":"\#(telnyxEncoding)","sample_rate":\#(audio == .linear16kBigEndian ? 16000 : 8000),"channels":1}}}"#]
+                    #"{"event":"start","sequence_number":"1","stream_id":"\#(streamSid)","start":{"user_id":"\#(accountSid)","call_control_id":"\#(callSid)","call_session_id":"ff55a038-6f5d-11ef-9692-02420aeffb1f","from":"+15555550100","to":"+15555550199","tags":[],"custom_parameters":\#(parameters),"media_format":{"encoding":"\#(telnyxEncoding)","sample_rate":\#(audio.sampleRate),"channels":1}}}"#]
         }
         if carrier == .plivo {
             return [#"{"event":"start","sequenceNumber":1,"start":{"callId":"\#(callSid)","streamId":"\#(streamSid)","accountId":"\#(accountSid)","tracks":["inbound"],"mediaFormat":{"encoding":"\#(audio == .linear16k ? "audio/x-l16" : "audio/x-mulaw")","sampleRate":\#(audio == .linear16k ? 16000 : 8000)}},"extra_headers":"\#(plivoExtraHeaders)"}"#]
