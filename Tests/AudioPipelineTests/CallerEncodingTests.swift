@@ -98,6 +98,35 @@ import Testing
         #expect(abs(20 * log10(Self.rms(steady) * 2.squareRoot() / 0.3)) < 0.5)
     }
 
+    /// The model's 24 kHz speech goes to an Opus caller (Telnyx at 16 kHz) as one packet per 20 ms,
+    /// each within an outbound slot, which decode to the tone at its pitch and level.
+    @Test func modelAudioReachesAnOpusCallerAsOnePacketPerFrame() throws {
+        let encoding = CallerAudioEncoding.opus(sampleRate: 16000)
+        let ring = OutboundFrameRing(minimumCapacity: 64, encoding: encoding)
+        var path = OutboundPath(format: .pcm16(sampleRate: 24000), caller: encoding)
+        let bytes = TestAudio.pcm16Bytes(TestAudio.sine(1000, rate: 24000, count: 24000))
+        for start in stride(from: 0, to: bytes.count, by: 1234) {
+            bytes[start..<min(start + 1234, bytes.count)].withUnsafeBytes { path.append($0, item: 1, into: ring) }
+        }
+        path.finishItem(into: ring)
+        var decoder = try OpusDecoder(sampleRate: 16000)
+        var samples: [Float] = []
+        var sizes: [Int] = []
+        while let frame = ring.pop() {
+            let packet = ring.audio(of: frame)
+            sizes.append(packet.count)
+            var pcm = [Float](repeating: 0, count: 320)
+            let count = try pcm.withUnsafeMutableBufferPointer { try decoder.decode(packet, into: $0) }
+            #expect(count == 320)
+            samples += pcm
+        }
+        #expect(sizes.count == 50 && sizes.allSatisfy { (1...OpusPacketFrame.maximumBytes).contains($0) }, "\(sizes)")
+        #expect(Set(sizes).count > 1 || sizes[0] < 160, "packets are compressed: \(sizes.prefix(5))")
+        let steady = samples[1600..<14400]
+        #expect(abs(Self.crossingsPerSecond(steady, rate: 16000) - 2000) < 20)
+        #expect(abs(20 * log10(Self.rms(steady) * 2.squareRoot() / 0.3)) < 1.5)
+    }
+
     /// A mu-law model's audio reaches an A-law caller re-encoded, and the ring's slab holds each
     /// frame's audio until the next pop even while the producer refills the ring.
     @Test func aMuLawModelReachesAnALawCallerAndTheSlabNeverTearsAFrame() {

@@ -93,6 +93,22 @@ import Wire
         #expect(short.reason == "media payload is 320 bytes, expected 640")
     }
 
+    /// An Opus packet's size varies: anything from one byte to an outbound slot is a frame.
+    @Test func anOpusStreamTakesPacketsOfAnySizeUpToTheLimit() {
+        var machine = Machine(openedNs: 0, startTimeout: .seconds(10), idleTimeout: .seconds(5)) { _ in .opus(sampleRate: 16000) }
+        _ = machine.received(.start(Self.start))
+        _ = machine.callStarted(Call())
+        for (chunk, size) in [(UInt32(1), 1), (2, 47), (3, 320)] {
+            guard case .deliver = machine.received(.media(MediaPacket(chunk: chunk, timestampMs: 0, payloadCount: size, isInbound: true))) else {
+                Issue.record("a \(size)-byte packet was refused"); return
+            }
+        }
+        guard case .close(let large) = machine.received(.media(MediaPacket(chunk: 4, timestampMs: 0, payloadCount: 321, isInbound: true))) else {
+            Issue.record("a 321-byte packet was taken"); return
+        }
+        #expect(large.reason == "media payload is 321 bytes, expected at most 320")
+    }
+
     @Test func atMostSoManyMessagesWaitForTheCall() {
         var machine = Self.machine()
         _ = machine.received(.start(Self.start))
