@@ -10,7 +10,7 @@ public struct CallRecord: Sendable, Codable, Equatable {
     /// The caller's number, hashed or in clear as configured, or empty.
     public var caller: String
     public var region: String
-    /// The carrier the call came through (`twilio`, `plivo`).
+    /// The carrier the call came through (`twilio`, `plivo`, `telnyx`, `vonage`).
     public var carrier: String
     public var provider: String
     public var endpoint: String

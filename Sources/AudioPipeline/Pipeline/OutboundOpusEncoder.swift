@@ -1,7 +1,8 @@
 import Codecs
 
 /// The Opus encoder of an Opus caller's outbound path: 20 ms of 16-bit PCM in, one packet out,
-/// at a voice bitrate that keeps packets well inside an outbound slot. A class so that the
+/// at a voice bitrate that keeps packets well inside an outbound slot, and a low complexity: a
+/// relay encodes for every call at once, and speech at 32 kb/s needs little of libopus's search. A class so that the
 /// copyable ``OutboundPath`` can hold the noncopyable encoder; like the path, it is used by the
 /// ring's single producer only.
 final class OutboundOpusEncoder: @unchecked Sendable {
@@ -9,7 +10,7 @@ final class OutboundOpusEncoder: @unchecked Sendable {
 
     /// `sampleRate` is one Opus takes (8, 12, 16, 24 or 48 kHz), checked where the stream's format is read.
     init(sampleRate: Int) {
-        let configuration = OpusEncoder.Configuration(sampleRate: sampleRate, bitrate: 32000, complexity: 5)
+        let configuration = OpusEncoder.Configuration(sampleRate: sampleRate, bitrate: 32000, complexity: 2)
         do {
             encoder = try OpusEncoder(configuration: configuration)
         } catch {
