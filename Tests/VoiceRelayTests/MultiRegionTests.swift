@@ -38,6 +38,18 @@ import Glibc
             .suffix(2).map { ($0["replays"] as? [[String: Any]])?.first?["state"] as? String }
         #expect(replays == ["model-down", "home-region"])
 
+        // Every carrier's call takes the same way: its webhook replayed for the model, its stream
+        // (at its own path, with its ticket or signature) replayed to the region that answered it.
+        for carrier in ["plivo", "telnyx", "vonage"] {
+            let call = try await cluster.dial(from: "iad", audio: audio, carrier: carrier)
+            #expect(call.error == nil, "\(carrier): \(call.error ?? "")")
+            #expect(call.agentFrames > 0 && call.webhookRegion == "fra", "\(carrier)")
+            #expect(cluster.regionsServing(callSid: try #require(call.callSid)) == ["fra"], "\(carrier)")
+            let routed = cluster.routes.filter { ($0["path"] as? String)?.hasPrefix("/\(carrier)/") == true }.suffix(2)
+                .map { ($0["replays"] as? [[String: Any]])?.first?["state"] as? String }
+            #expect(routed == ["model-down", "home-region"], "\(carrier)")
+        }
+
         // The model comes back on the same port: iad takes calls again.
         // (Not restarted here: a new simulate-model would need the same port, racing the kernel.)
     }

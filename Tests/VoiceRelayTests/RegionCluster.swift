@@ -186,17 +186,19 @@ final class RegionCluster {
         }
     }
 
-    /// A whole call through the edge region `edge`, with `voice-relay dial`.
-    func dial(from edge: String, to number: String = "+15555550199", audio: String, tailSeconds: Int = 2) async throws -> DialOutcome {
-        try await Self.dial(port: edgePorts[edge]!, to: number, audio: audio, tailSeconds: tailSeconds)
+    /// A whole call through the edge region `edge`, with `voice-relay dial` playing `carrier`.
+    func dial(from edge: String, to number: String = "+15555550199", audio: String, tailSeconds: Int = 2,
+              carrier: String = "twilio") async throws -> DialOutcome {
+        try await Self.dial(port: edgePorts[edge]!, to: number, audio: audio, tailSeconds: tailSeconds, carrier: carrier)
     }
 
     /// Runs `voice-relay dial` as a process and waits for it without blocking a thread (several
     /// calls run at once, and the test goes on meanwhile, e.g. to send SIGTERM).
-    static func dial(port: Int, to number: String = "+15555550199", audio: String, tailSeconds: Int = 2) async throws -> DialOutcome {
+    static func dial(port: Int, to number: String = "+15555550199", audio: String, tailSeconds: Int = 2,
+                     carrier: String = "twilio") async throws -> DialOutcome {
         let directory = (audio as NSString).deletingLastPathComponent
         let process = try BackgroundProcess(CommandRunner.voiceRelay, ["dial", "http://127.0.0.1:\(port)", "--play", audio, "--to", number,
-                                                                       "--tail-seconds", "\(tailSeconds)", "--json"],
+                                                                       "--tail-seconds", "\(tailSeconds)", "--carrier", carrier, "--json"],
                                             directory: directory, name: "dial-\(UUID().uuidString)")
         guard let status = await process.waitForExit(timeout: .seconds(90)) else { return DialOutcome(error: "dial did not finish") }
         guard status == 0 else { return DialOutcome(error: process.errors) }
