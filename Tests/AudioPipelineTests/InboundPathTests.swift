@@ -105,19 +105,7 @@ import Testing
     }
 
     @Test func opusCallerWithALostPacketIsRecoveredAndStillTwentyFourKilohertz() throws {
-        let configuration = OpusEncoder.Configuration(sampleRate: 48000, bitrate: 32000, inbandFEC: true, expectedPacketLossPercent: 10)
-        var encoder = try OpusEncoder(configuration: configuration)
-        let signal = TestAudio.sine(500, rate: 48000, count: 48000)
-        var packets: [OpusPacketFrame] = []
-        var buffer = [UInt8](repeating: 0, count: 1500)
-        for (index, start) in stride(from: 0, to: signal.count, by: 960).enumerated() {
-            let length = try signal[start..<start + 960].withUnsafeBufferPointer { pcm in
-                try buffer.withUnsafeMutableBytes { try encoder.encode(pcm, into: $0) }
-            }
-            var bytes = InlineArray<320, UInt8>(repeating: 0)
-            for offset in 0..<length { bytes[offset] = buffer[offset] }
-            packets.append(OpusPacketFrame(sequence: UInt32(index), length: UInt16(length), bytes: bytes))
-        }
+        var packets = try Self.opusPackets(of: TestAudio.sine(500, rate: 48000, count: 48000), rate: 48000, firstSequence: 0)
         packets.remove(at: 20)
         var path = InboundPath(decoder: try OpusInboundDecoder(), jitterMode: .forwardImmediately, modelFormat: .pcm16(sampleRate: 24000))
         var total = 0
@@ -133,18 +121,7 @@ import Testing
     /// one lost. The adaptive buffer plays the swapped ones in order (none late, none concealed),
     /// rebuilds the lost one from the next packet's FEC, and the model's 24 kHz audio has no gap.
     @Test func reorderedAndLostOpusPacketsArePutBackInOrderWithoutAGap() throws {
-        let configuration = OpusEncoder.Configuration(sampleRate: 16000, bitrate: 24000, inbandFEC: true, expectedPacketLossPercent: 10)
-        var encoder = try OpusEncoder(configuration: configuration)
-        let signal = TestAudio.sine(500, rate: 16000, count: 16000)
-        var packets: [OpusPacketFrame] = []
-        var buffer = [UInt8](repeating: 0, count: 1500)
-        for (index, start) in stride(from: 0, to: signal.count, by: 320).enumerated() {
-            let length = try signal[start..<start + 320].withUnsafeBufferPointer { pcm in
-                try buffer.withUnsafeMutableBytes { try encoder.encode(pcm, into: $0) }
-            }
-            let packet = buffer.withUnsafeBytes { OpusPacketFrame(sequence: UInt32(index + 1), bytes: UnsafeRawBufferPointer(rebasing: $0[0..<length])) }
-            packets.append(try #require(packet))
-        }
+        let packets = try Self.opusPackets(of: TestAudio.sine(500, rate: 16000, count: 16000), rate: 16000, firstSequence: 1)
         // Arrival order: 11 before 10, 31 before 30, 21 never; one packet every 20 ms.
         var arrivals = packets
         arrivals.swapAt(9, 10)
@@ -170,5 +147,24 @@ import Testing
         }
         let frameLevels: [Double] = stride(from: 480 * 2, to: model.count, by: 480).map { level(model[$0..<$0 + 480]) }
         #expect(frameLevels.allSatisfy { $0 > 0.1 }, "quietest frame \(frameLevels.min() ?? 0) (a 0.3 sine is 0.21)")
+    }
+
+    /// `signal` as 20 ms Opus packets with in-band FEC, numbered from `firstSequence`.
+    static func opusPackets(of signal: [Float], rate: Int, firstSequence: UInt32) throws -> [OpusPacketFrame] {
+        let configuration = OpusEncoder.Configuration(sampleRate: rate, bitrate: 32000, inbandFEC: true, expectedPacketLossPercent: 10)
+        var encoder = try OpusEncoder(configuration: configuration)
+        let samples = rate / 50
+        var packets: [OpusPacketFrame] = []
+        var buffer = [UInt8](repeating: 0, count: 1500)
+        for (index, start) in stride(from: 0, to: signal.count, by: samples).enumerated() {
+            let length = try signal[start..<start + samples].withUnsafeBufferPointer { pcm in
+                try buffer.withUnsafeMutableBytes { try encoder.encode(pcm, into: $0) }
+            }
+            let packet = buffer.withUnsafeBytes {
+                OpusPacketFrame(sequence: firstSequence + UInt32(index), bytes: UnsafeRawBufferPointer(rebasing: $0[0..<length]))
+            }
+            packets.append(try #require(packet))
+        }
+        return packets
     }
 }

@@ -107,15 +107,8 @@ import Wire
     /// With `TELNYX_CODEC=L16` the answer asks for 16 kHz L16, and a call streams 640-byte frames
     /// of network-order PCM both ways.
     @Test func aWidebandCallStreamsL16AtSixteenKilohertz() async throws {
-        let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, telnyxCodec: "L16", region: "fra"), model: LocalAgent())
-        try await relay.makeApplication().test(.live) { client in
-            let caller = CallSimulator(carrier: .telnyx, relayURL: "http://127.0.0.1:\(client.port!)", tail: .milliseconds(200))
-            let voice = (0..<8000).map { Int16(6000 * sin(Double($0) * 2 * .pi * 180 / 8000)) } + [Int16](repeating: 0, count: 12000)
-            let heard = try await caller.call(callerAudio: voice)
-            #expect(heard.unexpectedMessages.isEmpty, "\(heard.unexpectedMessages)")
-            #expect(heard.agentFrameTimesMs.count > 25, "the agent answered: \(heard.agentFrameTimesMs.count) frames")
-            #expect(Set(heard.agentFrameBytes) == [640])
-        }
+        let heard = try await Self.call(codec: "L16")
+        #expect(Set(heard.agentFrameBytes) == [640])
         let attributes = TelnyxWebhook.streamAttributes(codec: "L16")
         #expect(attributes.contains { $0.name == "bidirectionalSamplingRate" && $0.value == "16000" })
     }
@@ -123,18 +116,24 @@ import Wire
     /// With `TELNYX_CODEC=OPUS` the answer asks for Opus at 16 kHz, the caller's packets reach the
     /// model and the agent answers in Opus packets that decode to its voice.
     @Test func anOpusCallStreamsOpusBothWays() async throws {
-        let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, telnyxCodec: "OPUS", region: "fra"), model: LocalAgent())
-        try await relay.makeApplication().test(.live) { client in
+        let heard = try await Self.call(codec: "OPUS")
+        #expect(heard.agentFrameBytes.allSatisfy { (1...320).contains($0) } && Set(heard.agentFrameBytes) != [640])
+        let level = (heard.agentAudio.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(max(heard.agentAudio.count, 1))).squareRoot()
+        #expect(level > 300, "the agent's Opus decoded to audio (rms \(level))")
+        let attributes = TelnyxWebhook.streamAttributes(codec: "OPUS")
+        #expect(attributes.contains { $0.name == "bidirectionalSamplingRate" && $0.value == "16000" })
+    }
+
+    /// A second of the caller's tone and the agent's answer, through a relay streaming `codec`.
+    static func call(codec: String) async throws -> CallerRecording {
+        let relay = RelayServer(configuration: .init(host: "127.0.0.1", port: 0, telnyxCodec: codec, region: "fra"), model: LocalAgent())
+        return try await relay.makeApplication().test(.live) { client in
             let caller = CallSimulator(carrier: .telnyx, relayURL: "http://127.0.0.1:\(client.port!)", tail: .milliseconds(200))
             let voice = (0..<8000).map { Int16(6000 * sin(Double($0) * 2 * .pi * 180 / 8000)) } + [Int16](repeating: 0, count: 12000)
             let heard = try await caller.call(callerAudio: voice)
             #expect(heard.unexpectedMessages.isEmpty, "\(heard.unexpectedMessages)")
             #expect(heard.agentFrameTimesMs.count > 25, "the agent answered: \(heard.agentFrameTimesMs.count) frames")
-            #expect(heard.agentFrameBytes.allSatisfy { (1...320).contains($0) } && Set(heard.agentFrameBytes) != [640])
-            let level = (heard.agentAudio.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(max(heard.agentAudio.count, 1))).squareRoot()
-            #expect(level > 300, "the agent's Opus decoded to audio (rms \(level))")
+            return heard
         }
-        let attributes = TelnyxWebhook.streamAttributes(codec: "OPUS")
-        #expect(attributes.contains { $0.name == "bidirectionalSamplingRate" && $0.value == "16000" })
     }
 }

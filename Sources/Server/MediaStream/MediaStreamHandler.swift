@@ -108,29 +108,11 @@ final class MediaStreamHandler<Carrier: CarrierStream>: ChannelInboundHandler, R
     private func receive(_ frame: WebSocketFrameReader.Frame, at receivedNs: UInt64, context: ChannelHandlerContext) -> Bool {
         switch frame.opcode {
         case .text where frame.fin:
-            switch machine.holdIfStarting(frame.payload) {
-            case .success?:
-                return true
-            case .failure(let closure)?:
-                close(closure)
-                return false
-            case nil:
-                receive(frame.payload, at: receivedNs)
-                return self.context != nil && !isClosing
-            }
+            return take(frame.payload, isAudio: false, at: receivedNs)
         case .text, .continuation, .binary where !frame.fin:
             close(Closure(code: .unacceptableData, reason: "fragmented messages are not supported"))
         case .binary where carrier.sendsAudioInBinaryFrames:
-            switch machine.holdIfStarting(frame.payload, isAudio: true) {
-            case .success?:
-                return true
-            case .failure(let closure)?:
-                close(closure)
-                return false
-            case nil:
-                receiveAudio(frame.payload, at: receivedNs)
-                return self.context != nil && !isClosing
-            }
+            return take(frame.payload, isAudio: true, at: receivedNs)
         case .binary:
             close(Closure(code: .unacceptableData, reason: "binary frames are not part of \(carrier.name)'s media stream"))
         case .close where isClosing:
@@ -144,6 +126,21 @@ final class MediaStreamHandler<Carrier: CarrierStream>: ChannelInboundHandler, R
             return !isClosing
         }
         return false
+    }
+
+    /// A whole message (a text message, or a binary frame of audio): held while the call opens,
+    /// else taken now; returns whether to go on reading.
+    private func take(_ message: UnsafeRawBufferPointer, isAudio: Bool, at receivedNs: UInt64) -> Bool {
+        switch machine.holdIfStarting(message, isAudio: isAudio) {
+        case .success?:
+            return true
+        case .failure(let closure)?:
+            close(closure)
+            return false
+        case nil:
+            if isAudio { receiveAudio(message, at: receivedNs) } else { receive(message, at: receivedNs) }
+            return context != nil && !isClosing
+        }
     }
 
     private func receive(_ message: UnsafeRawBufferPointer, at receivedNs: UInt64) {
