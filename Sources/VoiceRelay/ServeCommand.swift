@@ -100,13 +100,13 @@ struct ServeCommand: AsyncParsableCommand {
         if telnyxPublicKey == nil, carriersUnsigned { logger.warning("TELNYX_PUBLIC_KEY is not set: Telnyx webhooks and streams are taken unchecked") }
         if vonageSecret == nil, carriersUnsigned { logger.warning("VONAGE_SIGNATURE_SECRET is not set: Vonage webhooks and streams are taken unchecked") }
         let plivoContentType = environment["PLIVO_CONTENT_TYPE"].flatMap { $0.isEmpty ? nil : $0 } ?? "audio/x-l16;rate=16000"
-        guard ["audio/x-l16;rate=16000", "audio/x-l16;rate=8000", "audio/x-mulaw;rate=8000"].contains(plivoContentType) else {
+        guard NumberRoute.audioChoices["plivo"]!.contains(plivoContentType) else {
             throw CommandFailure("PLIVO_CONTENT_TYPE must be audio/x-l16;rate=16000, audio/x-l16;rate=8000 or audio/x-mulaw;rate=8000")
         }
         let telnyxCodec = environment["TELNYX_CODEC"].flatMap { $0.isEmpty ? nil : $0.uppercased() } ?? "PCMU"
-        guard ["PCMU", "PCMA", "L16", "OPUS"].contains(telnyxCodec) else { throw CommandFailure("TELNYX_CODEC must be PCMU, PCMA, L16 or OPUS") }
+        guard NumberRoute.audioChoices["telnyx"]!.contains(telnyxCodec) else { throw CommandFailure("TELNYX_CODEC must be PCMU, PCMA, L16 or OPUS") }
         let vonageContentType = environment["VONAGE_CONTENT_TYPE"].flatMap { $0.isEmpty ? nil : $0 } ?? "audio/l16;rate=16000"
-        guard ["audio/l16;rate=16000", "audio/l16;rate=8000"].contains(vonageContentType) else {
+        guard NumberRoute.audioChoices["vonage"]!.contains(vonageContentType) else {
             throw CommandFailure("VONAGE_CONTENT_TYPE must be audio/l16;rate=16000 or audio/l16;rate=8000")
         }
         let ticketSecret = environment["STREAM_TICKET_SECRET"].flatMap { $0.isEmpty ? nil : $0 }

@@ -118,7 +118,7 @@ import Testing
     }
 
     /// Telnyx's Opus (16 kHz) as a carrier forwards it: two pairs of packets swapped in flight and
-    /// one lost. The adaptive buffer plays the swapped ones in order (none late, none concealed),
+    /// one lost. The reordering buffer plays the swapped ones in order (none late, none concealed),
     /// rebuilds the lost one from the next packet's FEC, and the model's 24 kHz audio has no gap.
     @Test func reorderedAndLostOpusPacketsArePutBackInOrderWithoutAGap() throws {
         let packets = try Self.opusPackets(of: TestAudio.sine(500, rate: 16000, count: 16000), rate: 16000, firstSequence: 1)
@@ -128,7 +128,7 @@ import Testing
         arrivals.swapAt(29, 30)
         arrivals.remove(at: 20)
         var path = InboundPath(decoder: try OpusInboundDecoder(sampleRate: 16000),
-                               jitterMode: .adaptive(minimumDelay: .milliseconds(20), maximumDelay: .milliseconds(200)),
+                               jitterMode: .reorder(depth: 3),
                                modelFormat: .pcm16(sampleRate: 24000))
         var model: [Int16] = []
         let collect = { (bytes: UnsafeRawBufferPointer) in model += bytes.bindMemory(to: Int16.self) }

@@ -33,6 +33,24 @@ import Testing
         #expect(buffer.statistics.released == 4)
     }
 
+    /// Reorder mode: in-order frames go at once (on arrival, the shortcut), a swapped pair comes
+    /// out in order, and a missing frame is waited for until three later ones are here, then
+    /// concealed; its straggler is then late. Time plays no part.
+    @Test func reorderModeWaitsForAMissingFrameOnlyAsLongAsItsDepth() {
+        var buffer = Buffer(mode: .reorder(depth: 3))
+        var outputs: [Buffer.Output] = []
+        for sequence: UInt32 in [1, 2, 4, 3, 5, 7, 8, 9, 10, 6] {
+            if buffer.releasesOnArrival(sequence: sequence) {
+                outputs.append(.frame(sequence * 100, sequence: sequence))
+                continue
+            }
+            buffer.insert(sequence * 100, sequence: sequence, arrivalNs: 0)
+            while let output = buffer.next(now: 0) { outputs.append(output) }
+        }
+        #expect(Self.describe(outputs) == ["f1:100", "f2:200", "f3:300", "f4:400", "f5:500", "c6", "f7:700", "f8:800", "f9:900", "f10:1000"])
+        #expect(buffer.statistics.concealed == 1 && buffer.statistics.late == 1 && buffer.statistics.reordered >= 1)
+    }
+
     /// The on-arrival shortcut takes exactly the frames `insert` + `next` would release at once,
     /// and leaves the buffer as they would: gaps, stragglers and repeats still go the long way.
     @Test func releasingOnArrivalMatchesInsertThenNext() {

@@ -73,13 +73,20 @@ import Simulators
 
         #expect(plan.numbers.isEmpty && plan.takes(calledNumber: "+1555", through: "vonage"))
 
-        try Data(#"{"numbers":{"+493012345678":"telnyx"}}"#.utf8).write(to: scratch)
+        try Data(#"{"numbers":{"+493012345678":"telnyx","+493012345679":{"carrier":"telnyx","audio":"OPUS"}}}"#.utf8).write(to: scratch)
         let numbered = try RegionPlan.load(path: scratch.path)
         #expect(numbered.takes(calledNumber: "+493012345678", through: "telnyx"))
         #expect(!numbered.takes(calledNumber: "+493012345678", through: "twilio"))
         #expect(numbered.takes(calledNumber: "+14155550100", through: "twilio"))
-        try Data(#"{"numbers":{"+493012345678":"sinch"}}"#.utf8).write(to: scratch)
-        #expect(throws: RegionPlanError.self) { try RegionPlan.load(path: scratch.path) }
+        #expect(numbered.audio(calledNumber: "+493012345679") == "OPUS" && numbered.audio(calledNumber: "+493012345678") == nil)
+        // Written back as read: a bare carrier stays a string.
+        let encoded = String(decoding: try JSONEncoder().encode(numbered.numbers["+493012345678"]), as: UTF8.self)
+        #expect(encoded == #""telnyx""#)
+        for bad in [#"{"numbers":{"+493012345678":"sinch"}}"#, #"{"numbers":{"+1555":{"carrier":"twilio","audio":"OPUS"}}}"#,
+                    #"{"numbers":{"+1555":{"carrier":"telnyx","audio":"G729"}}}"#, #"{"numbers":{"+1555":{"audio":"OPUS"}}}"#] {
+            try Data(bad.utf8).write(to: scratch)
+            #expect(throws: RegionPlanError.self, "\(bad)") { try RegionPlan.load(path: scratch.path) }
+        }
         try Data(#"{"regions":{"fra":{"failover":["fra"]}}}"#.utf8).write(to: scratch)
         #expect(throws: RegionPlanError.self) { try RegionPlan.load(path: scratch.path) }
         try Data(#"{"tenants":{"AC1":[]}}"#.utf8).write(to: scratch)

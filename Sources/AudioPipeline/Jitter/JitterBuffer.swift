@@ -11,6 +11,10 @@
 ///   (99.9%) of recent arrival delays relative to the fastest frame seen, plus a 5 ms margin.
 ///   It starts at a cautious 60 ms (nothing is known yet), grows at once when jitter rises,
 ///   and shrinks 5 ms at a time when it falls, so playout never jumps audibly.
+/// - ``Mode/reorder(depth:)`` (RTP a carrier forwards over TCP: its order is not promised, its
+///   timing is the TCP stream's): a frame is released as soon as it is the next in order; a
+///   missing one is waited for until `depth` frames after it have arrived, then concealed. No
+///   delay unless a frame is missing, and no timing guess a busy machine's scheduling can upset.
 ///
 /// Frames go in with ``insert(_:sequence:arrivalNs:)`` and come out, in order, from
 /// ``next(now:)`` (call it until it returns nil). A struct over storage allocated once
@@ -24,6 +28,7 @@ public struct JitterBuffer<Frame: BitwiseCopyable>: ~Copyable, @unchecked Sendab
     public enum Mode: Sendable, Equatable {
         case forwardImmediately
         case adaptive(minimumDelay: Duration, maximumDelay: Duration)
+        case reorder(depth: Int)
     }
 
     /// What the buffer hands on, in sequence order.
@@ -57,6 +62,8 @@ public struct JitterBuffer<Frame: BitwiseCopyable>: ~Copyable, @unchecked Sendab
     public let mode: Mode
     /// Whether ``mode`` is ``Mode/forwardImmediately`` (read per frame: cheaper than comparing modes).
     private let forwards: Bool
+    /// ``Mode/reorder(depth:)``'s depth; nil in the other modes.
+    private let reorderDepth: Int?
     public private(set) var statistics = Statistics()
     /// Slots indexed by sequence modulo capacity (a power of two); empty until first needed.
     private var slots = UnsafeMutableBufferPointer<Frame?>(start: nil, count: 0)
@@ -84,7 +91,8 @@ public struct JitterBuffer<Frame: BitwiseCopyable>: ~Copyable, @unchecked Sendab
     public init(mode: Mode) {
         self.mode = mode
         self.forwards = mode == .forwardImmediately
-        self.capacity = mode == .forwardImmediately ? 16 : 64
+        if case .reorder(let depth) = mode { reorderDepth = min(max(depth, 1), 15) } else { reorderDepth = nil }
+        self.capacity = mode == .forwardImmediately || reorderDepth != nil ? 16 : 64
         if !forwards { allocateSlots() }
         if case .adaptive(let minimum, let maximum) = mode {
             targetMs = min(max(Self.initialTargetMs, minimum.wholeMilliseconds), maximum.wholeMilliseconds)
@@ -138,7 +146,7 @@ public struct JitterBuffer<Frame: BitwiseCopyable>: ~Copyable, @unchecked Sendab
     /// and out of a slot. The first frame of a stream starts it here. Returns false (and changes
     /// nothing) when the frame must be inserted.
     public mutating func releasesOnArrival(sequence: UInt32) -> Bool {
-        guard forwards else { return false }
+        guard forwards || reorderDepth != nil else { return false }
         if !started {
             started = true
             next = sequence
@@ -163,12 +171,15 @@ public struct JitterBuffer<Frame: BitwiseCopyable>: ~Copyable, @unchecked Sendab
         guard started else { return nil }
         let ahead = Int32(bitPattern: highestSeen &- next)
         guard ahead >= 0 else { return nil }
-        if !forwards {
+        let sequence = next
+        let slot = Int(sequence & UInt32(capacity - 1))
+        if let reorderDepth {
+            // Missing: wait for it until `depth` later frames are here.
+            guard slots[slot] != nil || Int(ahead) >= reorderDepth else { return nil }
+        } else if !forwards {
             adaptTarget(now: now)
             guard now >= playoutTime(of: next) else { return nil }
         }
-        let sequence = next
-        let slot = Int(sequence & UInt32(capacity - 1))
         next &+= 1
         statistics.currentDelayMs = Int(ahead) * 20
         if let frame = slots[slot] {  // allocated: only `insert` makes `ahead` non-negative

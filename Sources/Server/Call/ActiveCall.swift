@@ -124,10 +124,11 @@ final class ActiveCall: Sendable {
                 return true
             })
         case .opus(let sampleRate):
-            // Carriers forward RTP without promising its order: the adaptive buffer puts packets
-            // back in order and rebuilds a lost one from the next one's FEC, or conceals it.
+            // Carriers forward RTP without promising its order: packets are put back in order
+            // (a missing one waited for while 3 more arrive, 60 ms), and a lost one is rebuilt
+            // from the next one's FEC, or concealed.
             var configuration = configured(OpusInboundDecoder.self)
-            configuration.jitterMode = .adaptive(minimumDelay: .milliseconds(20), maximumDelay: .milliseconds(200))
+            configuration.jitterMode = .reorder(depth: 3)
             let pipeline = CallPipeline(configuration: configuration) {
                 // Only fails for a rate Opus does not take, which the carrier's `encoding(of:)` refused.
                 do { return try OpusInboundDecoder(sampleRate: sampleRate) } catch { preconditionFailure("\(error)") }

@@ -3,7 +3,8 @@ import Foundation
 /// How a multi-region deployment is laid out, read from a JSON file (`REGIONS_FILE`): which model
 /// each region talks to, where each region sends calls it cannot take, where its peers answer
 /// health checks, which tenants must stay in which regions, and which carrier each phone number
-/// is on (a call to it through another carrier's webhook is refused).
+/// is on (a call to it through another carrier's webhook is refused) with, if it differs from
+/// the relay's setting, the audio the carrier streams for it.
 ///
 /// ```json
 /// {
@@ -14,7 +15,8 @@ import Foundation
 ///     "iad": { "failover": ["lax", "fra"] }
 ///   },
 ///   "tenants": { "+493012345678": ["fra", "ams"], "AC0123456789abcdef": ["fra"] },
-///   "numbers": { "+493012345678": "telnyx", "+14155550100": "twilio" }
+///   "numbers": { "+493012345678": "telnyx", "+14155550100": "twilio",
+///                "+493012345679": { "carrier": "telnyx", "audio": "OPUS" } }
 /// }
 /// ```
 public struct RegionPlan: Sendable, Codable, Equatable {
@@ -44,14 +46,11 @@ public struct RegionPlan: Sendable, Codable, Equatable {
     /// Tenant (the called number, or the Twilio AccountSid) to the only regions that may handle its calls.
     public var tenants: [String: [String]]
     /// Phone number (E.164) to the carrier its calls come through (`twilio`, `plivo`, `telnyx`,
-    /// `vonage`); a number not listed may come through any.
-    public var numbers: [String: String]
-
-    /// The carriers a number can be on.
-    public static let carriers: Set<String> = ["twilio", "plivo", "telnyx", "vonage"]
+    /// `vonage`) and its audio; a number not listed may come through any.
+    public var numbers: [String: NumberRoute]
 
     public init(default: Defaults? = nil, regions: [String: Region] = [:], tenants: [String: [String]] = [:],
-                numbers: [String: String] = [:]) {
+                numbers: [String: NumberRoute] = [:]) {
         self.default = `default`
         self.regions = regions
         self.tenants = tenants
@@ -63,7 +62,7 @@ public struct RegionPlan: Sendable, Codable, Equatable {
         self.default = try container.decodeIfPresent(Defaults.self, forKey: .default)
         self.regions = try container.decodeIfPresent([String: Region].self, forKey: .regions) ?? [:]
         self.tenants = try container.decodeIfPresent([String: [String]].self, forKey: .tenants) ?? [:]
-        self.numbers = try container.decodeIfPresent([String: String].self, forKey: .numbers) ?? [:]
+        self.numbers = try container.decodeIfPresent([String: NumberRoute].self, forKey: .numbers) ?? [:]
     }
 
     /// Reads and checks a plan file; errors name the file and what is wrong.
@@ -88,8 +87,8 @@ public struct RegionPlan: Sendable, Codable, Equatable {
         for (tenant, regions) in tenants where regions.isEmpty {
             throw RegionPlanError("tenant \(tenant) is pinned to no region at all")
         }
-        for (number, carrier) in numbers where !Self.carriers.contains(carrier) {
-            throw RegionPlanError("number \(number) names carrier \(carrier), not one of \(Self.carriers.sorted().joined(separator: ", "))")
+        for (number, route) in numbers {
+            if let problem = route.problem(number: number) { throw RegionPlanError(problem) }
         }
         for (name, region) in regions {
             if let failover = region.failover, failover.contains(name) {
@@ -112,7 +111,12 @@ public struct RegionPlan: Sendable, Codable, Equatable {
     /// number on another carrier.
     public func takes(calledNumber: String?, through carrier: String) -> Bool {
         guard let calledNumber, let planned = numbers[calledNumber] else { return true }
-        return planned == carrier
+        return planned.carrier == carrier
+    }
+
+    /// The audio the plan asks of `calledNumber`'s carrier, if it names one.
+    public func audio(calledNumber: String?) -> String? {
+        calledNumber.flatMap { numbers[$0]?.audio }
     }
 
     /// The regions a tenant is limited to (by called number first, then account); nil means anywhere.

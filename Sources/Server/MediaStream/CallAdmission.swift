@@ -34,7 +34,7 @@ struct CallAdmission: Sendable {
     func admit(carrier: String, callId: String, calledNumber: String?, accountId: String?, headers: HTTPFields, prefix: String,
                logger: Logger) -> Verdict {
         guard plan.takes(calledNumber: calledNumber, through: carrier) else {
-            let reason = "\(calledNumber ?? "") is on \(plan.numbers[calledNumber ?? ""] ?? "another carrier"), not \(carrier)"
+            let reason = "\(calledNumber ?? "") is on \(plan.numbers[calledNumber ?? ""]?.carrier ?? "another carrier"), not \(carrier)"
             logger.warning("refusing a call through the wrong carrier", metadata: ["callSid": .string(callId), "reason": .string(reason)])
             metrics.refused(reason: "wrong-carrier")
             return .answer(Response(status: .forbidden, body: .init(byteBuffer: ByteBuffer(string: reason + "\n"))))

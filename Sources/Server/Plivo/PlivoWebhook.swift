@@ -31,7 +31,7 @@ struct PlivoWebhook: Sendable {
         if let ticket { streamPath = ticket.ticketed(streamPath) }
         let headers = [("tenant", calledNumber ?? ""), ("region", configuration.region),
                        ("caller", configuration.callerNumbers.record(form["From"].map(CallAdmission.e164) ?? ""))]
-        let xml = PlivoXML.stream(url: "wss://\(host)\(streamPath)", contentType: configuration.plivoContentType, extraHeaders: headers)
+        let xml = PlivoXML.stream(url: "wss://\(host)\(streamPath)", contentType: admission.plan.audio(calledNumber: calledNumber) ?? configuration.plivoContentType, extraHeaders: headers)
         return Response(status: .ok, headers: [.contentType: "application/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: xml)))
     }
 }

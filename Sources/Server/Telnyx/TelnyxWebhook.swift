@@ -31,7 +31,7 @@ struct TelnyxWebhook: Sendable {
         let parameters = [("callSid", callSid), ("tenant", form["To"] ?? ""), ("region", configuration.region),
                           ("caller", configuration.callerNumbers.record(form["From"] ?? ""))]
         let xml = TwiML.connectStream(url: "wss://\(host)\(streamPath)",
-                                      attributes: Self.streamAttributes(codec: configuration.telnyxCodec),
+                                      attributes: Self.streamAttributes(codec: admission.plan.audio(calledNumber: form["To"]) ?? configuration.telnyxCodec),
                                       parameters: parameters)
         return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: xml)))
     }

@@ -48,7 +48,7 @@ struct VonageWebhook: Sendable {
         if let ticket { streamPath = ticket.ticketed(streamPath) }
         let headers = ["callSid": call.uuid, "tenant": calledNumber ?? "", "region": configuration.region,
                        "caller": configuration.callerNumbers.record(call.from.map(CallAdmission.e164) ?? "")]
-        let ncco = VonageNCCO(streamURL: "wss://\(host)\(streamPath)", contentType: configuration.vonageContentType, headers: headers)
+        let ncco = VonageNCCO(streamURL: "wss://\(host)\(streamPath)", contentType: admission.plan.audio(calledNumber: calledNumber) ?? configuration.vonageContentType, headers: headers)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: ncco.json)))
     }
 }
