@@ -70,7 +70,8 @@ public struct JitterBuffer<Frame: BitwiseCopyable>: ~Copyable, @unchecked Sendab
     /// Slots, and the largest sequence jump bridged by concealment (bigger ones start over):
     /// 64 (1.28 s) when adaptive; 16 (320 ms) forwarding, where a frame never waits for the
     /// next and TCP delivers in order, so 9 KB a call stay free (and the 16 are allocated only
-    /// if the call ever needs them: 2.7 KB of mu-law frames).
+    /// if the call ever needs them: 2.7 KB of mu-law frames); 16 reordering, whose frames wait
+    /// at most `depth` (under 16) frames.
     public let capacity: Int
     /// Sequence of the next frame to release.
     private var next: UInt32 = 0
@@ -140,7 +141,7 @@ public struct JitterBuffer<Frame: BitwiseCopyable>: ~Copyable, @unchecked Sendab
 
     }
 
-    /// Forward-immediately mode's usual case, for a frame about to be ``insert(_:sequence:arrivalNs:)``ed:
+    /// Forward-immediately and reorder modes' usual case, for a frame about to be ``insert(_:sequence:arrivalNs:)``ed:
     /// when it is the next in order and nothing is waiting (every frame of a healthy TCP call), it
     /// counts as inserted and released at once and the caller takes it as it is, with no copy into
     /// and out of a slot. The first frame of a stream starts it here. Returns false (and changes

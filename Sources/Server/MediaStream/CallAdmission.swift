@@ -18,7 +18,13 @@ struct CallAdmission: Sendable {
     /// carrier reached: the stream URL's host.
     func form(of request: Request) async throws -> (form: FormParameters, host: String) {
         let body = try await request.body.collect(upTo: TwilioSignatureCheck.maximumWebhookBytes)
-        return (FormParameters(String(buffer: body)), configuration.publicHost ?? request.head.authority ?? "localhost")
+        return (FormParameters(String(buffer: body)), host(of: request))
+    }
+
+    /// The host the carrier reached: the public one when configured (behind Fly's proxy the
+    /// request's own may differ), else the request's.
+    func host(of request: Request) -> String {
+        configuration.publicHost ?? request.head.authority ?? "localhost"
     }
 
     enum Verdict {

@@ -37,7 +37,7 @@ struct VonageWebhook: Sendable {
 
     private func answer(_ call: Call, request: Request, logger: Logger) -> Response {
         let configuration = admission.configuration
-        let host = configuration.publicHost ?? request.head.authority ?? "localhost"
+        let host = admission.host(of: request)
         let calledNumber = call.to.map(CallAdmission.e164)
         var streamPath: String
         switch admission.admit(carrier: "vonage", callId: call.uuid, calledNumber: calledNumber, accountId: nil, headers: request.headers,
